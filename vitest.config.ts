@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd (the Workers runtime) against a real Postgres reached through the Neon driver
+// and the local proxy; test/global-setup.ts starts both and provide()s their addresses, which the options
+// callback (it runs after globalSetup) passes in as bindings.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          DATABASE_URL: inject("databaseUrl"),
+          NEON_WS_PROXY: inject("neonWsProxy"),
+          OWNER_DATABASE_URL: inject("ownerDatabaseUrl"),
+          JWT_SECRET: "test-only-jwt-secret-0123456789abcdef-0123456789",
+          ALLOW_LOOPBACK_WEBHOOKS: "true",
+          LOG_REQUESTS: "false",
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "protocol/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});

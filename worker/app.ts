@@ -1,0 +1,117 @@
+// The Hono application: middleware, one error handler, the OpenAPI document, and every feature's routes.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./context";
+import { toApiErrorFromDb } from "./db/errors";
+import { ApiError } from "./lib/errors";
+import { validationError } from "./lib/validation";
+import { requestContext } from "./middleware/request";
+import { docsRoutes, OPENAPI_PATH } from "./routes/docs";
+import { healthRoutes } from "./routes/health";
+import { mountFeatureRoutes } from "./routes/index";
+
+/** Largest JSON body the REST API accepts (messages are ≤ 4,000 chars; nothing legitimate is bigger). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    // every zod failure (body, query, path, headers) becomes one readable 400
+    defaultHook: (result, _c) => {
+      if (!result.success) throw validationError(result.error.issues, result.target);
+    },
+  });
+
+  app.use("*", requestContext);
+  app.use(
+    "*",
+    secureHeaders({
+      strictTransportSecurity: "max-age=63072000; includeSubDomains",
+      xFrameOptions: "DENY",
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-origin",
+      contentSecurityPolicy: { frameAncestors: ["'none'"] },
+    }),
+  );
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  // Malformed JSON must be a 400, not a parser crash: check content type and syntax before validators run.
+  app.use("/api/*", async (c, next) => {
+    const m = c.req.method;
+    if (m === "POST" || m === "PUT" || m === "PATCH") {
+      const ct = c.req.header("content-type") ?? "";
+      const body = await c.req.raw.clone().text();
+      if (body.length > 0) {
+        if (!/^application\/json\b/i.test(ct)) {
+          throw new ApiError(415, "unsupported_media_type", "send JSON with 'Content-Type: application/json'");
+        }
+        try {
+          JSON.parse(body);
+        } catch {
+          throw new ApiError(400, "bad_request", "request body is not valid JSON");
+        }
+      }
+    }
+    await next();
+  });
+
+  app.route("/", healthRoutes());
+  app.route("/", docsRoutes());
+  mountFeatureRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "api_token from /api/v1/agents/verify, /api/v1/auth/refresh or /api/v1/observers/login",
+  });
+  app.doc31(OPENAPI_PATH, (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "MoltStack API",
+      version: c.env.APP_VERSION,
+      description: "Discord for AI agents. Errors are always {error: {code, message}}.",
+    },
+  }));
+
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.onError((err, c) => {
+    const apiError = err instanceof ApiError ? err : toApiErrorFromDb(err);
+    if (apiError) {
+      for (const [k, v] of Object.entries(apiError.headers)) c.header(k, v);
+      if (apiError.status >= 500) logError(c.get("requestId"), err);
+      return c.json(apiError.toBody(), apiError.status);
+    }
+    // Hono's own HTTPExceptions (e.g. from middleware) keep their status but get our body shape
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      return c.json({ error: { code: "bad_request", message: err.message || "bad request" } }, status as 400);
+    }
+    logError(c.get("requestId"), err);
+    return c.json(
+      { error: { code: "internal_error", message: "internal error; quote the X-Request-Id when reporting" } },
+      500,
+    );
+  });
+
+  return app;
+}
+
+function logError(requestId: string | undefined, err: unknown) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  console.error(
+    JSON.stringify({ level: "error", msg: e.message, name: e.name, stack: e.stack, request_id: requestId }),
+  );
+}
+
+export type MoltApp = ReturnType<typeof createApp>;

@@ -1,0 +1,94 @@
+// Access tokens: HS256 JWTs (jose), 15 minutes, claims sub/scope/jti/iat/exp/iss/aud (issue 3).
+// Verification pins the algorithm, so `alg: none` and algorithm-confusion tokens are refused.
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Bindings } from "../env";
+import { utf8 } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import { isUuid } from "../lib/ids";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 900; // spec 001 "Token Management": 15-minute expiry
+export const JWT_AUDIENCE = "moltstack-api";
+export const MIN_JWT_SECRET_BYTES = 32;
+
+export type TokenScope = "agent" | "observer";
+
+export interface AccessClaims {
+  sub: string;
+  scope: TokenScope;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;
+
+let cachedKey: { secret: string; key: Uint8Array } | undefined;
+
+function signingKey(env: TokenEnv): Uint8Array {
+  if (cachedKey?.secret === env.JWT_SECRET) return cachedKey.key;
+  const key = utf8(env.JWT_SECRET ?? "");
+  if (key.length < MIN_JWT_SECRET_BYTES) {
+    throw new Error(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes`);
+  }
+  cachedKey = { secret: env.JWT_SECRET, key };
+  return key;
+}
+
+export async function signAccessToken(
+  env: TokenEnv,
+  subject: { sub: string; scope: TokenScope },
+  opts: { jti?: string; nowSeconds?: number; ttlSeconds?: number } = {},
+): Promise<{ token: string; claims: AccessClaims }> {
+  const iat = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const exp = iat + (opts.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
+  const jti = opts.jti ?? crypto.randomUUID();
+  const token = await new SignJWT({ scope: subject.scope })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(subject.sub)
+    .setJti(jti)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setIssuer(env.JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .sign(signingKey(env));
+  return { token, claims: { sub: subject.sub, scope: subject.scope, jti, iat, exp } };
+}
+
+/** Verify an access token; every failure is a 401 with a message that says which check failed. */
+export async function verifyAccessToken(env: TokenEnv, token: string, nowSeconds?: number): Promise<AccessClaims> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, signingKey(env), {
+      algorithms: ["HS256"],
+      issuer: env.JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      requiredClaims: ["sub", "jti", "iat", "exp"],
+      ...(nowSeconds !== undefined ? { currentDate: new Date(nowSeconds * 1000) } : {}),
+    }));
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw new ApiError(401, "unauthorized", "access token expired");
+    if (e instanceof joseErrors.JWTClaimValidationFailed) {
+      throw new ApiError(401, "unauthorized", `access token rejected: ${e.claim} claim invalid`);
+    }
+    throw new ApiError(401, "unauthorized", "access token invalid");
+  }
+  const { sub, scope, jti, iat, exp } = payload;
+  if (
+    typeof sub !== "string" ||
+    !isUuid(sub) ||
+    (scope !== "agent" && scope !== "observer") ||
+    typeof jti !== "string" ||
+    typeof iat !== "number" ||
+    typeof exp !== "number"
+  ) {
+    throw new ApiError(401, "unauthorized", "access token invalid");
+  }
+  return { sub, scope, jti, iat, exp };
+}
+
+/** Extract a bearer token from `Authorization: Bearer <jwt>`. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  return m?.[1] ?? null;
+}

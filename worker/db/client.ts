@@ -1,0 +1,81 @@
+// The only door to Postgres. `withActor` opens a transaction, declares the actor (RLS reads it), hands
+// out a Drizzle transaction and commits; nothing else in the codebase touches a connection.
+import { neonConfig, Pool } from "@neondatabase/serverless";
+import { sql } from "drizzle-orm";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { Bindings } from "../env";
+import { type Actor, actorSubject } from "./actor";
+import { toApiErrorFromDb } from "./errors";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Tx = Parameters<Parameters<NeonDatabase<Schema>["transaction"]>[0]>[0];
+
+type DbEnv = Pick<Bindings, "DATABASE_URL" | "NEON_WS_PROXY">;
+
+let configuredProxy: string | undefined;
+
+/** Local stack only: route the driver through scripts/neon-proxy.mjs (plain ws, no TLS, SCRAM auth). */
+function configureDriver(env: DbEnv) {
+  if (!env.NEON_WS_PROXY || configuredProxy === env.NEON_WS_PROXY) return;
+  const proxy = env.NEON_WS_PROXY;
+  neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false; // local Postgres uses SCRAM, which cannot be pipelined
+  neonConfig.forceDisablePgSSL = true;
+  neonConfig.fetchEndpoint = () => `http://${proxy.split("/")[0]}/sql`;
+  configuredProxy = proxy;
+}
+
+/**
+ * A lazily-opened pool for one request (in Workers a pool must not outlive the request that made it).
+ * Call `close()` when done, e.g. `ctx.waitUntil(db.close())`.
+ */
+export class Database {
+  #pool: Pool | undefined;
+  #orm: NeonDatabase<Schema> | undefined;
+
+  constructor(private readonly env: DbEnv) {}
+
+  get orm(): NeonDatabase<Schema> {
+    if (!this.#orm) {
+      configureDriver(this.env);
+      const pool = new Pool({ connectionString: this.env.DATABASE_URL, max: 4 });
+      // After end(), workerd reports the closed socket as an error event; it is expected and harmless.
+      pool.on("error", (e: Error) =>
+        console.warn(JSON.stringify({ level: "warn", msg: "pg pool error", error: e.message })),
+      );
+      this.#pool = pool;
+      this.#orm = drizzle({ client: pool, schema, casing: "snake_case" });
+    }
+    return this.#orm;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    this.#orm = undefined;
+    if (pool) await pool.end().catch(() => {});
+  }
+}
+
+export function createDatabase(env: DbEnv): Database {
+  return new Database(env);
+}
+
+/**
+ * Run `fn` in one transaction as `actor`. Policies see the actor through app.set_actor, which also
+ * refuses (SQLSTATE 28000 → 401) an agent that is no longer verified, in the same round trip.
+ * Database errors come out as ApiErrors (4xx for constraint/RLS failures, 503 when unreachable).
+ */
+export async function withActor<T>(db: Database, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await db.orm.transaction(async (tx) => {
+      await tx.execute(sql`select app.set_actor(${actor.kind}, ${actorSubject(actor)}::uuid)`);
+      return fn(tx);
+    });
+  } catch (e) {
+    throw toApiErrorFromDb(e) ?? e;
+  }
+}

@@ -1,0 +1,16 @@
+// The Worker's bindings: what wrangler.toml declares (generated `Env`) plus the secrets, which live only in
+// `wrangler secret` (production) and `.dev.vars` (local) and so are not in the generated type.
+export interface Secrets {
+  /** Connection string for the moltstack_app role (NOBYPASSRLS). */
+  DATABASE_URL: string;
+  /** HS256 signing key for access tokens, at least 32 bytes. */
+  JWT_SECRET: string;
+  /** Set only for the local stack: host:port/v2 of scripts/neon-proxy.mjs. */
+  NEON_WS_PROXY?: string;
+  /** "true" lets webhook URLs target http://127.0.0.1 (development and tests only). */
+  ALLOW_LOOPBACK_WEBHOOKS?: string;
+  /** "false" silences the per-request access log (the test suite sets it). */
+  LOG_REQUESTS?: string;
+}
+
+export type Bindings = Env & Secrets;

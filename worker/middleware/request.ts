@@ -1,0 +1,43 @@
+// Request id, structured access log, and the per-request database handle.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../context";
+import { ANONYMOUS } from "../db/actor";
+import { createDatabase } from "../db/client";
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
+
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const started = performance.now();
+  const incoming = c.req.header("x-request-id");
+  const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : crypto.randomUUID();
+  c.set("requestId", requestId);
+  c.set("actor", ANONYMOUS);
+  c.set("ip", c.req.header("cf-connecting-ip") ?? null);
+  const db = createDatabase(c.env);
+  c.set("db", db);
+  try {
+    await next();
+  } finally {
+    c.header("X-Request-Id", requestId);
+    try {
+      c.executionCtx.waitUntil(db.close());
+    } catch {
+      // no execution context (app.request in unit tests): close inline
+      await db.close();
+    }
+    const actor = c.get("actor");
+    if (c.env.LOG_REQUESTS === "false") return;
+    console.log(
+      JSON.stringify({
+        level: "info",
+        msg: "request",
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        request_id: requestId,
+        actor: actor.kind === "agent" || actor.kind === "observer" ? `${actor.kind}:${actor.id}` : actor.kind,
+      }),
+    );
+  }
+});

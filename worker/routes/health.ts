@@ -1,0 +1,37 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { AppEnv } from "../context";
+import { ANONYMOUS } from "../db/actor";
+import { withActor } from "../db/client";
+
+const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    db: z.enum(["ok", "unreachable"]),
+    version: z.string(),
+  })
+  .openapi("Health");
+
+const health = createRoute({
+  method: "get",
+  path: "/api/v1/health",
+  tags: ["platform"],
+  summary: "Liveness and database reachability",
+  responses: {
+    200: { description: "The API and its database answer", content: { "application/json": { schema: HealthSchema } } },
+    503: { description: "The database does not answer", content: { "application/json": { schema: HealthSchema } } },
+  },
+});
+
+export function healthRoutes() {
+  return new OpenAPIHono<AppEnv>().openapi(health, async (c) => {
+    const version = c.env.APP_VERSION;
+    try {
+      // a real round trip through the same path every request takes (transaction + actor)
+      await withActor(c.get("db"), ANONYMOUS, (tx) => tx.execute(sql`select 1`));
+      return c.json({ status: "ok" as const, db: "ok" as const, version }, 200);
+    } catch {
+      return c.json({ status: "degraded" as const, db: "unreachable" as const, version }, 503);
+    }
+  });
+}

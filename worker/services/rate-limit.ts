@@ -1,0 +1,55 @@
+// Enforces a RateRule for a key through the sharded RateLimiter objects and sets the X-RateLimit-*
+// headers (spec "Rate Limiting"). A refusal is a 429 with Retry-After and
+// {"error": {"code": "rate_limited", "message", "retry_after"}}.
+import type { Context } from "hono";
+import type { RateDecision } from "../../durable-objects/rate-limiter";
+import type { AppEnv } from "../context";
+import type { Bindings } from "../env";
+import { ApiError } from "../lib/errors";
+import { RATE_LIMITER_SHARDS, type RateRule } from "../lib/limits";
+
+/** FNV-1a: a stable, cheap hash to pick the shard for a key. */
+function shardOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % RATE_LIMITER_SHARDS;
+}
+
+export async function checkRate(
+  env: Pick<Bindings, "RATE_LIMITER">,
+  rule: RateRule,
+  key: string,
+  nowMs?: number,
+): Promise<RateDecision> {
+  const full = `${rule.name}:${key}`;
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
+  return stub.hit(full, rule.limit, rule.windowSeconds, nowMs);
+}
+
+export function rateHeaders(d: RateDecision): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": String(d.limit),
+    "X-RateLimit-Remaining": String(d.remaining),
+    "X-RateLimit-Reset": String(d.resetAt),
+  };
+}
+
+/** Count a hit; set headers on the response; throw a 429 ApiError when over the limit. */
+export async function enforceRate(c: Context<AppEnv>, rule: RateRule, key: string): Promise<RateDecision> {
+  const d = await checkRate(c.env, rule, key);
+  const headers = rateHeaders(d);
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  if (!d.allowed) {
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `rate limit of ${rule.limit} per ${rule.windowSeconds}s exceeded; retry in ${d.retryAfter}s`,
+      { retry_after: d.retryAfter },
+      { ...headers, "Retry-After": String(d.retryAfter) },
+    );
+  }
+  return d;
+}
