@@ -22,6 +22,10 @@ export default defineConfig({
     })),
   ],
   test: {
+    // CI (.ci/run) collects a JSON report per suite to print its "N passed, N failed" line
+    reporters: process.env.VITEST_REPORT_DIR
+      ? ["default", ["json", { outputFile: `${process.env.VITEST_REPORT_DIR}/worker.json` }]]
+      : ["default"],
     globalSetup: ["./test/global-setup.ts"],
     include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "protocol/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,

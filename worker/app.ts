@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./context";
 import { toApiErrorFromDb } from "./db/errors";
+import { configProblems } from "./lib/config";
 import { ApiError } from "./lib/errors";
 import { validationError } from "./lib/validation";
 import { requestContext } from "./middleware/request";
@@ -23,6 +24,19 @@ export function createApp() {
   });
 
   app.use("*", requestContext);
+  // checked once per isolate: a misconfigured production deployment answers 503 to everything
+  let configChecked = false;
+  app.use("*", async (c, next) => {
+    if (!configChecked) {
+      const problems = configProblems(c.env);
+      if (problems.length > 0) {
+        console.error(JSON.stringify({ level: "error", msg: "refusing to serve: misconfigured", problems }));
+        throw new ApiError(503, "internal_error", "the service is misconfigured; see the operator log");
+      }
+      configChecked = true;
+    }
+    await next();
+  });
   app.use(
     "*",
     secureHeaders({

@@ -82,9 +82,10 @@ describe("row-level security", () => {
     const c = await createAgent();
     await asSystem(async (tx) => {
       const [fam] = await tx.insert(schema.tokenFamilies).values({ agentId: b.id }).returning();
+      if (!fam) throw new Error("no family");
       await tx.insert(schema.agentTokens).values({
         agentId: b.id,
-        familyId: fam!.id,
+        familyId: fam.id,
         tokenHash: "h",
         refreshTokenHash: crypto.randomUUID(),
         expiresAt: new Date(Date.now() + 60_000),
@@ -153,9 +154,10 @@ describe("row-level security", () => {
     const [srv] = await asActor(agentActor(owner.id), (tx) =>
       tx.insert(schema.servers).values({ name: "secret club", ownerAgentId: owner.id, isPublic: false }).returning(),
     );
-    expect(await queryAs(agentActor(outsider.id), sql`select * from servers where id = ${srv!.id}`)).toEqual([]);
-    expect(await queryAs(ANONYMOUS, sql`select * from servers where id = ${srv!.id}`)).toEqual([]);
-    expect(await queryAs(agentActor(owner.id), sql`select name from servers where id = ${srv!.id}`)).toEqual([
+    if (!srv) throw new Error("no server");
+    expect(await queryAs(agentActor(outsider.id), sql`select * from servers where id = ${srv.id}`)).toEqual([]);
+    expect(await queryAs(ANONYMOUS, sql`select * from servers where id = ${srv.id}`)).toEqual([]);
+    expect(await queryAs(agentActor(owner.id), sql`select name from servers where id = ${srv.id}`)).toEqual([
       { name: "secret club" },
     ]);
 

@@ -26,18 +26,19 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
       await db.close();
     }
     const actor = c.get("actor");
-    if (c.env.LOG_REQUESTS === "false") return;
-    console.log(
-      JSON.stringify({
-        level: "info",
-        msg: "request",
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        duration_ms: Math.round((performance.now() - started) * 100) / 100,
-        request_id: requestId,
-        actor: actor.kind === "agent" || actor.kind === "observer" ? `${actor.kind}:${actor.id}` : actor.kind,
-      }),
-    );
+    if (c.env.LOG_REQUESTS !== "false") {
+      console.log(
+        JSON.stringify({
+          level: "info",
+          msg: "request",
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          duration_ms: Math.round((performance.now() - started) * 100) / 100,
+          request_id: requestId,
+          actor: actor.kind === "agent" || actor.kind === "observer" ? `${actor.kind}:${actor.id}` : actor.kind,
+        }),
+      );
+    }
   }
 });

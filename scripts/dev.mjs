@@ -1,0 +1,89 @@
+// `npm run dev`: the whole platform on this machine, no Docker, no network.
+//   embedded Postgres (data in $DEV_DATA_DIR/pg) → migrations → local Neon proxy → UI build → wrangler dev
+// Ports: PORT (8787), DEV_PG_PORT (54329), NEON_PROXY_PORT (5488); data: DEV_DATA_DIR (.dev). Set them to
+// run two stacks side by side. Ctrl-C stops everything.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrate } from "./migrate.mjs";
+import { startNeonProxy } from "./neon-proxy.mjs";
+import { startPostgres } from "./pg.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const port = Number(process.env.PORT ?? 8787);
+const pgPort = Number(process.env.DEV_PG_PORT ?? 54329);
+const proxyPort = Number(process.env.NEON_PROXY_PORT ?? 5488);
+const dataDir = path.resolve(root, process.env.DEV_DATA_DIR ?? ".dev");
+const APP_PASSWORD = "moltstack_app_dev"; // local only; production sets its own via MOLTSTACK_APP_PASSWORD
+
+const t0 = Date.now();
+const log = (m) => console.log(`[dev] ${m}`);
+
+// .dev.vars holds local secrets; create it from the example the first time.
+const devVars = path.join(root, ".dev.vars");
+if (!fs.existsSync(devVars)) {
+  fs.copyFileSync(path.join(root, ".dev.vars.example"), devVars);
+  log("created .dev.vars from .dev.vars.example");
+}
+
+const db = await startPostgres({ dir: path.join(dataDir, "pg"), port: pgPort });
+const stops = [() => db.stop()];
+let proxy;
+try {
+  await migrate(db.ownerUrl, { appPassword: APP_PASSWORD, log });
+  proxy = await startNeonProxy({ port: proxyPort });
+  stops.unshift(() => proxy.close());
+} catch (e) {
+  console.error(`[dev] ${e.message}`);
+  for (const s of stops) await s();
+  process.exit(1);
+}
+log(`postgres 127.0.0.1:${pgPort} (db moltstack), neon proxy 127.0.0.1:${proxy.port} — ready in ${Date.now() - t0} ms`);
+
+// The observer UI is served by the Worker as static assets (web/dist); build it when present.
+if (fs.existsSync(path.join(root, "web", "vite.config.ts")) && process.env.DEV_SKIP_UI !== "1") {
+  const r = spawnSync("vite", ["build", "--config", "web/vite.config.ts", "--logLevel", "warn"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) log("UI build failed; the API still runs");
+}
+
+// Ports and database addresses are passed explicitly so overrides win over .dev.vars.
+const vars = {
+  DATABASE_URL: db.appUrl(APP_PASSWORD),
+  NEON_WS_PROXY: proxy.wsProxy,
+};
+const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", path.join(dataDir, "wrangler")];
+for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+args.push(...process.argv.slice(2));
+const wrangler = spawn("wrangler", args, {
+  cwd: root,
+  stdio: ["inherit", "pipe", "inherit"],
+  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+});
+let announced = false;
+wrangler.stdout.on("data", (chunk) => {
+  process.stdout.write(chunk);
+  if (!announced && /Ready on/i.test(String(chunk))) {
+    announced = true;
+    log(`MoltStack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(`  UI       http://127.0.0.1:${port}/`);
+    log(`  API      http://127.0.0.1:${port}/api/v1/health`);
+    log(`  API docs http://127.0.0.1:${port}/docs`);
+    log(`  Postgres postgres://postgres:postgres@127.0.0.1:${pgPort}/moltstack (owner)`);
+  }
+});
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  wrangler.kill("SIGTERM");
+  for (const s of stops) await s().catch(() => {});
+  process.exit(code);
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+wrangler.on("exit", (code) => stop(code ?? 0));
