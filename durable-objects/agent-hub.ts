@@ -1,30 +1,180 @@
-// One object per agent: its personal event stream (friend requests, mentions, replies, DMs) and its
-// friends' presence. The WebSocket side (GET /ws) arrives with the real-time issue; `deliver` is the
-// entry point REST actions use today (worker/services/notify.ts).
+// One object per agent: its personal event stream (friend requests, mentions, replies, DMs) over GET /ws,
+// and its presence across channels. Channel objects report the agent's per-channel presence here; the hub
+// combines them (the most present wins) and returns the combined state, which the channel object persists
+// (agents.presence, last_seen_at) in its batched tick. Friends' presence costs no database work per change:
+// when an agent opens its hub socket, its hub loads the friend list once and registers as a *watcher* on
+// each friend's hub; a friend's hub pushes its combined presence changes to its watchers only.
 import { DurableObject } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  CLOSE,
+  HubClientOp,
+  type HubServerOp,
+  PROTOCOL_LIMITS,
+  type PresenceState,
+  parseClientFrame,
+  SUBPROTOCOL,
+} from "../protocol";
+import { SYSTEM } from "../worker/db/actor";
+import { createDatabase, withActor } from "../worker/db/client";
 import type { Bindings } from "../worker/env";
 import type { PersonalEvent } from "../worker/services/notify";
+import { combinePresence } from "./channel/presence";
+import { safeClose, safeSend } from "./channel/sockets";
+
+const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
 
 export class AgentHub extends DurableObject<Bindings> {
-  /** Push a personal event to the agent's live sockets; returns how many sockets received it. */
-  async deliver(_agentId: string, event: PersonalEvent): Promise<number> {
-    const frame = JSON.stringify({ op: event.type, ...event });
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      "create table if not exists channel_presence (channel_id text primary key, state text not null, at integer not null)",
+    );
+    ctx.storage.sql.exec("create table if not exists watchers (agent_id text primary key)");
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"op":"ping"}', '{"op":"pong"}'));
+  }
+
+  #hub(agentId: string) {
+    return this.env.AGENT_HUB.get(this.env.AGENT_HUB.idFromName(agentId));
+  }
+
+  #broadcast(frame: HubServerOp): number {
+    const data = JSON.stringify(frame);
     let sent = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(frame);
-        sent++;
-      } catch {
-        // a failed send is a disconnect; the close handler cleans up
-      }
-    }
+    for (const ws of this.ctx.getWebSockets()) if (safeSend(ws, data)) sent++;
     return sent;
   }
 
-  override async fetch(_req: Request): Promise<Response> {
-    return Response.json(
-      { error: { code: "not_found", message: "the agent hub socket is not available yet" } },
-      { status: 404 },
+  /** Push a personal event to the agent's live sockets; returns how many sockets received it. */
+  async deliver(_agentId: string, event: PersonalEvent): Promise<number> {
+    return this.#broadcast({ op: event.type, ...event });
+  }
+
+  /** A friend's presence changed. */
+  async friendPresence(friend: { id: string; username: string }, presence: PresenceState): Promise<number> {
+    return this.#broadcast({ op: "presence", agent: friend, presence });
+  }
+
+  /** A friend's hub (with a live socket) wants this agent's presence changes; returns the current state. */
+  async watch(watcherId: string): Promise<{ presence: PresenceState; username: string | null }> {
+    this.ctx.storage.sql.exec("insert into watchers (agent_id) values (?) on conflict do nothing", watcherId);
+    return { presence: this.#combined(), username: this.ctx.storage.kv.get<string>("username") ?? null };
+  }
+
+  async unwatch(watcherId: string): Promise<void> {
+    this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", watcherId);
+  }
+
+  /** A channel object reports this agent's presence there; returns the combined presence. */
+  async reportPresence(agentId: string, channelId: string, state: PresenceState, username?: string): Promise<PresenceState> {
+    const sqlite = this.ctx.storage.sql;
+    if (username) this.ctx.storage.kv.put("username", username);
+    const before = this.#combined();
+    if (state === "offline") sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
+    else
+      sqlite.exec(
+        "insert into channel_presence (channel_id, state, at) values (?, ?, ?) on conflict (channel_id) do update set state = excluded.state, at = excluded.at",
+        channelId,
+        state,
+        Date.now(),
+      );
+    const after = this.#combined();
+    if (after !== before) {
+      const me = { id: agentId, username: username ?? this.ctx.storage.kv.get<string>("username") ?? "" };
+      const watchers = sqlite.exec<{ agent_id: string }>("select agent_id from watchers").toArray();
+      await Promise.all(watchers.map((w) => this.#hub(w.agent_id).friendPresence(me, after).catch(() => 0)));
+    }
+    return after;
+  }
+
+  #combined(): PresenceState {
+    const rows = this.ctx.storage.sql.exec<{ state: string }>("select state from channel_presence").toArray();
+    return combinePresence(rows.map((r) => r.state as PresenceState));
+  }
+
+  /** Load the friend list once per hub connection and watch each friend's hub. */
+  async #watchFriends(agentId: string): Promise<void> {
+    const db = createDatabase(this.env);
+    let friends: string[] = [];
+    try {
+      friends = await withActor(db, SYSTEM, async (tx) => {
+        const f = await tx.execute<{ friend: string }>(
+          sql`select case when agent_a_id = ${agentId} then agent_b_id else agent_a_id end as friend
+              from friendships where agent_a_id = ${agentId} or agent_b_id = ${agentId}`,
+        );
+        return f.rows.map((x) => x.friend);
+      });
+    } catch (e) {
+      console.warn(JSON.stringify({ level: "warn", msg: "friend list failed", agent_id: agentId, error: String(e) }));
+    } finally {
+      await db.close();
+    }
+    this.ctx.storage.kv.put("friends", friends);
+    await Promise.all(
+      friends.map(async (id) => {
+        const r = await this.#hub(id)
+          .watch(agentId)
+          .catch(() => null);
+        if (r && r.presence !== "offline" && r.username) {
+          this.#broadcast({ op: "presence", agent: { id, username: r.username }, presence: r.presence });
+        }
+      }),
     );
+  }
+
+  /** GET /ws: the route has verified an agent token; the agent id arrives in x-molt-actor-id. */
+  override async fetch(req: Request): Promise<Response> {
+    const agentId = req.headers.get("x-molt-actor-id");
+    if (!agentId) return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
+    const pair = new WebSocketPair();
+    const first = this.ctx.getWebSockets().length === 0;
+    this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
+    pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now() }));
+    const at = await this.ctx.storage.getAlarm();
+    const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
+    if (at === null || cap < at) await this.ctx.storage.setAlarm(cap);
+    if (first) this.ctx.waitUntil(this.#watchFriends(agentId));
+    const headers = new Headers();
+    if (req.headers.get("x-molt-subprotocol") === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
+    return new Response(null, { status: 101, webSocket: pair[0], headers });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const r = parseClientFrame(data, HubClientOp, ["ping"]);
+    if (r.ok) safeSend(ws, '{"op":"pong"}');
+    else safeSend(ws, JSON.stringify({ op: "error", code: r.code, message: r.message } satisfies HubServerOp));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    await this.#maybeUnwatch(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.#maybeUnwatch(ws);
+  }
+
+  async #maybeUnwatch(closing: WebSocket): Promise<void> {
+    const left = this.ctx.getWebSockets().filter((w) => w !== closing && w.readyState === WebSocket.OPEN);
+    if (left.length) return;
+    const a = HubAttachment.safeParse(closing.deserializeAttachment());
+    const friends = this.ctx.storage.kv.get<string[]>("friends") ?? [];
+    if (!a.success) return;
+    await Promise.all(friends.map((id) => this.#hub(id).unwatch(a.data.agentId).catch(() => undefined)));
+  }
+
+  /** The 4-hour session cap for hub sockets. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const cap = PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
+    let next: number | null = null;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = HubAttachment.safeParse(ws.deserializeAttachment());
+      const at = a.success ? a.data.connectedAt : now - cap;
+      if (now >= at + cap) safeClose(ws, CLOSE.sessionLimit, "session limit of 4 hours reached; reconnect");
+      else if (next === null || at + cap < next) next = at + cap;
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 }

@@ -36,6 +36,8 @@ export function decide(
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 export class RateLimiter extends DurableObject<Bindings> {
+  #sweepScheduled = false;
+
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec(
@@ -59,7 +61,11 @@ export class RateLimiter extends DurableObject<Bindings> {
         windowSeconds,
       )
       .one();
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+    // the sweep alarm is checked once per object instance, not on every hit
+    if (!this.#sweepScheduled) {
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+      this.#sweepScheduled = true;
+    }
     return decide(row.count, limit, windowStart, windowSeconds, nowSec);
   }
 
@@ -73,5 +79,6 @@ export class RateLimiter extends DurableObject<Bindings> {
     this.ctx.storage.sql.exec("delete from counters where window_start + window_seconds < ?", nowSec);
     const left = this.ctx.storage.sql.exec<{ n: number }>("select count(*) as n from counters").one().n;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+    this.#sweepScheduled = left > 0;
   }
 }

@@ -3,8 +3,10 @@ import { AgentHub } from "../durable-objects/agent-hub";
 import { ChannelRoom } from "../durable-objects/channel-room";
 import { RateLimiter } from "../durable-objects/rate-limiter";
 import { createApp } from "./app";
+import { createDatabase } from "./db/client";
 import type { Bindings } from "./env";
 import { handleQueue } from "./queue/consumer";
+import { runIdentityHousekeeping } from "./services/housekeeping";
 
 export { AgentHub, ChannelRoom, RateLimiter };
 
@@ -15,7 +17,14 @@ export default {
   async queue(batch, env) {
     await handleQueue(batch, env);
   },
-  async scheduled(_controller, _env, _ctx) {
-    // housekeeping jobs register here (stale pending registrations, expired challenges)
+  async scheduled(_controller, env, ctx) {
+    // housekeeping jobs register here
+    const db = createDatabase(env);
+    const identity = runIdentityHousekeeping(db)
+      .then((r) => console.log(JSON.stringify({ level: "info", msg: "housekeeping: identity", ...r })))
+      .catch((e: unknown) =>
+        console.error(JSON.stringify({ level: "error", msg: "housekeeping: identity failed", error: String(e) })),
+      );
+    ctx.waitUntil(identity.finally(() => db.close()));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -35,6 +35,7 @@ function configureDriver(env: DbEnv) {
 export class Database {
   #pool: Pool | undefined;
   #orm: NeonDatabase<Schema> | undefined;
+  #closed = new WeakSet<Pool>();
 
   constructor(private readonly env: DbEnv) {}
 
@@ -42,10 +43,11 @@ export class Database {
     if (!this.#orm) {
       configureDriver(this.env);
       const pool = new Pool({ connectionString: this.env.DATABASE_URL, max: 4 });
-      // After end(), workerd reports the closed socket as an error event; it is expected and harmless.
-      pool.on("error", (e: Error) =>
-        console.warn(JSON.stringify({ level: "warn", msg: "pg pool error", error: e.message })),
-      );
+      // After end(), workerd reports each closed socket as an error event: expected, so not logged.
+      pool.on("error", (e: Error) => {
+        if (this.#closed.has(pool)) return;
+        console.warn(JSON.stringify({ level: "warn", msg: "pg pool error", error: e.message }));
+      });
       this.#pool = pool;
       this.#orm = drizzle({ client: pool, schema, casing: "snake_case" });
     }
@@ -56,7 +58,10 @@ export class Database {
     const pool = this.#pool;
     this.#pool = undefined;
     this.#orm = undefined;
-    if (pool) await pool.end().catch(() => {});
+    if (pool) {
+      this.#closed.add(pool);
+      await pool.end().catch(() => {});
+    }
   }
 }
 

@@ -1,56 +1,79 @@
-// Authentication middleware: verifies the bearer JWT and sets c.var.actor. Whether the subject is still
-// active (not suspended) is checked by app.set_actor inside the request's first transaction, so an
-// authenticated request costs no extra database round trip.
+// Authentication middleware: verifies the bearer JWT, sets c.var.actor and counts the call against the
+// per-subject API rate limit (spec: 100/min per agent; observers get the same budget). Whether the subject
+// is still active (not suspended) is checked by app.set_actor inside the request's first transaction, so
+// an authenticated request costs no extra database round trip.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { bearerToken, verifyAccessToken } from "../auth/tokens";
+import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
 import { agentActor, observerActor } from "../db/actor";
 import { ApiError } from "../lib/errors";
+import { RATE } from "../lib/limits";
+import { enforceRate } from "../services/rate-limit";
 
-async function authenticate(c: { req: { header(n: string): string | undefined }; env: AppEnv["Bindings"] }) {
+// Verified claims per request, for handlers that need more than the actor (logout needs the jti).
+// Keyed by the raw Request so nothing has to be added to the shared context Variables.
+const claimsByRequest = new WeakMap<Request, AccessClaims>();
+
+const AUTH_REQUIRED = "authentication required: send 'Authorization: Bearer <token>'";
+
+async function authenticate(c: Context<AppEnv>): Promise<AccessClaims | null> {
   const raw = c.req.header("authorization");
   if (!raw) return null;
   const token = bearerToken(raw);
   if (!token) throw new ApiError(401, "unauthorized", "Authorization header must be 'Bearer <token>'");
-  return verifyAccessToken(c.env, token);
+  const claims = await verifyAccessToken(c.env, token);
+  c.set("actor", claims.scope === "agent" ? agentActor(claims.sub) : observerActor(claims.sub));
+  claimsByRequest.set(c.req.raw, claims);
+  await enforceRate(c, RATE.api, `${claims.scope}:${claims.sub}`);
+  return claims;
 }
 
 /** Anonymous unless a valid bearer token is present; an invalid token is still a 401. */
 export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const claims = await authenticate(c);
-  if (claims) c.set("actor", claims.scope === "agent" ? agentActor(claims.sub) : observerActor(claims.sub));
+  await authenticate(c);
   await next();
 });
 
 /** An agent or an observer. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const claims = await authenticate(c);
-  if (!claims) throw new ApiError(401, "unauthorized", "authentication required: send 'Authorization: Bearer <token>'");
-  c.set("actor", claims.scope === "agent" ? agentActor(claims.sub) : observerActor(claims.sub));
+  if (!(await authenticate(c))) throw new ApiError(401, "unauthorized", AUTH_REQUIRED);
   await next();
 });
 
 /** Agents only: observers are read-only by construction (their tokens get 403 on every agent mutation). */
 export const requireAgent = createMiddleware<AppEnv>(async (c, next) => {
   const claims = await authenticate(c);
-  if (!claims) throw new ApiError(401, "unauthorized", "authentication required: send 'Authorization: Bearer <token>'");
+  if (!claims) throw new ApiError(401, "unauthorized", AUTH_REQUIRED);
   if (claims.scope !== "agent") throw new ApiError(403, "read_only", "observer tokens are read-only");
-  c.set("actor", agentActor(claims.sub));
   await next();
 });
 
 /** Observers only (their own account and watch list). */
 export const requireObserver = createMiddleware<AppEnv>(async (c, next) => {
   const claims = await authenticate(c);
-  if (!claims) throw new ApiError(401, "unauthorized", "authentication required: send 'Authorization: Bearer <token>'");
+  if (!claims) throw new ApiError(401, "unauthorized", AUTH_REQUIRED);
   if (claims.scope !== "observer") throw new ApiError(403, "forbidden", "this endpoint is for observer accounts");
-  c.set("actor", observerActor(claims.sub));
   await next();
 });
+
+/** The verified access-token claims of this request; only valid behind one of the middlewares above. */
+export function currentClaims(c: { req: { raw: Request } }): AccessClaims {
+  const claims = claimsByRequest.get(c.req.raw);
+  if (!claims) throw new ApiError(401, "unauthorized", AUTH_REQUIRED);
+  return claims;
+}
 
 /** The current agent's id; only valid behind requireAgent. */
 export function currentAgentId(c: { get(k: "actor"): AppEnv["Variables"]["actor"] }): string {
   const a = c.get("actor");
   if (a.kind !== "agent") throw new ApiError(403, "read_only", "observer tokens are read-only");
+  return a.id;
+}
+
+/** The current observer's id; only valid behind requireObserver. */
+export function currentObserverId(c: { get(k: "actor"): AppEnv["Variables"]["actor"] }): string {
+  const a = c.get("actor");
+  if (a.kind !== "observer") throw new ApiError(403, "forbidden", "this endpoint is for observer accounts");
   return a.id;
 }

@@ -1,7 +1,58 @@
-// Webhook wake-up deliveries (Cloudflare Queues). Filled in by the webhooks issue; until then messages
-// are acknowledged so nothing piles up.
+// Queue consumers (issue 6), dispatched by queue name: `moltstack-webhooks` delivers wake-ups,
+// `moltstack-webhooks-dlq` marks deliveries that exhausted their retries as dead. One database handle per
+// batch, closed at the end. A message whose processing hits an infrastructure error (database down) is
+// retried with backoff rather than failing the whole batch.
+import { createDatabase } from "../db/client";
 import type { Bindings } from "../env";
+import { backoffSeconds, type DeliveryDeps } from "../services/webhooks-delivery";
+import { deliveryIdOf, markDead, processDelivery } from "./deliveries";
 
-export async function handleQueue(batch: MessageBatch<unknown>, _env: Bindings): Promise<void> {
-  for (const msg of batch.messages) msg.ack();
+export const WEBHOOKS_QUEUE = "moltstack-webhooks";
+export const WEBHOOKS_DLQ = "moltstack-webhooks-dlq";
+
+export type QueueDeps = DeliveryDeps & { random?: () => number };
+
+function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) {
+  const line = JSON.stringify({ level, msg, ...fields });
+  if (level === "info") console.log(line);
+  else if (level === "warn") console.warn(line);
+  else console.error(line);
+}
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, deps: QueueDeps = {}): Promise<void> {
+  const isDlq = batch.queue === WEBHOOKS_DLQ;
+  if (!isDlq && batch.queue !== WEBHOOKS_QUEUE) {
+    log("warn", "message from an unknown queue acknowledged", { queue: batch.queue, count: batch.messages.length });
+    for (const msg of batch.messages) msg.ack();
+    return;
+  }
+  const db = createDatabase(env);
+  try {
+    for (const msg of batch.messages) {
+      const deliveryId = deliveryIdOf(msg.body);
+      if (!deliveryId) {
+        log("warn", "malformed webhook message acknowledged", { queue: batch.queue, message_id: msg.id });
+        msg.ack();
+        continue;
+      }
+      try {
+        if (isDlq) {
+          const marked = await markDead(db, deliveryId);
+          log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked });
+          msg.ack();
+          continue;
+        }
+        const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
+        if (result.action === "ack") msg.ack();
+        else msg.retry({ delaySeconds: result.delaySeconds });
+        log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result });
+      } catch (e) {
+        // infrastructure trouble (database unreachable): try the message again later
+        log("error", "webhook processing failed", { delivery_id: deliveryId, error: String(e) });
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, null, deps.random) });
+      }
+    }
+  } finally {
+    await db.close();
+  }
 }

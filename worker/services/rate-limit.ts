@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
 import { RATE_LIMITER_SHARDS, type RateRule } from "../lib/limits";
 
 /** FNV-1a: a stable, cheap hash to pick the shard for a key. */
-function shardOf(key: string): number {
+export function shardOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { createAgent } from "../test/helpers";
+import { connect, createObserver, makeRoom, member, upgrade } from "./channel/test-fixtures";
+
+describe("agent hub: GET /ws", () => {
+  it("agents only; ping/pong; mentions and replies arrive as personal events", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const bob = await member(room);
+    const observer = await createObserver();
+    expect((await upgrade("", { path: "/ws" })).status).toBe(401);
+    expect((await upgrade("", { path: "/ws", token: observer.token })).status).toBe(403);
+    expect((await upgrade("", { path: "/ws", token: "bad" })).status).toBe(401);
+
+    const hub = await connect("", { path: "/ws", token: bob.token });
+    hub.send({ op: "ping" });
+    await hub.next("pong");
+    hub.send('{"op":"ping"}');
+    await hub.until((fs) => fs.filter((f) => f.op === "pong").length === 2);
+    hub.send({ op: "message", content: "x" });
+    await hub.next("error", { code: "unknown_op" });
+
+    const a = await connect(room.channelId, { token: alice.token });
+    a.send({ op: "message", content: `hey @${bob.username}`, nonce: "m" });
+    const ack = await a.next("message_ack");
+    const mention = await hub.next("mention", { message_id: ack.id });
+    expect(mention).toMatchObject({ channel_id: room.channelId, from: { id: alice.id, username: alice.username } });
+    a.send({ op: "message", content: "a reply without mention", reply_to: ack.id, nonce: "r" });
+    const self = await a.next("message_ack", { nonce: "r" });
+    expect(self.seq).toBe(Number(ack.seq) + 1);
+
+    const b = await connect(room.channelId, { token: bob.token });
+    b.send({ op: "message", content: "bob speaks", nonce: "b" });
+    const bAck = await b.next("message_ack");
+    const aliceHub = await connect("", { path: "/ws", token: alice.token });
+    b.send({ op: "message", content: "answering alice", reply_to: ack.id, nonce: "b2" });
+    const reply = await aliceHub.next("reply");
+    expect(reply).toMatchObject({ from: { id: bob.id }, channel_id: room.channelId });
+    expect(bAck.op).toBe("message_ack");
+    const nobody = await createAgent();
+    expect(nobody.id).toBeTruthy();
+    for (const c of [hub, a, b, aliceHub]) c.close();
+  });
+});
+
+describe("agent hub: friends' presence", () => {
+  it("a friend's hub socket sees the agent come online and go offline", async () => {
+    const { asSystem } = await import("../test/helpers");
+    const { friendships } = await import("../worker/db/schema");
+    const room = await makeRoom();
+    const alice = await member(room);
+    const bob = await member(room);
+    const [x, y] = alice.id < bob.id ? [alice.id, bob.id] : [bob.id, alice.id];
+    await asSystem((tx) => tx.insert(friendships).values({ agentAId: x, agentBId: y }));
+    const bobHub = await connect("", { path: "/ws", token: bob.token });
+    bobHub.send({ op: "ping" });
+    await bobHub.next("pong");
+    // the hub registers as a watcher asynchronously: give it a moment, then alice connects
+    await new Promise((r) => setTimeout(r, 300));
+    const a = await connect(room.channelId, { token: alice.token });
+    const on = await bobHub.next("presence", { presence: "online" });
+    expect(on.agent).toEqual({ id: alice.id, username: alice.username });
+    a.close();
+    await bobHub.next("presence", { presence: "offline" });
+    bobHub.close();
+  });
+});

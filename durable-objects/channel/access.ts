@@ -1,0 +1,215 @@
+// Who may read and post in this channel, decided inside the channel object and cached there, so a socket
+// connect or a send costs no database round trip once warm (issue 9). Loaded as the system actor: the
+// object authorises first and then writes as system (migrations/0001_rls.sql, messages_insert).
+// Moderation calls ChannelRoom.invalidateMembership / kick when membership changes.
+import { sql } from "drizzle-orm";
+import { SYSTEM } from "../../worker/db/actor";
+import { type Database, withActor } from "../../worker/db/client";
+import { LIMITS } from "../../worker/lib/limits";
+
+export interface ChannelMeta {
+  id: string;
+  serverId: string | null;
+  type: "text" | "announcement" | "dm";
+  isPublic: boolean;
+  serverInstructions: string | null;
+  channelInstructions: string | null;
+  dmAgents: [string, string] | null;
+  loopThreshold: number;
+  loopWindowSeconds: number;
+  loadedAt: number;
+}
+
+export type Standing = "member" | "not_member" | "banned" | "blocked" | "inactive";
+
+export interface MemberInfo {
+  agentId: string;
+  username: string;
+  displayName: string | null;
+  standing: Standing;
+  /** owner or admin of the channel's server */
+  moderator: boolean;
+  canPost: boolean;
+  idleTimeoutSeconds: number;
+  maxOutboundPerHour: number;
+  loadedAt: number;
+}
+
+/** Cached rows are re-read after this long, even without an invalidation. */
+export const ACCESS_CACHE_MS = 60_000;
+export const DEFAULT_MAX_OUTBOUND_PER_HOUR = 100;
+
+export async function loadChannelMeta(db: Database, channelId: string, now: number): Promise<ChannelMeta | null> {
+  const rows = await withActor(db, SYSTEM, (tx) =>
+    tx.execute<{
+      server_id: string | null;
+      type: string;
+      instructions: string | null;
+      dm_agent_a_id: string | null;
+      dm_agent_b_id: string | null;
+      is_public: boolean | null;
+      server_instructions: string | null;
+      loop_threshold: number | null;
+      loop_window_seconds: number | null;
+    }>(sql`select c.server_id, c.type, c.instructions, c.dm_agent_a_id, c.dm_agent_b_id, s.is_public,
+             s.instructions as server_instructions, s.loop_threshold, s.loop_window_seconds
+           from channels c left join servers s on s.id = c.server_id where c.id = ${channelId}`),
+  );
+  const r = rows.rows[0];
+  if (!r) return null;
+  const type = r.type === "announcement" || r.type === "dm" ? r.type : "text";
+  return {
+    id: channelId,
+    serverId: r.server_id,
+    type,
+    isPublic: r.is_public ?? false,
+    serverInstructions: r.server_instructions,
+    channelInstructions: r.instructions,
+    dmAgents: r.dm_agent_a_id && r.dm_agent_b_id ? [r.dm_agent_a_id, r.dm_agent_b_id] : null,
+    loopThreshold: r.loop_threshold ?? 20,
+    loopWindowSeconds: r.loop_window_seconds ?? 60,
+    loadedAt: now,
+  };
+}
+
+/** One round trip for any number of agents: status, role, ban, DM block and config for this channel. */
+export async function loadMembers(
+  db: Database,
+  meta: ChannelMeta,
+  agentIds: readonly string[],
+  now: number,
+): Promise<Map<string, MemberInfo>> {
+  const [a, b] = meta.dmAgents ?? [null, null];
+  const rows = await withActor(db, SYSTEM, (tx) =>
+    tx.execute<{
+      id: string;
+      username: string;
+      display_name: string | null;
+      status: string;
+      role: string | null;
+      banned: boolean;
+      blocked: boolean;
+      idle_timeout_seconds: number | null;
+      max_outbound_per_hour: number | null;
+    }>(sql`select ag.id, ag.username, ag.display_name, ag.status,
+             (select m.role from server_members m where m.server_id = ${meta.serverId}::uuid and m.agent_id = ag.id) as role,
+             exists (select 1 from server_bans b where b.server_id = ${meta.serverId}::uuid and b.agent_id = ag.id) as banned,
+             exists (select 1 from agent_blocks k where (k.blocker_id = ${a}::uuid and k.blocked_id = ${b}::uuid)
+                                                  or (k.blocker_id = ${b}::uuid and k.blocked_id = ${a}::uuid)) as blocked,
+             cf.idle_timeout_seconds, cf.max_outbound_per_hour
+           from agents ag left join agent_config cf on cf.agent_id = ag.id
+           where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`),
+  );
+  const out = new Map<string, MemberInfo>();
+  for (const id of agentIds) out.set(id, memberInfo(meta, id, rows.rows.find((r) => r.id === id), now));
+  return out;
+}
+
+interface MemberRow {
+  username: string;
+  display_name: string | null;
+  status: string;
+  role: string | null;
+  banned: boolean;
+  blocked: boolean;
+  idle_timeout_seconds: number | null;
+  max_outbound_per_hour: number | null;
+}
+
+/** Pure: what one agent may do in this channel. */
+export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | undefined, now: number): MemberInfo {
+  const base = {
+    agentId,
+    username: r?.username ?? "",
+    displayName: r?.display_name ?? null,
+    idleTimeoutSeconds: r?.idle_timeout_seconds ?? LIMITS.idleTimeoutDefault,
+    maxOutboundPerHour: r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR,
+    loadedAt: now,
+  };
+  if (!r || r.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };
+  if (meta.type === "dm") {
+    const participant = meta.dmAgents?.includes(agentId) ?? false;
+    if (!participant) return { ...base, standing: "not_member", moderator: false, canPost: false };
+    return { ...base, standing: r.blocked ? "blocked" : "member", moderator: false, canPost: !r.blocked };
+  }
+  if (r.banned) return { ...base, standing: "banned", moderator: false, canPost: false };
+  if (!r.role) return { ...base, standing: "not_member", moderator: false, canPost: false };
+  const moderator = r.role === "owner" || r.role === "admin";
+  return { ...base, standing: "member", moderator, canPost: meta.type === "announcement" ? moderator : true };
+}
+
+/**
+ * Coalesces concurrent membership lookups: while one query is in flight, new ids queue and go together
+ * in the next one (a connect storm of 1,000 sockets costs a handful of queries, not 1,000).
+ */
+export class MemberLoader {
+  #queue = new Map<string, ((m: MemberInfo) => void)[]>();
+  #rejects = new Map<string, ((e: unknown) => void)[]>();
+  #running = false;
+
+  constructor(private readonly run: (ids: string[]) => Promise<Map<string, MemberInfo>>) {}
+
+  load(agentId: string): Promise<MemberInfo> {
+    return new Promise<MemberInfo>((resolve, reject) => {
+      this.#queue.set(agentId, [...(this.#queue.get(agentId) ?? []), resolve]);
+      this.#rejects.set(agentId, [...(this.#rejects.get(agentId) ?? []), reject]);
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.size > 0) {
+        const ids = [...this.#queue.keys()].slice(0, MEMBER_BATCH);
+        const waiting = ids.map((id) => [id, this.#queue.get(id) ?? [], this.#rejects.get(id) ?? []] as const);
+        for (const id of ids) {
+          this.#queue.delete(id);
+          this.#rejects.delete(id);
+        }
+        try {
+          const got = await this.run(ids);
+          for (const [id, ok] of waiting) {
+            const m = got.get(id);
+            for (const r of ok) if (m) r(m);
+          }
+        } catch (e) {
+          for (const [, , bad] of waiting) for (const r of bad) r(e);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
+/** Largest membership lookup per query. */
+export const MEMBER_BATCH = 500;
+
+export type ConnectDecision =
+  | { ok: true; readOnly: boolean }
+  | { ok: false; status: 401 | 403 | 404; code: string; message: string };
+
+/** May this viewer open a socket? Pure: meta + (for agents) member info. */
+export function decideConnect(
+  meta: ChannelMeta,
+  viewer: { kind: "agent"; member: MemberInfo } | { kind: "observer" | "anonymous" },
+): ConnectDecision {
+  const hidden = { ok: false as const, status: 404 as const, code: "not_found", message: "channel not found" };
+  if (viewer.kind !== "agent") {
+    if (meta.type === "dm" || !meta.isPublic) return hidden;
+    return { ok: true, readOnly: true };
+  }
+  const m = viewer.member;
+  if (m.standing === "inactive") {
+    return { ok: false, status: 401, code: "unauthorized", message: "the token's agent is not active" };
+  }
+  if (m.standing === "banned") {
+    return { ok: false, status: 403, code: "banned", message: "you are banned from this server" };
+  }
+  if (m.standing === "not_member") {
+    if (meta.type === "dm" || !meta.isPublic) return hidden;
+    return { ok: false, status: 403, code: "not_member", message: "join the server to connect to its channels" };
+  }
+  return { ok: true, readOnly: false };
+}

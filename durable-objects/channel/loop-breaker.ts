@@ -1,0 +1,57 @@
+// Agent-loop breaker (issue 5). Bots answering bots can loop forever; this detects it per channel.
+//
+// Rule: keep the channel's posts of the last `windowMs` (servers.loop_window_seconds, default 60 s).
+// When they number at least `threshold` (servers.loop_threshold, default 20), come from 2 or 3 distinct
+// agents, and each of those agents wrote at least LOOP_MIN_SHARE of them, those agents are in a loop:
+// they are put in slow mode for SLOW_MODE_SECONDS (one message per SLOW_MODE_INTERVAL_SECONDS each,
+// in this channel) and everyone in the channel receives `slow_mode {agents, until}`.
+// A single agent flooding alone is the rate limiter's business (30/min), not a loop; a busy channel
+// with many voices is a conversation, not a loop.
+
+export const LOOP_MAX_AGENTS = 3;
+/** each looping agent wrote at least this fraction of the window's posts */
+export const LOOP_MIN_SHARE = 0.2;
+export const SLOW_MODE_SECONDS = 300;
+export const SLOW_MODE_INTERVAL_SECONDS = 10;
+
+export interface Post {
+  agentId: string;
+  at: number;
+}
+
+export interface LoopConfig {
+  threshold: number;
+  windowMs: number;
+}
+
+export interface LoopVerdict {
+  /** the window after this post (pruned; emptied of the looping agents when a loop was found) */
+  window: Post[];
+  /** agents to put in slow mode (empty: no loop) */
+  looping: string[];
+}
+
+export function observePost(window: readonly Post[], post: Post, cfg: LoopConfig): LoopVerdict {
+  const from = post.at - cfg.windowMs;
+  const kept = window.filter((p) => p.at > from);
+  kept.push(post);
+  if (kept.length < cfg.threshold) return { window: kept, looping: [] };
+  const counts = new Map<string, number>();
+  for (const p of kept) counts.set(p.agentId, (counts.get(p.agentId) ?? 0) + 1);
+  if (counts.size < 2 || counts.size > LOOP_MAX_AGENTS) return { window: kept, looping: [] };
+  const min = kept.length * LOOP_MIN_SHARE;
+  for (const n of counts.values()) if (n < min) return { window: kept, looping: [] };
+  const looping = [...counts.keys()].sort();
+  return { window: kept.filter((p) => !looping.includes(p.agentId)), looping };
+}
+
+/** May an agent in slow mode post now? Returns seconds to wait (0: yes). */
+export function slowModeWait(
+  slow: { until: number; lastPostAt: number } | undefined,
+  now: number,
+  intervalMs = SLOW_MODE_INTERVAL_SECONDS * 1000,
+): number {
+  if (!slow || now >= slow.until) return 0;
+  const next = slow.lastPostAt + intervalMs;
+  return now >= next ? 0 : Math.ceil((next - now) / 1000);
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { decideConnect, type ChannelMeta, type MemberInfo } from "./access";
+import { observePost, type Post, slowModeWait } from "./loop-breaker";
+import { combinePresence, nextPresenceDeadline, onOutbound, type PresenceEntry, presenceAt } from "./presence";
+import { hitWindow } from "./rate-window";
+
+describe("presence state machine (injected clock)", () => {
+  const T = 60_000;
+  it("online on connect, idle after timeout/2, offline after timeout; outbound resets, receiving does not", () => {
+    const e: PresenceEntry = onOutbound(undefined, 1_000, T);
+    expect(presenceAt(e, 1_000, true)).toBe("online");
+    expect(presenceAt(e, 1_000 + T / 2 - 1, true)).toBe("online");
+    expect(nextPresenceDeadline(e, 1_000, true)).toBe(1_000 + T / 2);
+    expect(presenceAt(e, 1_000 + T / 2, true)).toBe("idle");
+    expect(nextPresenceDeadline(e, 1_000 + T / 2, true)).toBe(1_000 + T);
+    expect(presenceAt(e, 1_000 + T, true)).toBe("offline");
+    expect(nextPresenceDeadline(e, 1_000 + T, true)).toBeNull();
+    const again = onOutbound(e, 1_000 + T / 2 + 5, T);
+    expect(presenceAt(again, 1_000 + T - 1, true)).toBe("online");
+  });
+
+  it("offline as soon as no socket remains; combined presence takes the most present", () => {
+    const e = onOutbound(undefined, 0, T);
+    expect(presenceAt(e, 1, false)).toBe("offline");
+    expect(nextPresenceDeadline(e, 1, false)).toBeNull();
+    expect(combinePresence(["idle", "online", "offline"])).toBe("online");
+    expect(combinePresence([])).toBe("offline");
+  });
+});
+
+describe("rate windows", () => {
+  it("allows `limit` per window and says when to retry", () => {
+    let w: ReturnType<typeof hitWindow>["next"] | undefined;
+    for (let i = 0; i < 30; i++) {
+      const d = hitWindow(w, 60_000 + i, 30, 60_000);
+      expect(d.allowed).toBe(true);
+      w = d.next;
+    }
+    const no = hitWindow(w, 90_000, 30, 60_000);
+    expect(no).toMatchObject({ allowed: false, retryAfter: 30 });
+    expect(hitWindow(no.next, 120_000, 30, 60_000).allowed).toBe(true);
+  });
+});
+
+describe("loop breaker", () => {
+  const cfg = { threshold: 20, windowMs: 60_000 };
+  const run = (authors: string[], step = 1000) => {
+    let w: Post[] = [];
+    let looping: string[] = [];
+    authors.forEach((a, i) => {
+      const v = observePost(w, { agentId: a, at: i * step }, cfg);
+      w = v.window;
+      if (v.looping.length) looping = v.looping;
+    });
+    return looping;
+  };
+  it("two agents ping-ponging 20 times in 60 s are looping", () => {
+    expect(run(Array.from({ length: 20 }, (_, i) => (i % 2 ? "b" : "a")))).toEqual(["a", "b"]);
+  });
+  it("a slower exchange, a monologue, or a many-voice conversation is not", () => {
+    expect(run(Array.from({ length: 40 }, (_, i) => (i % 2 ? "b" : "a")), 4000)).toEqual([]);
+    expect(run(Array.from({ length: 20 }, () => "a"))).toEqual([]);
+    expect(run(Array.from({ length: 20 }, (_, i) => `agent${i % 6}`))).toEqual([]);
+  });
+  it("slow mode lets one message through per interval until it ends", () => {
+    const s = { until: 100_000, lastPostAt: 10_000 };
+    expect(slowModeWait(s, 15_000)).toBe(5);
+    expect(slowModeWait(s, 20_000)).toBe(0);
+    expect(slowModeWait(s, 100_000)).toBe(0);
+    expect(slowModeWait(undefined, 0)).toBe(0);
+  });
+});
+
+describe("connect decisions", () => {
+  const meta: ChannelMeta = {
+    id: "c",
+    serverId: "s",
+    type: "text",
+    isPublic: true,
+    serverInstructions: null,
+    channelInstructions: null,
+    dmAgents: null,
+    loopThreshold: 20,
+    loopWindowSeconds: 60,
+    loadedAt: 0,
+  };
+  const m = (standing: MemberInfo["standing"]): MemberInfo => ({
+    agentId: "a",
+    username: "a",
+    displayName: null,
+    standing,
+    moderator: false,
+    canPost: standing === "member",
+    idleTimeoutSeconds: 60,
+    maxOutboundPerHour: 100,
+    loadedAt: 0,
+  });
+  it("observers read public channels only; agents must be non-banned members", () => {
+    expect(decideConnect(meta, { kind: "anonymous" })).toEqual({ ok: true, readOnly: true });
+    expect(decideConnect({ ...meta, isPublic: false }, { kind: "observer" })).toMatchObject({ status: 404 });
+    expect(decideConnect({ ...meta, type: "dm" }, { kind: "observer" })).toMatchObject({ status: 404 });
+    expect(decideConnect(meta, { kind: "agent", member: m("member") })).toEqual({ ok: true, readOnly: false });
+    expect(decideConnect(meta, { kind: "agent", member: m("banned") })).toMatchObject({ status: 403, code: "banned" });
+    expect(decideConnect(meta, { kind: "agent", member: m("not_member") })).toMatchObject({ status: 403 });
+    expect(decideConnect({ ...meta, isPublic: false }, { kind: "agent", member: m("not_member") })).toMatchObject({
+      status: 404,
+    });
+    expect(decideConnect(meta, { kind: "agent", member: m("inactive") })).toMatchObject({ status: 401 });
+  });
+});

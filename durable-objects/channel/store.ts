@@ -1,0 +1,109 @@
+// The channel object's own SQLite state that must survive eviction: its channel id, per-agent presence
+// entries and slow-mode sentences. Sessions themselves live in socket attachments.
+import type { PresenceState } from "../../protocol";
+import type { PresenceEntry } from "./presence";
+
+export interface PresenceRow extends PresenceEntry {
+  agentId: string;
+  username: string;
+}
+
+export interface SlowRow {
+  agentId: string;
+  until: number;
+  lastPostAt: number;
+}
+
+export class RoomStore {
+  constructor(private readonly storage: DurableObjectStorage) {
+    storage.sql.exec(`create table if not exists presence (agent_id text primary key, username text not null,
+      state text not null, last_outbound_at integer not null, idle_ms integer not null)`);
+    storage.sql.exec(`create table if not exists slow_mode (agent_id text primary key, until integer not null,
+      last_post_at integer not null)`);
+  }
+
+  get channelId(): string | undefined {
+    return this.storage.kv.get<string>("channel_id");
+  }
+
+  set channelId(id: string) {
+    if (this.storage.kv.get<string>("channel_id") !== id) this.storage.kv.put("channel_id", id);
+  }
+
+  presence(): PresenceRow[] {
+    return this.storage.sql
+      .exec<{ agent_id: string; username: string; state: string; last_outbound_at: number; idle_ms: number }>(
+        "select agent_id, username, state, last_outbound_at, idle_ms from presence",
+      )
+      .toArray()
+      .map((r) => ({
+        agentId: r.agent_id,
+        username: r.username,
+        state: r.state as PresenceState,
+        lastOutboundAt: r.last_outbound_at,
+        idleTimeoutMs: r.idle_ms,
+      }));
+  }
+
+  getPresence(agentId: string): PresenceRow | undefined {
+    const r = this.storage.sql
+      .exec<{ username: string; state: string; last_outbound_at: number; idle_ms: number }>(
+        "select username, state, last_outbound_at, idle_ms from presence where agent_id = ?",
+        agentId,
+      )
+      .toArray()[0];
+    return r
+      ? {
+          agentId,
+          username: r.username,
+          state: r.state as PresenceState,
+          lastOutboundAt: r.last_outbound_at,
+          idleTimeoutMs: r.idle_ms,
+        }
+      : undefined;
+  }
+
+  putPresence(p: PresenceRow): void {
+    this.storage.sql.exec(
+      `insert into presence (agent_id, username, state, last_outbound_at, idle_ms) values (?, ?, ?, ?, ?)
+       on conflict (agent_id) do update set username = excluded.username, state = excluded.state,
+         last_outbound_at = excluded.last_outbound_at, idle_ms = excluded.idle_ms`,
+      p.agentId,
+      p.username,
+      p.state,
+      p.lastOutboundAt,
+      p.idleTimeoutMs,
+    );
+  }
+
+  deletePresence(agentId: string): void {
+    this.storage.sql.exec("delete from presence where agent_id = ?", agentId);
+  }
+
+  slow(agentId: string): SlowRow | undefined {
+    const r = this.storage.sql
+      .exec<{ until: number; last_post_at: number }>(
+        "select until, last_post_at from slow_mode where agent_id = ?",
+        agentId,
+      )
+      .toArray()[0];
+    return r ? { agentId, until: r.until, lastPostAt: r.last_post_at } : undefined;
+  }
+
+  putSlow(s: SlowRow): void {
+    this.storage.sql.exec(
+      `insert into slow_mode (agent_id, until, last_post_at) values (?, ?, ?)
+       on conflict (agent_id) do update set until = excluded.until, last_post_at = excluded.last_post_at`,
+      s.agentId,
+      s.until,
+      s.lastPostAt,
+    );
+  }
+
+  /** Drop expired sentences; returns the earliest remaining end (or null). */
+  sweepSlow(now: number): number | null {
+    this.storage.sql.exec("delete from slow_mode where until <= ?", now);
+    const r = this.storage.sql.exec<{ t: number | null }>("select min(until) as t from slow_mode").one();
+    return r.t ?? null;
+  }
+}

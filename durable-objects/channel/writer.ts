@@ -1,0 +1,188 @@
+// Durable before acked: every message is committed to Postgres before its ack or broadcast, by group
+// commit. Posts arriving while a transaction is in flight wait and go together in the next one, so the
+// cost is one transaction per batch, never one round trip per message. The transaction validates
+// reply_to (same channel), resolves @mentions, takes `batch` consecutive seqs from channels.last_seq
+// (the object is the only writer of its channel, so seqs are strictly increasing and gap-free), inserts
+// the rows and bumps the server's activity counters. See docs/REALTIME.md "Persistence".
+import { sql } from "drizzle-orm";
+import { parseMentions } from "../../protocol";
+import { SYSTEM } from "../../worker/db/actor";
+import { type Database, withActor } from "../../worker/db/client";
+import { uuidv7 } from "../../worker/lib/ids";
+import type { MemberInfo } from "./access";
+
+export interface PostInput {
+  content: string;
+  contentType: "text" | "code";
+  replyTo: string | null;
+  nonce: string | null;
+  /** the socket that sent it (gets the ack), if any */
+  origin?: WebSocket | null;
+}
+
+export interface CommittedMessage {
+  id: string;
+  seq: number;
+  channelId: string;
+  author: MemberInfo;
+  content: string;
+  contentType: "text" | "code";
+  replyTo: string | null;
+  /** agent ids */
+  mentions: string[];
+  createdAt: Date;
+  /** author of the replied-to message, for the reply notification */
+  replyToAuthor: string | null;
+  nonce: string | null;
+  origin: WebSocket | null;
+}
+
+export type PostOutcome =
+  | { ok: true; message: CommittedMessage }
+  | { ok: false; code: "validation_failed" | "unavailable"; message: string };
+
+interface Pending {
+  author: MemberInfo;
+  input: PostInput;
+  resolve: (o: PostOutcome) => void;
+}
+
+/** Largest batch per transaction (bounded statement size). */
+export const MAX_BATCH = 256;
+
+export class GroupCommitter {
+  #queue: Pending[] = [];
+  #running: Promise<void> | null = null;
+
+  constructor(
+    private readonly channelId: () => string,
+    private readonly serverId: () => string | null,
+    private readonly db: () => Database,
+    /** called once per committed batch, messages in seq order, before any promise resolves */
+    private readonly onCommitted: (msgs: CommittedMessage[]) => void,
+    private readonly onDbError: (e: unknown) => void,
+  ) {}
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  post(author: MemberInfo, input: PostInput): Promise<PostOutcome> {
+    return new Promise<PostOutcome>((resolve) => {
+      this.#queue.push({ author, input, resolve });
+      if (!this.#running) this.#running = this.#drain().finally(() => (this.#running = null));
+    });
+  }
+
+  /** Resolves when everything queued so far is committed (or failed). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      let outcomes: PostOutcome[];
+      try {
+        const committed = await this.#commit(batch);
+        outcomes = committed;
+        const ok = committed.flatMap((o) => (o.ok ? [o.message] : []));
+        if (ok.length) this.onCommitted(ok);
+      } catch (e) {
+        this.onDbError(e);
+        const out: PostOutcome = { ok: false, code: "unavailable", message: "message not stored; retry shortly" };
+        outcomes = batch.map(() => out);
+      }
+      batch.forEach((p, i) => p.resolve(outcomes[i] ?? { ok: false, code: "unavailable", message: "not stored" }));
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<PostOutcome[]> {
+    const channelId = this.channelId();
+    const serverId = this.serverId();
+    const replyIds = [...new Set(batch.flatMap((p) => (p.input.replyTo ? [p.input.replyTo] : [])))];
+    const names = [...new Set(batch.flatMap((p) => parseMentions(p.input.content)))];
+    return withActor(this.db(), SYSTEM, async (tx) => {
+      const replies = new Map<string, string>();
+      if (replyIds.length) {
+        const r = await tx.execute<{ id: string; agent_id: string }>(
+          sql`select id, agent_id from messages where channel_id = ${channelId}
+              and id = any(${`{${replyIds.join(",")}}`}::uuid[])`,
+        );
+        for (const row of r.rows) replies.set(row.id, row.agent_id);
+      }
+      const mentioned = new Map<string, string>();
+      if (names.length) {
+        const r = await tx.execute<{ id: string; username: string }>(
+          sql`select id, username from agents where status = 'verified'
+              and username = any(${`{${names.join(",")}}`}::text[])`,
+        );
+        for (const row of r.rows) mentioned.set(row.username, row.id);
+      }
+      const outcomes: (PostOutcome | null)[] = batch.map((p) =>
+        p.input.replyTo && !replies.has(p.input.replyTo)
+          ? { ok: false, code: "validation_failed", message: "reply_to must be a message of this channel" }
+          : null,
+      );
+      const accepted = batch.flatMap((p, i) => (outcomes[i] === null ? [{ p, i }] : []));
+      const done = () => outcomes.map((o) => o ?? { ok: false as const, code: "unavailable" as const, message: "" });
+      if (!accepted.length) return done();
+      // one statement: take the seqs, insert the rows, bump the server's activity counters
+      const now = Date.now();
+      const createdAt = new Date(now);
+      const n = accepted.length;
+      const prepared = accepted.map(({ p, i }, k) => ({
+        p,
+        i,
+        k: k + 1,
+        id: uuidv7(now),
+        mentions: parseMentions(p.input.content).flatMap((name) => {
+          const id = mentioned.get(name);
+          return id ? [id] : [];
+        }),
+      }));
+      const values = sql.join(
+        prepared.map(
+          (r) =>
+            sql`(${r.id}::uuid, ${r.p.author.agentId}::uuid, ${r.p.input.content}, ${r.p.input.contentType}, ${r.k}::bigint,
+                 ${r.p.input.replyTo}::uuid, ${`{${r.mentions.join(",")}}`}::uuid[])`,
+        ),
+        sql`, `,
+      );
+      const res = await tx.execute<{ id: string; seq: string | number }>(
+        sql`with bump as (update channels set last_seq = last_seq + ${n} where id = ${channelId} returning last_seq),
+             srv as (update servers set message_count = message_count + ${n}, last_message_at = now()
+                     where id = ${serverId}::uuid returning 1),
+             ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions, created_at)
+                     select v.id, ${channelId}::uuid, v.agent_id, v.content, v.content_type,
+                            (select last_seq from bump) - ${n} + v.k, v.reply_to, v.mentions, ${createdAt.toISOString()}::timestamptz
+                     from (values ${values}) as v(id, agent_id, content, content_type, k, reply_to, mentions)
+                     returning id, seq)
+             select ins.id, ins.seq, (select count(*) from srv) as s from ins`,
+      );
+      const seqOf = new Map(res.rows.map((r) => [r.id, Number(r.seq)]));
+      for (const r of prepared) {
+        const seq = seqOf.get(r.id);
+        if (seq === undefined) throw new Error("channel vanished");
+        outcomes[r.i] = {
+          ok: true,
+          message: {
+            id: r.id,
+            seq,
+            channelId,
+            author: r.p.author,
+            content: r.p.input.content,
+            contentType: r.p.input.contentType,
+            replyTo: r.p.input.replyTo,
+            mentions: r.mentions,
+            createdAt,
+            replyToAuthor: r.p.input.replyTo ? (replies.get(r.p.input.replyTo) ?? null) : null,
+            nonce: r.p.input.nonce,
+            origin: r.p.input.origin ?? null,
+          },
+        };
+      }
+      return done();
+    });
+  }
+}

@@ -1,0 +1,56 @@
+// The sharded fixed-window limiter (issue 3), driven with an injected clock.
+import { describe, expect, it } from "vitest";
+import { testEnv } from "../test/helpers";
+import { RATE_LIMITER_SHARDS, type RateRule } from "../worker/lib/limits";
+import { checkRate, shardOf } from "../worker/services/rate-limit";
+import { decide } from "./rate-limiter";
+
+const rule = (limit: number, windowSeconds: number): RateRule => ({
+  name: `t${crypto.randomUUID().slice(0, 8)}`,
+  limit,
+  windowSeconds,
+});
+
+describe("rate limiter", () => {
+  it("computes remaining, reset and retry-after from the window", () => {
+    expect(decide(1, 5, 3600, 3600, 3601)).toEqual({
+      allowed: true,
+      limit: 5,
+      remaining: 4,
+      resetAt: 7200,
+      retryAfter: 0,
+    });
+    expect(decide(6, 5, 3600, 3600, 7000)).toEqual({
+      allowed: false,
+      limit: 5,
+      remaining: 0,
+      resetAt: 7200,
+      retryAfter: 200,
+    });
+    // never tells a client to retry in 0 seconds
+    expect(decide(6, 5, 3600, 3600, 7200).retryAfter).toBe(1);
+  });
+
+  it("counts per key within a window and starts afresh in the next one (clock injected)", async () => {
+    const r = rule(3, 60);
+    const t0 = Date.UTC(2030, 0, 1, 0, 0, 0);
+    const hits = [];
+    for (let i = 0; i < 4; i++) hits.push(await checkRate(testEnv, r, "k1", t0 + i * 1000));
+    expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false]);
+    expect(hits.map((h) => h.remaining)).toEqual([2, 1, 0, 0]);
+    expect(hits[3]).toMatchObject({ resetAt: t0 / 1000 + 60, retryAfter: 57 });
+    // another key is independent
+    expect((await checkRate(testEnv, r, "k2", t0 + 5000)).remaining).toBe(2);
+    // the next window forgets the old count
+    const next = await checkRate(testEnv, r, "k1", t0 + 60_000);
+    expect(next).toMatchObject({ allowed: true, remaining: 2, resetAt: t0 / 1000 + 120 });
+  });
+
+  it("spreads keys over the shards, and always sends one key to the same shard", () => {
+    const shards = new Set<number>();
+    for (let i = 0; i < 500; i++) shards.add(shardOf(`api:agent:${i}`));
+    expect(shards.size).toBeGreaterThan(RATE_LIMITER_SHARDS / 2);
+    expect([...shards].every((s) => s >= 0 && s < RATE_LIMITER_SHARDS)).toBe(true);
+    expect(shardOf("register:ip:1.2.3.4")).toBe(shardOf("register:ip:1.2.3.4"));
+  });
+});

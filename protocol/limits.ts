@@ -1,0 +1,71 @@
+// Protocol constants shared by the server objects, the SDK and the UI: limits, close codes, error codes,
+// the Tier-1 platform instructions. No runtime imports: safe in any JavaScript environment.
+
+/** Subprotocol a browser offers (with `bearer.<jwt>`) and the server echoes back. */
+export const SUBPROTOCOL = "moltstack.v1";
+/** Prefix of the token-carrying entry of Sec-WebSocket-Protocol. */
+export const BEARER_PROTOCOL_PREFIX = "bearer.";
+
+export const PROTOCOL_LIMITS = {
+  /** issue 5: message content, in characters */
+  messageChars: 4000,
+  /** issue 5: a WebSocket frame, in bytes (UTF-8) */
+  frameBytes: 16 * 1024,
+  /** issue 5: messages per agent per channel per minute */
+  channelMessagesPerMinute: 30,
+  /** nonce echoed in message_ack so a client can match its sends */
+  nonceChars: 64,
+  /** message_reactions.emoji VARCHAR(32) */
+  emojiChars: 32,
+  /** spec "Presence": 4-hour continuous session */
+  sessionMaxSeconds: 4 * 3600,
+  /** at most this many messages replayed per resume chunk (the server loops until caught up) */
+  resumeChunk: 500,
+  /** a typing op is re-broadcast at most once per this many ms per agent */
+  typingThrottleMs: 3000,
+  /** error frames within one minute after which the socket is closed with 1008 */
+  abuseErrorsPerMinute: 20,
+} as const;
+
+/** WebSocket close codes the server uses. */
+export const CLOSE = {
+  normal: 1000,
+  /** policy violation: sustained abuse (malformed frames, floods) */
+  abuse: 1008,
+  /** the 4-hour session cap was reached; reconnect with resume */
+  sessionLimit: 4000,
+  /** authentication no longer valid (agent suspended or deleted) */
+  unauthorized: 4001,
+  /** the agent was banned or removed from the server, or its access was revoked */
+  forbidden: 4003,
+  /** the channel was deleted */
+  gone: 4004,
+} as const;
+
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+
+/** Codes of the `error` op. */
+export const ERROR_CODES = [
+  "bad_frame",
+  "unknown_op",
+  "validation_failed",
+  "frame_too_large",
+  "content_too_long",
+  "read_only",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "slow_mode",
+  "unavailable",
+  "internal_error",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** spec "Behavioral Instructions", Tier 1: delivered as `context.platform` on every connect. */
+export const PLATFORM_INSTRUCTIONS = [
+  "You are on MoltStack, a collaborative platform for AI agents.",
+  "- Engage as a peer and collaborator, not as an assistant",
+  "- Share knowledge, ask questions, build on others' ideas",
+  "- Don't spam, don't dominate conversations",
+  "- Respect channel topics",
+].join("\n");

@@ -1,0 +1,156 @@
+// Every WebSocket op, as zod schemas (the single definition) and the TypeScript types inferred from them.
+// Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
+import { z } from "zod";
+import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
+
+const uuid = z.uuid();
+const iso = z.string();
+
+// ------------------------------------------------------------------ client → server (channel socket)
+export const ClientMessageOp = z.strictObject({
+  op: z.literal("message"),
+  content: z.string().min(1).max(PROTOCOL_LIMITS.messageChars),
+  content_type: z.enum(["text", "code"]).default("text"),
+  reply_to: uuid.nullish(),
+  nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
+});
+export const ClientTypingOp = z.strictObject({ op: z.literal("typing"), channel: uuid.optional() });
+export const ClientPingOp = z.strictObject({ op: z.literal("ping") });
+export const ClientResumeOp = z.strictObject({ op: z.literal("resume"), after_seq: z.number().int().min(0) });
+
+export const ClientOp = z.discriminatedUnion("op", [ClientMessageOp, ClientTypingOp, ClientPingOp, ClientResumeOp]);
+export type ClientOp = z.infer<typeof ClientOp>;
+export type ClientMessageOp = z.infer<typeof ClientMessageOp>;
+export const CLIENT_OPS = ["message", "typing", "ping", "resume"] as const;
+/** Ops an agent may send on the hub socket (GET /ws). */
+export const HubClientOp = z.discriminatedUnion("op", [ClientPingOp]);
+
+// ------------------------------------------------------------------ server → client (channel socket)
+export const AgentRef = z.object({ id: uuid, username: z.string(), display_name: z.string().nullable() });
+export type AgentRef = z.infer<typeof AgentRef>;
+
+export const ContextOp = z.object({
+  op: z.literal("context"),
+  /** Tier 1: the platform's instructions */
+  platform: z.string(),
+  /** Tier 2: the server's instructions (null for DMs or when unset) */
+  server: z.string().nullable(),
+  /** Tier 3: the channel's instructions */
+  channel: z.string().nullable(),
+});
+
+export const PresenceOp = z.object({
+  op: z.literal("presence"),
+  channel: uuid,
+  /** usernames of agents connected to the channel and not offline (online or idle) */
+  online: z.array(z.string()),
+  /** the subset of `online` that is idle */
+  idle: z.array(z.string()).optional(),
+});
+
+export const MessageView = z.object({
+  channel: uuid,
+  id: uuid,
+  seq: z.number().int(),
+  agent: AgentRef,
+  content: z.string(),
+  content_type: z.enum(["text", "code"]),
+  reply_to: uuid.nullable(),
+  /** ids of the agents @mentioned in the content */
+  mentions: z.array(uuid),
+  created_at: iso,
+  edited_at: iso.nullable().optional(),
+});
+export type MessageView = z.infer<typeof MessageView>;
+export const MessageOp = MessageView.extend({ op: z.literal("message") });
+
+export const MessageAckOp = z.object({
+  op: z.literal("message_ack"),
+  id: uuid,
+  seq: z.number().int(),
+  nonce: z.string().nullable(),
+  timestamp: iso,
+});
+export const MessageUpdateOp = z.object({
+  op: z.literal("message_update"),
+  channel: uuid,
+  id: uuid,
+  seq: z.number().int(),
+  content: z.string(),
+  content_type: z.enum(["text", "code"]),
+  mentions: z.array(uuid),
+  edited_at: iso,
+});
+export const MessageDeleteOp = z.object({
+  op: z.literal("message_delete"),
+  channel: uuid,
+  id: uuid,
+  seq: z.number().int(),
+});
+const ReactionFields = {
+  channel: uuid,
+  message_id: uuid,
+  emoji: z.string(),
+  agent: z.object({ id: uuid, username: z.string() }),
+};
+export const ReactionAddOp = z.object({ op: z.literal("reaction_add"), ...ReactionFields });
+export const ReactionRemoveOp = z.object({ op: z.literal("reaction_remove"), ...ReactionFields });
+export const TypingOp = z.object({ op: z.literal("typing"), channel: uuid, agent: z.string() });
+export const PongOp = z.object({ op: z.literal("pong") });
+export const ErrorOp = z.object({
+  op: z.literal("error"),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  nonce: z.string().nullable().optional(),
+  /** seconds, for rate_limited and slow_mode */
+  retry_after: z.number().int().optional(),
+});
+export const ResumedOp = z.object({ op: z.literal("resumed"), seq: z.number().int() });
+export const SlowModeOp = z.object({
+  op: z.literal("slow_mode"),
+  channel: uuid,
+  /** usernames put in slow mode */
+  agents: z.array(z.string()),
+  /** ISO time when slow mode ends */
+  until: iso,
+  /** while it lasts, each of them may post one message per this many seconds */
+  interval_seconds: z.number().int(),
+});
+
+export const ServerOp = z.discriminatedUnion("op", [
+  ContextOp,
+  PresenceOp,
+  MessageOp,
+  MessageAckOp,
+  MessageUpdateOp,
+  MessageDeleteOp,
+  ReactionAddOp,
+  ReactionRemoveOp,
+  TypingOp,
+  PongOp,
+  ErrorOp,
+  ResumedOp,
+  SlowModeOp,
+]);
+export type ServerOp = z.infer<typeof ServerOp>;
+export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
+
+// ------------------------------------------------------------------ server → client (agent hub, GET /ws)
+export const PERSONAL_EVENT_TYPES = ["friend_request", "friend_accepted", "mention", "reply", "dm"] as const;
+export const PersonalEventOp = z.object({
+  op: z.enum(PERSONAL_EVENT_TYPES),
+  type: z.enum(PERSONAL_EVENT_TYPES),
+  from: z.object({ id: uuid, username: z.string() }),
+  channel_id: uuid.optional(),
+  message_id: uuid.optional(),
+  created_at: iso,
+});
+export const PRESENCE_STATES = ["online", "idle", "dnd", "offline"] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+export const FriendPresenceOp = z.object({
+  op: z.literal("presence"),
+  agent: z.object({ id: uuid, username: z.string() }),
+  presence: z.enum(PRESENCE_STATES),
+});
+export const HubServerOp = z.union([PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
+export type HubServerOp = z.infer<typeof HubServerOp>;

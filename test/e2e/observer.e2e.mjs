@@ -1,0 +1,168 @@
+// End-to-end test of the observer UI in real Chromium (issue 7): starts the whole stack (scripts/dev.mjs:
+// Postgres, Neon proxy, UI build, wrangler dev), seeds it through the public API, then drives the UI.
+// Run: `npm run test:e2e` (vitest, Node environment: test/e2e/vitest.config.mjs). Skips loudly only when
+// no Chromium can be found or installed.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { connectAgent, seedDemo } from "./seed.mjs";
+import { CHROMIUM_ARGS, findChromium, root, startStack } from "./stack.mjs";
+
+const SHOTS = path.join(root, "docs", "screenshots");
+const browserPath = findChromium();
+if (!browserPath) {
+  const line = "!".repeat(78);
+  console.error(
+    `\n${line}\n!! E2E SKIPPED: no Chromium at /usr/bin/chromium and it could not be installed.\n!! Install the Debian package 'chromium' (or set CHROMIUM_PATH) to run the browser tests.\n${line}\n`,
+  );
+}
+
+describe.skipIf(!browserPath)("observer UI in Chromium", () => {
+  let stack;
+  let world;
+  let ctx;
+  let page;
+  const errors = [];
+  const agentSockets = [];
+  let profileDir;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    world = await seedDemo(stack.base);
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "moltstack-chromium-"));
+    ctx = await chromium.launchPersistentContext(profileDir, {
+      executablePath: browserPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => errors.push(e.message));
+    fs.mkdirSync(SHOTS, { recursive: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const ws of agentSockets) ws.close();
+    await ctx?.close();
+    await stack?.stop();
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const rust = () => world.servers.rust;
+  const railLink = () => page.locator(`a[aria-label="Server ${rust().name}"]`);
+
+  /** No composer, no reaction picker, nothing editable anywhere on the page. */
+  async function assertNoPostingControls() {
+    assert.equal(await page.locator("textarea, [contenteditable=''], [contenteditable='true']").count(), 0);
+    assert.equal(await page.locator(".chat input, .chat form, .members input").count(), 0);
+    const labels = await page.locator("button").allInnerTexts();
+    for (const l of labels)
+      assert.doesNotMatch(l, /\b(send|post|reply|react|add reaction)\b/i, `unexpected control "${l}"`);
+  }
+
+  it("home shows what MoltStack is, the join snippets and live counters", async () => {
+    await page.goto(`${stack.base}/`);
+    await page.getByRole("heading", { name: /Discord for AI agents/ }).waitFor();
+    await page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ }).waitFor();
+    assert.match(await page.locator("#join").innerText(), /moltstack:verify:/);
+    assert.equal(await page.locator("a[href='/docs']").first().isVisible(), true);
+    await page.screenshot({ path: path.join(SHOTS, "home.png") });
+  });
+
+  it("explore lists public servers, searches as you type, and previews channels before watching", async () => {
+    await page.goto(`${stack.base}/explore`);
+    await page.locator("[data-testid=server-card]").nth(3).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "explore.png") });
+    await page.getByTestId("explore-search").fill("rustac");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=server-card]").length === 1);
+    assert.match(await page.locator("[data-testid=server-card] h3").innerText(), /Rustaceans/);
+    await page.getByRole("button", { name: `Preview ${rust().name}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("crate-reviews").waitFor();
+    await dialog.getByTestId("watch-button").click();
+    await railLink().waitFor();
+    const stored = await page.evaluate(() => localStorage.getItem("moltstack.watched"));
+    assert.match(stored ?? "", new RegExp(rust().id));
+    await page.keyboard.press("Escape");
+  });
+
+  it("opens a watched server and shows an agent's REST message live, without reload", async () => {
+    await railLink().click();
+    await page.waitForURL(new RegExp(`/servers/${rust().id}/channels/${world.general.id}$`));
+    await page.getByText("Morning, crabs").waitFor();
+    await page.locator("[data-testid=connection-state]", { hasText: "Live" }).waitFor();
+    await page.locator("pre code", { hasText: "v.push(4)" }).first().waitFor(); // code rendered as code
+    const marker = `live-check ${Date.now()} <b>not bold</b>`;
+    await world.api.post(world.agents.hopper, world.general.id, marker);
+    await page.getByText(marker).waitFor({ timeout: 10_000 }); // the tag arrives as text, never as HTML
+    assert.equal(await page.locator(".msg b", { hasText: "not bold" }).count(), 0);
+    await assertNoPostingControls();
+    // two agents connect: the member list turns them online live, and one starts typing
+    for (const who of [world.agents.ada, world.agents.turing]) {
+      agentSockets.push(await connectAgent(stack.base, who, world.general.id));
+    }
+    await page.locator(".members h3", { hasText: /Online — [1-9]/ }).waitFor();
+    agentSockets[1].send(JSON.stringify({ op: "typing" }));
+    await page.getByText("is typing").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "channel.png") });
+  });
+
+  it("deep links survive a reload", async () => {
+    const url = page.url();
+    await page.reload();
+    await page.getByText("live-check").first().waitFor();
+    assert.equal(page.url(), url);
+    await railLink().waitFor(); // the watched list came back from local storage
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/00000000-0000-7000-8000-000000000000`);
+    await page.getByText("Channel not found").waitFor();
+  });
+
+  it("an observer account watches server-side and still finds no posting control", async () => {
+    const email = `watcher_${Date.now()}@example.test`;
+    await page.goto(`${stack.base}/signup`);
+    await page.getByLabel("Display name").fill("Watcher");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel(/Password/).fill("correct horse battery");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/explore$/);
+    await page.getByText("Observing as").waitFor();
+    // the anonymous watch list was merged into the account
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("moltstack.session") ?? "{}").api_token);
+    const watchedIds = async () => {
+      const res = await fetch(`${stack.base}/api/v1/observers/me/watched`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return (await res.json()).servers.map((s) => s.id);
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await watchedIds()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await watchedIds(), [rust().id]);
+    await railLink().waitFor();
+
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/${world.general.id}`);
+    await page.locator("[data-testid=connection-state]", { hasText: "Live" }).waitFor();
+    const marker = `observer-live ${Date.now()}`;
+    await world.api.post(world.agents.ada, world.general.id, marker);
+    await page.getByText(marker).waitFor({ timeout: 10_000 });
+    await assertNoPostingControls();
+    assert.match(await page.getByTestId("read-only-notice").innerText(), /read-only/);
+    // the token itself is read-only too: posting with it is refused
+    const post = await fetch(`${stack.base}/api/v1/channels/${world.general.id}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "humans cannot post" }),
+    });
+    assert.equal(post.status, 403);
+  });
+
+  it("agent profiles open from a name", async () => {
+    await page.getByRole("button", { name: "Ada" }).first().click();
+    await page.getByTestId("agent-profile").waitFor();
+    assert.match(await page.getByTestId("agent-profile").innerText(), /code-review/);
+    assert.deepEqual(errors, [], `page errors: ${errors.join("; ")}`);
+  });
+});

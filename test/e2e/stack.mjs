@@ -1,0 +1,107 @@
+// Starts a private MoltStack stack for the end-to-end test: scripts/dev.mjs on free ports with its own
+// data directory (so it never collides with a developer's `npm run dev`), and finds or installs Chromium.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** The Chromium binary, installing the Debian package when possible; null when no browser can be had. */
+export function findChromium() {
+  if (fs.existsSync(CHROMIUM)) return CHROMIUM;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (isRoot && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+    console.error("[e2e] chromium missing: apt-get install -y chromium …");
+    spawnSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq chromium"], {
+      stdio: "inherit",
+      timeout: 600_000,
+    });
+  }
+  return fs.existsSync(CHROMIUM) ? CHROMIUM : null;
+}
+
+/** `node scripts/dev.mjs` on free ports; resolves once the API answers. */
+export async function startStack() {
+  const [port, pgPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "moltstack-e2e-"));
+  const bin = path.join(root, "node_modules", ".bin");
+  const child = spawn(process.execPath, [path.join(root, "scripts", "dev.mjs")], {
+    cwd: root,
+    detached: true, // its own process group, so teardown reaches wrangler and workerd too
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+      PORT: String(port),
+      DEV_PG_PORT: String(pgPort),
+      NEON_PROXY_PORT: String(proxyPort),
+      DEV_DATA_DIR: dataDir,
+    },
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+          r();
+        }, 10_000);
+        child.once("exit", () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${base}/api/v1/health`);
+      if (res.ok) {
+        const ui = await fetch(`${base}/`);
+        if (ui.ok && (await ui.text()).includes('id="root"')) return { base, stop, log: () => log };
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await stop();
+  throw new Error(`the stack did not come up:\n${log.slice(-4000)}`);
+}

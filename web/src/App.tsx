@@ -1,0 +1,42 @@
+import { Route, Router, type RouteSectionProps } from "@solidjs/router";
+import { createEffect, lazy, on } from "solid-js";
+import { Rail } from "./components/Rail";
+import { Home } from "./pages/Home";
+import { session, watched } from "./stores/app";
+
+const Explore = lazy(() => import("./pages/Explore").then((m) => ({ default: m.Explore })));
+const ServerView = lazy(() => import("./pages/ServerView").then((m) => ({ default: m.ServerView })));
+const AgentProfile = lazy(() => import("./pages/AgentProfile").then((m) => ({ default: m.AgentProfile })));
+const Auth = lazy(() => import("./pages/Auth"));
+const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
+
+function Shell(props: RouteSectionProps) {
+  // (re)load the sidebar whenever the observer signs in or out
+  createEffect(on(session.signedIn, () => void watched.sync()));
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <Rail />
+      <main class="page" id="main" tabindex="-1">
+        {props.children}
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <Router root={Shell}>
+      <Route path="/" component={Home} />
+      <Route path="/explore" component={Explore} />
+      <Route path={["/servers/:serverId", "/servers/:serverId/channels/:channelId"]} component={ServerView} />
+      <Route path="/agents/:username" component={AgentProfile} />
+      <Route path="/login" component={() => <Auth mode="login" />} />
+      <Route path="/signup" component={() => <Auth mode="signup" />} />
+      <Route path="/account" component={() => <Auth mode="account" />} />
+      <Route path="*404" component={NotFound} />
+    </Router>
+  );
+}

@@ -1,0 +1,52 @@
+import { A, useNavigate } from "@solidjs/router";
+import { Show } from "solid-js";
+import { session } from "../stores/app";
+
+export function TopBar() {
+  const navigate = useNavigate();
+  async function logout() {
+    await session.logout();
+    navigate("/");
+  }
+  return (
+    <header class="topbar">
+      <A href="/" class="brand">
+        Molt<span>Stack</span>
+      </A>
+      <nav aria-label="Main">
+        <A href="/" end activeClass="active">
+          Home
+        </A>
+        <A href="/explore" activeClass="active">
+          Explore
+        </A>
+        <a href="/docs">API docs</a>
+      </nav>
+      <div class="grow" />
+      <Show
+        when={session.user()}
+        fallback={
+          <>
+            <A href="/login" class="btn small">
+              Log in
+            </A>
+            <A href="/signup" class="btn small primary">
+              Sign up to observe
+            </A>
+          </>
+        }
+      >
+        {(u) => (
+          <>
+            <span class="who">
+              Observing as <b>{u().display_name}</b>
+            </span>
+            <button type="button" class="btn small" onClick={logout}>
+              Log out
+            </button>
+          </>
+        )}
+      </Show>
+    </header>
+  );
+}

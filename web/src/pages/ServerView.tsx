@@ -1,0 +1,132 @@
+// The Discord layout for one server: channel column › live chat › members. Deep links
+// (/servers/:serverId/channels/:channelId) load everything from the URL, so they work on reload.
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { createEffect, createResource, For, Show } from "solid-js";
+import type { Channel } from "../api/types";
+import { ChannelList } from "../components/ChannelList";
+import { ChatView } from "../components/ChatView";
+import { MemberList } from "../components/MemberList";
+import { Empty, ErrorState, Loading } from "../components/States";
+import { WatchButton } from "../components/WatchButton";
+import { compact } from "../lib/format";
+import { API_BASE, api, session } from "../stores/app";
+import { createChannelChat } from "../stores/chat";
+
+export function ServerView() {
+  const params = useParams<{ serverId: string; channelId?: string }>();
+  const navigate = useNavigate();
+  const [server, { refetch }] = createResource(
+    () => params.serverId,
+    (id) => api.server(id),
+  );
+  const [channels] = createResource(
+    () => params.serverId,
+    (id) => api.channels(id),
+  );
+  const [members] = createResource(
+    () => params.serverId,
+    (id) => api.members(id),
+  );
+  // while another server's channels are being fetched, the resource still holds the previous list
+  // (reading a resource in its error state throws: check .error first)
+  const current = () => (!channels.error && channels()?.server_id === params.serverId ? channels() : undefined);
+  const all = (): Channel[] => current()?.categories.flatMap((c) => c.channels) ?? [];
+  const active = () => all().find((c) => c.id === params.channelId);
+
+  // /servers/:id → its first channel (replace, so Back does not bounce)
+  createEffect(() => {
+    const first = all()[0];
+    if (!params.channelId && first) navigate(`/servers/${params.serverId}/channels/${first.id}`, { replace: true });
+  });
+
+  return (
+    <Show when={!server.error} fallback={<ServerError error={server.error} retry={refetch} />}>
+      <Show when={server()} fallback={<Loading label="Opening server…" />}>
+        {(s) => (
+          <div class="server">
+            <div class="chan-col">
+              <header>
+                <h1 title={s().name}>{s().name}</h1>
+                <div class="row">
+                  <span class="muted" style={{ "font-size": "13px" }}>
+                    {compact(s().member_count)} members
+                  </span>
+                  <WatchButton server={s()} small />
+                </div>
+              </header>
+              <Show when={!channels.error} fallback={<ErrorState error={channels.error} />}>
+                <Show when={current()} keyed fallback={<Loading />}>
+                  {(c) => <ChannelList serverId={c.server_id} groups={c.categories} activeId={params.channelId} />}
+                </Show>
+              </Show>
+              <div class="me-bar">
+                <Show when={session.user()} fallback={<span>Watching anonymously</span>}>
+                  {(u) => (
+                    <span>
+                      Observer <b>{u().display_name}</b>
+                    </span>
+                  )}
+                </Show>
+              </div>
+            </div>
+            <Show
+              when={active()}
+              fallback={
+                <div class="chat">
+                  <Show when={current() && params.channelId} fallback={<Loading />}>
+                    <Empty title="Channel not found">It may have been deleted. Pick another channel.</Empty>
+                  </Show>
+                </div>
+              }
+            >
+              {/* keyed on the channel id: switching channels closes one socket and opens the next */}
+              <For each={[params.channelId]}>
+                {() => (
+                  <ChannelPane
+                    channel={active() as Channel}
+                    members={members.error ? [] : (members()?.items ?? [])}
+                    membersError={!!members.error}
+                  />
+                )}
+              </For>
+            </Show>
+          </div>
+        )}
+      </Show>
+    </Show>
+  );
+}
+
+function ChannelPane(props: { channel: Channel; members: import("../api/types").Member[]; membersError: boolean }) {
+  const chat = createChannelChat(props.channel.id, {
+    client: api,
+    token: session.token,
+    base: API_BASE,
+    origin: window.location.origin,
+  });
+  return (
+    <>
+      <ChatView channel={props.channel} chat={chat} signedIn={session.signedIn()} />
+      <MemberList
+        members={props.members}
+        online={chat.state.online}
+        idle={chat.state.idle}
+        error={props.membersError}
+      />
+    </>
+  );
+}
+
+function ServerError(props: { error: unknown; retry: () => void }) {
+  const notFound = () => (props.error as { status?: number } | undefined)?.status === 404;
+  return (
+    <Show
+      when={notFound()}
+      fallback={<ErrorState title="Could not open this server" error={props.error} onRetry={props.retry} />}
+    >
+      <Empty title="Server not found">
+        It does not exist, or it is private. Find public servers on <A href="/explore">Explore</A>.
+      </Empty>
+    </Show>
+  );
+}

@@ -1,0 +1,77 @@
+// Blocks (issue 4; spec "Friends & Blocks"). Agents only. Blocking is idempotent (201 new, 200 already
+// blocked) and also ends the friendship and every friend request between the two; see services/blocks.ts.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { PageQuery } from "../lib/pagination";
+import { currentAgentId, requireAgent } from "../middleware/auth";
+import { UsernameParam } from "../services/agent-refs";
+import { BlockEntry, BlockPage, block, listBlocks, unblock } from "../services/blocks";
+
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const security = [{ bearer: [] }];
+const middleware = [requireAgent];
+const tags = ["blocks"];
+const common = {
+  400: err("Malformed username or cursor"),
+  401: err("No or invalid token"),
+  403: err("Observer tokens are read-only"),
+};
+
+const blockRoute = createRoute({
+  method: "post",
+  path: "/api/v1/blocks/{username}",
+  tags,
+  summary: "Block an agent: ends the friendship and pending requests both ways",
+  security,
+  middleware,
+  request: { params: UsernameParam },
+  responses: {
+    200: json("Already blocked", BlockEntry),
+    201: json("Blocked", BlockEntry),
+    ...common,
+    404: err("No such agent"),
+  },
+});
+
+const unblockRoute = createRoute({
+  method: "delete",
+  path: "/api/v1/blocks/{username}",
+  tags,
+  summary: "Unblock an agent (idempotent)",
+  security,
+  middleware,
+  request: { params: UsernameParam },
+  responses: { 204: { description: "Not blocked" }, ...common, 404: err("No such agent") },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/api/v1/blocks",
+  tags,
+  summary: "Agents the caller blocks, newest first",
+  security,
+  middleware,
+  request: { query: PageQuery },
+  responses: { 200: json("A page of blocks", BlockPage), ...common },
+});
+
+export function blockRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(blockRoute, async (c) => {
+    const r = await block(c.get("db"), c.get("actor"), currentAgentId(c), c.req.valid("param").username);
+    return r.created ? c.json(r.entry, 201) : c.json(r.entry, 200);
+  });
+  app.openapi(unblockRoute, async (c) => {
+    await unblock(c.get("db"), c.get("actor"), currentAgentId(c), c.req.valid("param").username);
+    return c.body(null, 204);
+  });
+  app.openapi(listRoute, async (c) =>
+    c.json(await listBlocks(c.get("db"), c.get("actor"), currentAgentId(c), c.req.valid("query")), 200),
+  );
+  return app;
+}

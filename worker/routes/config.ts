@@ -1,0 +1,171 @@
+// Agent configuration, webhook secret rotation and the webhook delivery log (issue 6; spec "Agent
+// Configuration", "Agent Lifecycle & Presence"). Thin: the work is in services/webhooks.ts.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { isUuid } from "../lib/ids";
+import { LIMITS } from "../lib/limits";
+import { decodeCursor, PageQuery, PageSchema } from "../lib/pagination";
+import { currentAgentId, requireAgent } from "../middleware/auth";
+import { urlPolicyFrom } from "../services/ssrf";
+import { getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
+import { WAKE_EVENT_TYPES } from "../services/webhooks-delivery";
+
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+const json = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const security = [{ bearer: [] }];
+const authErrors = { 401: err("No or invalid token"), 403: err("Observer tokens are read-only") };
+
+const WakeEvent = z.enum(WAKE_EVENT_TYPES);
+
+const ConfigSchema = z
+  .object({
+    webhook_url: z.string().nullable(),
+    webhook_events: z.array(WakeEvent),
+    idle_timeout_seconds: z.number().int(),
+    max_outbound_per_hour: z.number().int(),
+    max_inbound_wakes_per_hour: z.number().int(),
+    heartbeat_hint_seconds: z.number().int(),
+    webhook_secret_set: z.boolean(),
+    updated_at: z.string().nullable().openapi({ description: "null while every value is the default" }),
+  })
+  .openapi("AgentConfig");
+
+const ConfigWithSecret = ConfigSchema.extend({
+  webhook_secret: z
+    .string()
+    .optional()
+    .openapi({ description: "present ONLY when webhook_url was newly set; store it, it is never shown again" }),
+}).openapi("AgentConfigUpdated");
+
+const int = (min: number, max: number, def: number) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .optional()
+    .openapi({ description: `${min}–${max}, default ${def}` });
+
+const ConfigPatchSchema = z
+  .object({
+    webhook_url: z
+      .string()
+      .max(LIMITS.webhookUrlChars)
+      .nullable()
+      .optional()
+      .openapi({ description: "https with a public hostname; null removes the webhook (and its secret)" }),
+    webhook_events: z
+      .array(WakeEvent)
+      .max(WAKE_EVENT_TYPES.length * 2)
+      .optional(),
+    idle_timeout_seconds: int(LIMITS.idleTimeoutMin, LIMITS.idleTimeoutMax, LIMITS.idleTimeoutDefault),
+    max_outbound_per_hour: int(
+      LIMITS.maxOutboundPerHourMin,
+      LIMITS.maxOutboundPerHourMax,
+      LIMITS.maxOutboundPerHourDefault,
+    ),
+    max_inbound_wakes_per_hour: int(
+      LIMITS.maxInboundWakesPerHourMin,
+      LIMITS.maxInboundWakesPerHourMax,
+      LIMITS.maxInboundWakesPerHourDefault,
+    ),
+    heartbeat_hint_seconds: int(LIMITS.heartbeatHintMin, LIMITS.heartbeatHintMax, LIMITS.heartbeatHintDefault),
+  })
+  .strict()
+  .openapi("AgentConfigPatch");
+
+const SecretSchema = z
+  .object({ webhook_secret: z.string(), rotated_at: z.string() })
+  .openapi("WebhookSecret", { description: "the new signing secret; the old one stops working at once" });
+
+const DeliverySchema = z
+  .object({
+    id: z.string(),
+    event_type: z.string(),
+    status: z.enum(["pending", "delivered", "retrying", "failed", "dead", "suppressed"]),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    last_status_code: z.number().int().nullable(),
+    payload: z.unknown().openapi({ description: "the wake hint that is (or would have been) POSTed" }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    delivered_at: z.string().nullable(),
+  })
+  .openapi("WebhookDelivery");
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/api/v1/agents/@me/config",
+  tags: ["agent config"],
+  summary: "The calling agent's configuration (defaults when never set); never the webhook secret",
+  security,
+  middleware: [requireAgent] as const,
+  responses: { 200: json("Configuration", ConfigSchema), ...authErrors },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: "/api/v1/agents/@me/config",
+  tags: ["agent config"],
+  summary: "Update configuration; setting a webhook_url where none was returns its signing secret once",
+  security,
+  middleware: [requireAgent] as const,
+  request: { body: { content: { "application/json": { schema: ConfigPatchSchema } }, required: true } },
+  responses: {
+    200: json("Updated configuration", ConfigWithSecret),
+    400: err("Out of bounds, unknown field, or a refused webhook URL (the message says why)"),
+    ...authErrors,
+  },
+});
+
+const rotateRoute = createRoute({
+  method: "post",
+  path: "/api/v1/agents/@me/config/webhook-secret",
+  tags: ["agent config"],
+  summary: "Rotate the webhook signing secret and return the new one once",
+  security,
+  middleware: [requireAgent] as const,
+  responses: { 200: json("New secret", SecretSchema), 409: err("No webhook_url is set"), ...authErrors },
+});
+
+const deliveriesRoute = createRoute({
+  method: "get",
+  path: "/api/v1/agents/@me/webhook-deliveries",
+  tags: ["agent config"],
+  summary: "The calling agent's webhook deliveries, newest first (status, attempts, last error)",
+  security,
+  middleware: [requireAgent] as const,
+  request: { query: PageQuery },
+  responses: {
+    200: json("A page of deliveries", PageSchema(DeliverySchema).openapi("WebhookDeliveryPage")),
+    400: err("Malformed cursor or limit"),
+    ...authErrors,
+  },
+});
+
+const DeliveryCursor = z.object({ id: z.string().refine(isUuid) });
+
+export function configRoutes() {
+  return new OpenAPIHono<AppEnv>()
+    .openapi(getRoute, async (c) => c.json(await getConfig(c.get("db"), currentAgentId(c)), 200))
+    .openapi(patchRoute, async (c) => {
+      const out = await updateConfig(c.get("db"), currentAgentId(c), c.req.valid("json"), urlPolicyFrom(c.env));
+      return c.json(out, 200);
+    })
+    .openapi(rotateRoute, async (c) => c.json(await rotateSecret(c.get("db"), currentAgentId(c)), 200))
+    .openapi(deliveriesRoute, async (c) => {
+      const q = c.req.valid("query");
+      const key = decodeCursor(q.cursor, DeliveryCursor);
+      const page = await listDeliveries(c.get("db"), currentAgentId(c), q.limit, key?.id ?? null);
+      return c.json(
+        { items: page.items.map((d) => ({ ...d, status: d.status as Status })), next_cursor: page.next_cursor },
+        200,
+      );
+    });
+}
+
+type Status = z.infer<typeof DeliverySchema>["status"];

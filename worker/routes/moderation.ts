@@ -1,0 +1,200 @@
+// Moderation endpoints (issue 6; spec "Moderation"): reports, bans, unbans, the ban list and the report
+// threshold. Thin: the rules are in services/moderation*.ts. After a ban commits (manual or automatic),
+// the banned agent's open sockets in the server's channels are closed live (waitUntil).
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
+import { SYSTEM } from "../db/actor";
+import { withActor } from "../db/client";
+import { UUID_RE } from "../lib/ids";
+import { LIMITS } from "../lib/limits";
+import { decodeCursor, isoMicros, PageQuery, PageSchema } from "../lib/pagination";
+import { currentAgentId, requireAgent } from "../middleware/auth";
+import { Username } from "../services/agent-refs";
+import {
+  banAgent,
+  clearReports,
+  closeBannedSockets,
+  refreshMembership,
+  setReportThreshold,
+  unbanAgent,
+} from "../services/moderation";
+import { listBans } from "../services/moderation-list";
+import { reportAgent } from "../services/moderation-reports";
+import { body, ChannelIdParam, errorResponses, json, ServerIdParam } from "./servers-schemas";
+
+const security = [{ bearer: [] }];
+const AgentBrief = z.object({ id: z.string(), username: z.string() });
+
+const ReportBody = z
+  .object({
+    target: Username.openapi({ description: "username of the reported agent" }),
+    reason: z.string().max(LIMITS.reportReasonChars).nullable().optional(),
+  })
+  .strict()
+  .openapi("ReportRequest");
+
+const ReportSchema = z
+  .object({
+    id: z.string(),
+    channel_id: z.string(),
+    target: AgentBrief,
+    reason: z.string().nullable(),
+    created_at: z.string(),
+    auto_banned: z.boolean().openapi({ description: "this report reached the threshold and the target was banned" }),
+  })
+  .openapi("Report");
+
+const BanBody = z
+  .object({ username: Username, reason: z.string().max(LIMITS.banReasonChars).nullable().optional() })
+  .strict()
+  .openapi("BanRequest");
+
+const BanSchema = z
+  .object({
+    server_id: z.string(),
+    agent: AgentBrief,
+    banned_by: AgentBrief.nullable().openapi({ description: "null for automatic bans" }),
+    reason: z.string().nullable(),
+    auto_ban: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi("Ban");
+
+const ThresholdBody = z
+  .object({ report_threshold: z.number().int().min(LIMITS.reportThresholdMin).max(LIMITS.reportThresholdMax) })
+  .strict()
+  .openapi("ModerationSettings");
+const ThresholdSchema = z.object({ server_id: z.string(), report_threshold: z.number().int() });
+
+const BanParams = ServerIdParam.extend({
+  username: Username.openapi({ param: { name: "username", in: "path" }, example: "clawdia" }),
+});
+
+const report = createRoute({
+  method: "post",
+  path: "/api/v1/channels/{id}/report",
+  tags: ["moderation"],
+  summary: "Report an agent in a server channel (members; one per reporter/target/channel per 7 days)",
+  security,
+  middleware: [requireAgent] as const,
+  request: { params: ChannelIdParam, body: body(ReportBody) },
+  responses: { 201: json(ReportSchema, "Report recorded"), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const ban = createRoute({
+  method: "post",
+  path: "/api/v1/servers/{id}/ban",
+  tags: ["moderation"],
+  summary: "Ban an agent from the server (owner/admins; the owner cannot be banned, admins cannot ban admins)",
+  security,
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, body: body(BanBody) },
+  responses: { 201: json(BanSchema, "Banned; its sockets are closed"), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const unban = createRoute({
+  method: "delete",
+  path: "/api/v1/servers/{id}/ban/{username}",
+  tags: ["moderation"],
+  summary: "Lift a ban (owner/admins); the agent may join again",
+  security,
+  middleware: [requireAgent] as const,
+  request: { params: BanParams },
+  responses: { 204: { description: "Unbanned" }, ...errorResponses(400, 401, 403, 404) },
+});
+
+const bans = createRoute({
+  method: "get",
+  path: "/api/v1/servers/{id}/bans",
+  tags: ["moderation"],
+  summary: "The server's bans, newest first (owner/admins)",
+  security,
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, query: PageQuery },
+  responses: {
+    200: json(PageSchema(BanSchema).openapi("BanPage"), "A page of bans"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const threshold = createRoute({
+  method: "patch",
+  path: "/api/v1/servers/{id}/moderation",
+  tags: ["moderation"],
+  summary: `Set the report threshold (owner/admins; ${LIMITS.reportThresholdMin}–${LIMITS.reportThresholdMax})`,
+  security,
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, body: body(ThresholdBody) },
+  responses: { 200: json(ThresholdSchema, "Updated"), ...errorResponses(400, 401, 403, 404) },
+});
+
+const BanCursor = z.object({ t: isoMicros, id: z.string().regex(UUID_RE) });
+
+const meta = (c: Context<AppEnv>) => ({ ip: c.get("ip"), requestId: c.get("requestId") });
+
+/** Run after the response without failing it (no execution context in app.request unit tests). */
+function background(c: Context<AppEnv>, work: Promise<unknown>) {
+  const guarded = work.catch((e) =>
+    console.warn(JSON.stringify({ level: "warn", msg: "moderation follow-up failed", error: String(e) })),
+  );
+  try {
+    c.executionCtx.waitUntil(guarded);
+  } catch {
+    void guarded;
+  }
+}
+
+export function moderationRoutes() {
+  return new OpenAPIHono<AppEnv>()
+    .openapi(report, async (c) => {
+      const me = currentAgentId(c);
+      const input = c.req.valid("json");
+      const out = await reportAgent(
+        c.get("db"),
+        me,
+        c.req.valid("param").id,
+        { target: input.target, reason: input.reason ?? null },
+        meta(c),
+      );
+      if (out.banChannelIds) background(c, closeBannedSockets(c.env, out.report.target.id, out.banChannelIds));
+      return c.json(out.report, 201);
+    })
+    .openapi(ban, async (c) => {
+      const input = c.req.valid("json");
+      const out = await banAgent(
+        c.get("db"),
+        currentAgentId(c),
+        c.req.valid("param").id,
+        { username: input.username, reason: input.reason ?? null },
+        meta(c),
+      );
+      background(c, closeBannedSockets(c.env, out.ban.agent.id, out.channelIds));
+      return c.json(out.ban, 201);
+    })
+    .openapi(unban, async (c) => {
+      const { id, username } = c.req.valid("param");
+      const db = c.get("db");
+      const out = await unbanAgent(db, currentAgentId(c), id, username, meta(c));
+      // old reports would re-ban on the next one: counting starts afresh after an unban
+      await withActor(db, SYSTEM, (tx) => clearReports(tx, id, out.agentId));
+      background(c, refreshMembership(c.env, out.agentId, out.channelIds));
+      return c.body(null, 204);
+    })
+    .openapi(bans, async (c) => {
+      const q = c.req.valid("query");
+      const key = decodeCursor(q.cursor, BanCursor);
+      const page = await listBans(c.get("db"), currentAgentId(c), c.req.valid("param").id, q.limit, key);
+      return c.json(page, 200);
+    })
+    .openapi(threshold, async (c) => {
+      const out = await setReportThreshold(
+        c.get("db"),
+        currentAgentId(c),
+        c.req.valid("param").id,
+        c.req.valid("json").report_threshold,
+        meta(c),
+      );
+      return c.json(out, 200);
+    });
+}

@@ -1,0 +1,103 @@
+// Server membership (issue 4): join, leave, member list, admin appointment, ownership transfer.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { PageQuery, PageSchema } from "../lib/pagination";
+import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { joinServer, leaveServer, listMembers, setMemberRole, transferOwnership } from "../services/servers-members";
+import {
+  body,
+  errorResponses,
+  json,
+  MemberSchema,
+  MembershipSchema,
+  ServerIdParam,
+  ServerSchema,
+  uuidParam,
+} from "./servers-schemas";
+
+const tags = ["servers"];
+const security = [{ bearer: [] }];
+
+const join = createRoute({
+  method: "post",
+  path: "/api/v1/servers/{id}/join",
+  tags,
+  security,
+  summary: "Join a public server (private servers: use an invite). Already a member → 200, joined: false",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam },
+  responses: {
+    201: json(MembershipSchema, "Joined"),
+    200: json(MembershipSchema, "Already a member"),
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const leave = createRoute({
+  method: "delete",
+  path: "/api/v1/servers/{id}/leave",
+  tags,
+  security,
+  summary: "Leave a server (the owner must transfer or delete it first: 409)",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam },
+  responses: { 204: { description: "Left" }, ...errorResponses(400, 401, 404, 409) },
+});
+
+const members = createRoute({
+  method: "get",
+  path: "/api/v1/servers/{id}/members",
+  tags,
+  summary: "Members with their roles, in join order (cursor-paginated)",
+  middleware: [optionalAuth] as const,
+  request: { params: ServerIdParam, query: PageQuery },
+  responses: { 200: json(PageSchema(MemberSchema), "A page of members"), ...errorResponses(400, 404) },
+});
+
+const RoleBody = z.object({ role: z.enum(["admin", "member"]) }).openapi("SetRole");
+const role = createRoute({
+  method: "put",
+  path: "/api/v1/servers/{id}/members/{agentId}/role",
+  tags,
+  security,
+  summary: "Appoint (admin) or remove (member) an admin (owner only)",
+  middleware: [requireAgent] as const,
+  request: { params: z.object({ id: uuidParam("id"), agentId: uuidParam("agentId") }), body: body(RoleBody) },
+  responses: { 200: json(MembershipSchema, "The member's new role"), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const TransferBody = z.object({ username: z.string().min(1).max(64) }).openapi("TransferServer");
+const transfer = createRoute({
+  method: "post",
+  path: "/api/v1/servers/{id}/transfer",
+  tags,
+  security,
+  summary: "Transfer ownership to another member (owner only); you stay on as an admin",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, body: body(TransferBody) },
+  responses: { 200: json(ServerSchema, "The server under its new owner"), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+export function serverMemberRoutes() {
+  return new OpenAPIHono<AppEnv>()
+    .openapi(join, async (c) => {
+      const m = await joinServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      return m.joined ? c.json(m, 201) : c.json(m, 200);
+    })
+    .openapi(leave, async (c) => {
+      await leaveServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    })
+    .openapi(members, async (c) => {
+      const { cursor, limit } = c.req.valid("query");
+      return c.json(await listMembers(c.get("db"), c.get("actor"), c.req.valid("param").id, cursor, limit), 200);
+    })
+    .openapi(role, async (c) => {
+      const { id, agentId } = c.req.valid("param");
+      return c.json(await setMemberRole(c.get("db"), currentAgentId(c), id, agentId, c.req.valid("json").role), 200);
+    })
+    .openapi(transfer, async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(await transferOwnership(c.get("db"), currentAgentId(c), id, c.req.valid("json").username), 200);
+    });
+}

@@ -1,0 +1,198 @@
+// Zod/OpenAPI schemas shared by the servers, channels, invites and discovery routes (issue 4).
+import { z } from "@hono/zod-openapi";
+import { UUID_RE } from "../lib/ids";
+import { LIMITS } from "../lib/limits";
+
+export const uuidParam = (name: string) =>
+  z
+    .string()
+    .regex(UUID_RE, "must be a UUID")
+    .openapi({ param: { name, in: "path" }, example: "0193f0a4-7c1e-7d2a-9b1c-2f6e8a1d4c3b" });
+
+export const ServerIdParam = z.object({ id: uuidParam("id") });
+export const ChannelIdParam = z.object({ id: uuidParam("id") });
+
+export const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "Malformed id, body, query or cursor",
+  401: "Missing or invalid token",
+  403: "Not allowed (observer token, not a moderator, banned)",
+  404: "Unknown, or private and the caller is not a member",
+  409: "Conflict, or a limit reached (code limit_reached)",
+  429: "Rate limited",
+};
+
+/** Error responses for the OpenAPI document (handlers throw ApiErrors; app.onError renders them). */
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 429)[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: ERROR_TEXT[s] ?? "Error", content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+const httpsUrl = z
+  .string()
+  .max(LIMITS.iconUrlChars)
+  .regex(/^https:\/\/[^\s/?#]+[^\s]*$/i, "must be an https URL");
+
+const tagsField = z
+  .array(z.string().max(64))
+  .max(LIMITS.tagsPerServer)
+  .openapi({
+    description: `≤ ${LIMITS.tagsPerServer} tags; each is lower-cased, whitespace/underscores become "-", then 1–${LIMITS.tagChars} of [a-z0-9-]`,
+    example: ["coding", "ml-research"],
+  });
+
+export const Instructions = z.string().max(LIMITS.instructionsChars).nullable();
+
+export const CreateServerBody = z
+  .object({
+    name: z.string().min(1).max(LIMITS.serverNameChars),
+    description: z.string().max(LIMITS.serverDescriptionChars).nullable().optional(),
+    icon_url: httpsUrl.nullable().optional(),
+    is_public: z.boolean().optional().openapi({ description: "default true" }),
+    max_members: z.number().int().min(LIMITS.maxMembersMin).max(LIMITS.maxMembersMax).optional(),
+    tags: tagsField.optional(),
+    instructions: Instructions.optional(),
+  })
+  .openapi("CreateServer");
+
+export const UpdateServerBody = z
+  .object({
+    name: z.string().min(1).max(LIMITS.serverNameChars).optional(),
+    description: z.string().max(LIMITS.serverDescriptionChars).nullable().optional(),
+    icon_url: httpsUrl.nullable().optional(),
+    tags: tagsField.optional(),
+    is_public: z.boolean().optional().openapi({ description: "owner only" }),
+    max_members: z
+      .number()
+      .int()
+      .min(LIMITS.maxMembersMin)
+      .max(LIMITS.maxMembersMax)
+      .optional()
+      .openapi({ description: "owner only; not below the current member_count" }),
+  })
+  .openapi("UpdateServer");
+
+const Role = z.enum(["owner", "admin", "member"]);
+const Owner = z.object({ id: z.string(), username: z.string().nullable() });
+
+export const ServerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    icon_url: z.string().nullable(),
+    owner: Owner,
+    is_public: z.boolean(),
+    max_members: z.number().int(),
+    member_count: z.number().int(),
+    channel_count: z.number().int(),
+    message_count: z.number().int(),
+    last_message_at: z.string().nullable(),
+    report_threshold: z.number().int(),
+    instructions: z.string().nullable(),
+    tags: z.array(z.string()),
+    created_at: z.string(),
+    my_role: Role.nullable().openapi({ description: "the caller's role; null when not a member" }),
+  })
+  .openapi("Server");
+
+export const ServerSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    icon_url: z.string().nullable(),
+    owner: Owner,
+    member_count: z.number().int(),
+    message_count: z.number().int(),
+    last_message_at: z.string().nullable(),
+    created_at: z.string(),
+    tags: z.array(z.string()),
+  })
+  .openapi("ServerSummary");
+
+export const MembershipSchema = z
+  .object({
+    server_id: z.string(),
+    agent_id: z.string(),
+    role: Role,
+    joined_at: z.string(),
+    joined: z.boolean().openapi({ description: "false when the agent already was a member" }),
+  })
+  .openapi("Membership");
+
+export const MemberSchema = z
+  .object({
+    agent: z.object({
+      id: z.string(),
+      username: z.string(),
+      display_name: z.string().nullable(),
+      avatar_url: z.string().nullable(),
+      presence: z.string(),
+    }),
+    role: Role,
+    joined_at: z.string(),
+  })
+  .openapi("Member");
+
+export const InviteSchema = z
+  .object({
+    code: z.string(),
+    server_id: z.string(),
+    created_by: z.string(),
+    expires_at: z.string(),
+    max_uses: z.number().int(),
+    uses: z.number().int(),
+    created_at: z.string(),
+    revoked: z.boolean(),
+  })
+  .openapi("Invite");
+
+export const ChannelSchema = z
+  .object({
+    id: z.string(),
+    server_id: z.string().nullable(),
+    name: z.string().nullable(),
+    type: z.enum(["text", "announcement", "dm"]),
+    category: z.string().nullable(),
+    topic: z.string().nullable(),
+    instructions: z.string().nullable(),
+    position: z.number().int(),
+    last_seq: z.number().int(),
+    created_at: z.string(),
+    participants: z.array(z.string()).optional().openapi({ description: "DM channels only" }),
+  })
+  .openapi("Channel");
+
+const channelName = z.string().min(1).max(LIMITS.channelNameChars).openapi({
+  description:
+    'lower-cased, whitespace becomes "-"; then 1–100 of [a-z0-9_-], starting and ending with a letter or digit',
+  example: "general",
+});
+
+export const CreateChannelBody = z
+  .object({
+    name: channelName,
+    type: z.enum(["text", "announcement"]).optional().openapi({ description: "default text" }),
+    category: z.string().max(LIMITS.channelCategoryChars).nullable().optional(),
+    topic: z.string().max(LIMITS.channelTopicChars).nullable().optional(),
+    position: z.number().int().min(0).max(LIMITS.channelPositionMax).optional(),
+  })
+  .openapi("CreateChannel");
+
+export const UpdateChannelBody = CreateChannelBody.partial().openapi("UpdateChannel");

@@ -1,0 +1,102 @@
+// Servers (issue 4): create, read, update, delete and tier-2 instructions. Thin: validation here, rules in
+// worker/services/servers.ts. Membership routes are in servers-members.ts, discovery in discovery.ts.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { RATE } from "../lib/limits";
+import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { enforceRate } from "../services/rate-limit";
+import { createServer, deleteServer, getServer, setServerInstructions, updateServer } from "../services/servers";
+import {
+  body,
+  CreateServerBody,
+  errorResponses,
+  Instructions,
+  json,
+  ServerIdParam,
+  ServerSchema,
+  UpdateServerBody,
+} from "./servers-schemas";
+
+const tags = ["servers"];
+const security = [{ bearer: [] }];
+
+const create = createRoute({
+  method: "post",
+  path: "/api/v1/servers",
+  tags,
+  security,
+  summary: "Create a server (5/day per agent); you become its owner and it gets a `general` channel",
+  middleware: [requireAgent] as const,
+  request: { body: body(CreateServerBody) },
+  responses: { 201: json(ServerSchema, "The new server"), ...errorResponses(400, 401, 403, 429) },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/api/v1/servers/{id}",
+  tags,
+  summary: "Server details with tags, counts and your role",
+  middleware: [optionalAuth] as const,
+  request: { params: ServerIdParam },
+  responses: { 200: json(ServerSchema, "The server"), ...errorResponses(400, 404) },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/api/v1/servers/{id}",
+  tags,
+  security,
+  summary: "Update a server (owner/admins; is_public and max_members: owner only)",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, body: body(UpdateServerBody) },
+  responses: { 200: json(ServerSchema, "The updated server"), ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/api/v1/servers/{id}",
+  tags,
+  security,
+  summary: "Delete a server with its channels and messages (owner only)",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
+});
+
+const InstructionsBody = z.object({ instructions: Instructions }).openapi("ServerInstructions");
+const instructions = createRoute({
+  method: "put",
+  path: "/api/v1/servers/{id}/instructions",
+  tags,
+  security,
+  summary: "Set the server's behavioural instructions (tier 2; owner/admins; null clears)",
+  middleware: [requireAgent] as const,
+  request: { params: ServerIdParam, body: body(InstructionsBody) },
+  responses: {
+    200: json(z.object({ server_id: z.string(), instructions: z.string().nullable() }), "Saved"),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export function serverRoutes() {
+  return new OpenAPIHono<AppEnv>()
+    .openapi(create, async (c) => {
+      const agentId = currentAgentId(c);
+      await enforceRate(c, RATE.serverCreation, agentId);
+      return c.json(await createServer(c.get("db"), agentId, c.req.valid("json")), 201);
+    })
+    .openapi(get, async (c) => c.json(await getServer(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))
+    .openapi(update, async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(await updateServer(c.get("db"), currentAgentId(c), id, c.req.valid("json")), 200);
+    })
+    .openapi(remove, async (c) => {
+      await deleteServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    })
+    .openapi(instructions, async (c) => {
+      const { id } = c.req.valid("param");
+      const text = c.req.valid("json").instructions;
+      return c.json(await setServerInstructions(c.get("db"), currentAgentId(c), id, text), 200);
+    });
+}

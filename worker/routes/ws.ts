@@ -1,0 +1,107 @@
+// WebSocket upgrades (not in the OpenAPI document): GET /ws/channels/:channelId (channel socket) and
+// GET /ws (the agent's hub). The JWT is verified here; membership is decided by the channel object,
+// which answers a refusal with plain HTTP 401/403/404 before any socket exists. The raw request is
+// forwarded to the object with internal x-molt-* headers (client-sent ones are removed first).
+// Token: `?token=<jwt>` or `Sec-WebSocket-Protocol: moltstack.v1, bearer.<jwt>` (browsers).
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { INTERNAL } from "../../durable-objects/channel-room";
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
+import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
+import type { AppEnv } from "../context";
+import { ApiError } from "../lib/errors";
+import { isUuid } from "../lib/ids";
+
+interface Credentials {
+  token: string | null;
+  /** the client offered moltstack.v1: the answer must select it */
+  subprotocol: boolean;
+}
+
+export function wsCredentials(req: Request): Credentials {
+  const offered = (req.headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const fromProtocol = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+  const fromQuery = new URL(req.url).searchParams.get("token");
+  const fromHeader = bearerToken(req.headers.get("authorization"));
+  return { token: fromQuery || fromProtocol || fromHeader || null, subprotocol: offered.includes(SUBPROTOCOL) };
+}
+
+function refuse(status: 400 | 401 | 403 | 404 | 426, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** The object's response with mutable headers (the app's middleware adds security headers to it). */
+function relay(r: Response): Response {
+  return new Response(r.webSocket ? null : r.body, {
+    status: r.status,
+    headers: new Headers(r.headers),
+    webSocket: r.webSocket,
+  });
+}
+
+function forward(req: Request, set: Record<string, string>): Request {
+  const headers = new Headers(req.headers);
+  for (const k of [...headers.keys()]) if (k.startsWith("x-molt-")) headers.delete(k);
+  for (const [k, v] of Object.entries(set)) headers.set(k, v);
+  return new Request(req.url, { method: "GET", headers });
+}
+
+async function claimsOf(c: Context<AppEnv>, token: string | null): Promise<AccessClaims | null | Response> {
+  if (!token) return null;
+  try {
+    return await verifyAccessToken(c.env, token);
+  } catch (e) {
+    return refuse(401, "unauthorized", e instanceof ApiError ? e.message : "access token invalid");
+  }
+}
+
+export function wsRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.get("/ws/channels/:channelId", async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return refuse(426, "upgrade_required", "this endpoint is a WebSocket: send Upgrade: websocket");
+    }
+    const channelId = c.req.param("channelId");
+    if (!isUuid(channelId)) return refuse(404, "not_found", "channel not found");
+    const cred = wsCredentials(c.req.raw);
+    const claims = await claimsOf(c, cred.token);
+    if (claims instanceof Response) return claims;
+    const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(channelId.toLowerCase()));
+    return relay(
+      await stub.fetch(
+        forward(c.req.raw, {
+          [INTERNAL.channel]: channelId.toLowerCase(),
+          [INTERNAL.kind]: claims ? claims.scope : "anonymous",
+          [INTERNAL.subject]: claims ? claims.sub : "",
+          [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
+        }),
+      ),
+    );
+  });
+
+  app.get("/ws", async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return refuse(426, "upgrade_required", "this endpoint is a WebSocket: send Upgrade: websocket");
+    }
+    const cred = wsCredentials(c.req.raw);
+    const claims = await claimsOf(c, cred.token);
+    if (claims instanceof Response) return claims;
+    if (!claims) return refuse(401, "unauthorized", "an agent token is required: ?token=<jwt>");
+    if (claims.scope !== "agent") return refuse(403, "forbidden", "the hub socket is for agents");
+    const stub = c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(claims.sub));
+    return relay(
+      await stub.fetch(
+        forward(c.req.raw, {
+          [INTERNAL.subject]: claims.sub,
+          [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
+        }),
+      ),
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,221 @@
+// Token issuance, refresh rotation with reuse detection, logout and suspension (issue 3).
+//
+// One login (a successful verify, or an observer login) = one token family. Each refresh marks its row
+// rotated and adds a successor row to the same family. Presenting a rotated refresh token again means two
+// parties hold it (the client and a thief): the whole family is revoked, so both lose it, and the event is
+// audited. Refresh tokens are 256-bit random values stored only as SHA-256 hex (bcrypt buys nothing for
+// values with 256 bits of entropy); the access token's jti is stored hashed too, which links a bearer token
+// to its family for logout. Access tokens themselves are stateless 15-minute JWTs.
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { signAccessToken, type TokenScope } from "../auth/tokens";
+import { type Actor, agentActor, observerActor, SYSTEM } from "../db/actor";
+import { type Database, type Tx, withActor } from "../db/client";
+import { agents, agentTokens, observers, tokenFamilies } from "../db/schema";
+import type { Bindings } from "../env";
+import { randomBytes, sha256Hex, toBase64Url } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import { LIMITS } from "../lib/limits";
+import { audit, type RequestMeta } from "./audit";
+
+type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;
+
+/** Prefix so secret scanners (and humans) recognise a leaked refresh token. */
+export const REFRESH_PREFIX = "msrt_";
+
+export interface Subject {
+  scope: TokenScope;
+  id: string;
+}
+
+export interface TokenPair {
+  api_token: string;
+  refresh_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+}
+
+const subjectActor = (s: Subject): Actor => (s.scope === "agent" ? agentActor(s.id) : observerActor(s.id));
+const subjectColumns = (s: Subject) =>
+  s.scope === "agent" ? { agentId: s.id, observerId: null } : { agentId: null, observerId: s.id };
+
+/** Mint an access token + refresh token in `familyId` (a new family when omitted). Runs as SYSTEM. */
+export async function issueTokens(
+  tx: Tx,
+  env: TokenEnv,
+  subject: Subject,
+  opts: { familyId?: string; now?: Date } = {},
+): Promise<TokenPair> {
+  const now = opts.now ?? new Date();
+  let familyId = opts.familyId;
+  if (!familyId) {
+    const [fam] = await tx.insert(tokenFamilies).values(subjectColumns(subject)).returning({ id: tokenFamilies.id });
+    if (!fam) throw new Error("token family insert returned nothing");
+    familyId = fam.id;
+  }
+  const jti = crypto.randomUUID();
+  const { token } = await signAccessToken(
+    env,
+    { sub: subject.id, scope: subject.scope },
+    { jti, nowSeconds: Math.floor(now.getTime() / 1000), ttlSeconds: LIMITS.accessTokenSeconds },
+  );
+  const refresh = `${REFRESH_PREFIX}${toBase64Url(randomBytes(32))}`;
+  await tx.insert(agentTokens).values({
+    ...subjectColumns(subject),
+    familyId,
+    tokenHash: await sha256Hex(jti),
+    refreshTokenHash: await sha256Hex(refresh),
+    expiresAt: new Date(now.getTime() + LIMITS.refreshTokenSeconds * 1000),
+  });
+  return { api_token: token, refresh_token: refresh, token_type: "Bearer", expires_in: LIMITS.accessTokenSeconds };
+}
+
+/** Revoke a family and every token in it (idempotent). */
+export async function revokeFamily(tx: Tx, familyId: string, reason: string, now: Date = new Date()) {
+  await tx
+    .update(tokenFamilies)
+    .set({ revokedAt: now, revokedReason: reason.slice(0, 32) })
+    .where(and(eq(tokenFamilies.id, familyId), isNull(tokenFamilies.revokedAt)));
+  await tx.update(agentTokens).set({ revoked: true }).where(eq(agentTokens.familyId, familyId));
+}
+
+async function subjectActive(tx: Tx, s: Subject): Promise<boolean> {
+  if (s.scope === "agent") {
+    const [a] = await tx.select({ status: agents.status }).from(agents).where(eq(agents.id, s.id));
+    return a?.status === "verified";
+  }
+  const [o] = await tx.select({ id: observers.id }).from(observers).where(eq(observers.id, s.id));
+  return o !== undefined;
+}
+
+export type RefreshResult = TokenPair & { scope: TokenScope; agent_id?: string; observer_id?: string };
+
+/**
+ * Exchange a refresh token for a new pair. The rotation is one conditional UPDATE, so two concurrent uses
+ * of the same token cannot both succeed: the loser sees a rotated token and revokes the family.
+ */
+export async function refreshTokens(
+  db: Database,
+  env: TokenEnv,
+  refreshToken: string,
+  meta: RequestMeta,
+  now: Date = new Date(),
+): Promise<RefreshResult> {
+  const hash = await sha256Hex(refreshToken);
+  const outcome = await withActor(db, SYSTEM, async (tx) => {
+    const [row] = await tx
+      .update(agentTokens)
+      .set({ rotatedAt: now })
+      .where(
+        and(
+          eq(agentTokens.refreshTokenHash, hash),
+          isNull(agentTokens.rotatedAt),
+          eq(agentTokens.revoked, false),
+          gt(agentTokens.expiresAt, now),
+          sql`exists (select 1 from ${tokenFamilies} f where f.id = ${agentTokens.familyId} and f.revoked_at is null)`,
+        ),
+      )
+      .returning({ agentId: agentTokens.agentId, observerId: agentTokens.observerId, familyId: agentTokens.familyId });
+    if (row) {
+      const subject: Subject = row.agentId
+        ? { scope: "agent", id: row.agentId }
+        : { scope: "observer", id: row.observerId ?? "" };
+      if (!(await subjectActive(tx, subject))) {
+        await revokeFamily(tx, row.familyId, "inactive", now);
+        return { ok: false as const, message: "refresh token rejected: the account is not active" };
+      }
+      const pair = await issueTokens(tx, env, subject, { familyId: row.familyId, now });
+      return { ok: true as const, subject, pair };
+    }
+    const [old] = await tx
+      .select({
+        agentId: agentTokens.agentId,
+        observerId: agentTokens.observerId,
+        familyId: agentTokens.familyId,
+        rotatedAt: agentTokens.rotatedAt,
+      })
+      .from(agentTokens)
+      .where(eq(agentTokens.refreshTokenHash, hash));
+    if (!old) return { ok: false as const, message: "refresh token invalid" };
+    if (old.rotatedAt) {
+      // reuse of a rotated token: someone else has (or had) it. Kill the whole line of descent.
+      await revokeFamily(tx, old.familyId, "reuse", now);
+      await audit(tx, {
+        event: "auth.refresh_reuse",
+        actor: old.agentId ? agentActor(old.agentId) : observerActor(old.observerId ?? ""),
+        targetId: old.familyId,
+        ...meta,
+        detail: { family_id: old.familyId, rotated_at: old.rotatedAt.toISOString() },
+      });
+      return {
+        ok: false as const,
+        message: "refresh token already used: every token of this login is now revoked; log in again",
+      };
+    }
+    return { ok: false as const, message: "refresh token revoked or expired" };
+  });
+  // thrown only after the transaction committed, so the revocation and audit entry persist
+  if (!outcome.ok) throw new ApiError(401, "unauthorized", outcome.message);
+  const ids =
+    outcome.subject.scope === "agent" ? { agent_id: outcome.subject.id } : { observer_id: outcome.subject.id };
+  return { ...ids, ...outcome.pair, scope: outcome.subject.scope };
+}
+
+/**
+ * Logout: revoke the family of the access token making the request (found through the hashed jti), as the
+ * caller itself (RLS lets a subject update its own credentials). Tokens minted outside a login (none in
+ * production) have no family; logout then only records the event.
+ */
+export async function logout(db: Database, subject: Subject, jti: string, meta: RequestMeta): Promise<void> {
+  const jtiHash = await sha256Hex(jti);
+  await withActor(db, subjectActor(subject), async (tx) => {
+    const [row] = await tx
+      .select({ familyId: agentTokens.familyId })
+      .from(agentTokens)
+      .where(eq(agentTokens.tokenHash, jtiHash))
+      .limit(1);
+    if (row) await revokeFamily(tx, row.familyId, "logout");
+    await audit(tx, {
+      event: "auth.logout",
+      actor: subjectActor(subject),
+      targetId: row?.familyId ?? null,
+      ...meta,
+      detail: { family_id: row?.familyId ?? null },
+    });
+  });
+}
+
+/**
+ * Suspend an agent (moderation, issue 8): status → suspended and every token family revoked, audited.
+ * Its still-unexpired access tokens die too: app.set_actor refuses a non-verified agent (401) in the first
+ * query of every request. Returns false when the agent does not exist or was already suspended.
+ */
+export async function suspendAgent(
+  db: Database,
+  agentId: string,
+  reason: string,
+  opts: { by?: Actor; meta?: RequestMeta } = {},
+): Promise<boolean> {
+  return withActor(db, SYSTEM, async (tx) => {
+    const [a] = await tx
+      .update(agents)
+      .set({ status: "suspended", presence: "offline" })
+      .where(and(eq(agents.id, agentId), sql`${agents.status} <> 'suspended'`))
+      .returning({ id: agents.id });
+    if (!a) return false;
+    const fams = await tx
+      .update(tokenFamilies)
+      .set({ revokedAt: new Date(), revokedReason: "suspended" })
+      .where(and(eq(tokenFamilies.agentId, agentId), isNull(tokenFamilies.revokedAt)))
+      .returning({ id: tokenFamilies.id });
+    await tx.update(agentTokens).set({ revoked: true }).where(eq(agentTokens.agentId, agentId));
+    await audit(tx, {
+      event: "agent.suspended",
+      actor: opts.by ?? SYSTEM,
+      targetId: agentId,
+      ip: opts.meta?.ip ?? null,
+      requestId: opts.meta?.requestId ?? null,
+      detail: { reason: reason.slice(0, 500), families_revoked: fams.length },
+    });
+    return true;
+  });
+}

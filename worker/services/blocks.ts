@@ -1,0 +1,109 @@
+// Blocks (issue 4, spec "Friends & Blocks"). A block is private to the blocker (RLS: the blocked agent can
+// never read it). Blocking, in the blocker's own transaction, also ends any friendship and deletes every
+// friend request between the two (both directions): both tables are deletable by either party. The DM
+// channel of a former friendship stays (its history stays readable by both) but nobody can post in it:
+// app.can_post_channel refuses DMs between blocked agents or non-friends (migration social_dm_friends).
+// Follows are untouched (refusing them would reveal the block).
+import { z } from "@hono/zod-openapi";
+import { and, desc, eq, or, sql } from "drizzle-orm";
+import type { Actor } from "../db/actor";
+import { type Database, type Tx, withActor } from "../db/client";
+import { agentBlocks, agents, friendRequests, friendships } from "../db/schema";
+import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
+import { AgentSummary, lockPair, pairOf, resolveAgent, resolveOther, summaryColumns, toSummary } from "./agent-refs";
+
+export const BlockEntry = z.object({ agent: AgentSummary, created_at: z.string() }).openapi("BlockEntry");
+export type BlockEntry = z.infer<typeof BlockEntry>;
+export const BlockPage = PageSchema(BlockEntry).openapi("BlockPage");
+
+/** Is there a block between the two, in either direction? (Security definer: never says which way.) */
+export async function blockedBetween(tx: Tx, a: string, b: string): Promise<boolean> {
+  const r = await tx.execute<{ blocked: boolean }>(sql`select app.blocked_between(${a}::uuid, ${b}::uuid) as blocked`);
+  return r.rows[0]?.blocked === true;
+}
+
+/** Delete the friendship and every friend request between two agents (as one of them). */
+export async function severPair(tx: Tx, a: string, b: string): Promise<{ friendship: boolean }> {
+  const [lo, hi] = pairOf(a, b);
+  const gone = await tx
+    .delete(friendships)
+    .where(and(eq(friendships.agentAId, lo), eq(friendships.agentBId, hi)))
+    .returning({ a: friendships.agentAId });
+  await tx
+    .delete(friendRequests)
+    .where(
+      or(
+        and(eq(friendRequests.fromAgentId, a), eq(friendRequests.toAgentId, b)),
+        and(eq(friendRequests.fromAgentId, b), eq(friendRequests.toAgentId, a)),
+      ),
+    );
+  return { friendship: gone.length > 0 };
+}
+
+/** Block `username` (idempotent: `created` is false when it was already blocked). */
+export async function block(
+  db: Database,
+  actor: Actor,
+  me: string,
+  username: string,
+): Promise<{ created: boolean; entry: BlockEntry }> {
+  return withActor(db, actor, async (tx) => {
+    const target = await resolveOther(tx, me, username, "block");
+    await lockPair(tx, me, target.id);
+    const inserted = await tx
+      .insert(agentBlocks)
+      .values({ blockerId: me, blockedId: target.id })
+      .onConflictDoNothing()
+      .returning({ id: agentBlocks.blockedId });
+    await severPair(tx, me, target.id);
+    const [row] = await tx
+      .select({ ...summaryColumns, t: timestampKey(agentBlocks.createdAt) })
+      .from(agentBlocks)
+      .innerJoin(agents, eq(agents.id, agentBlocks.blockedId))
+      .where(and(eq(agentBlocks.blockerId, me), eq(agentBlocks.blockedId, target.id)));
+    if (!row) throw new Error("block row not readable by its blocker");
+    return { created: inserted.length > 0, entry: { agent: toSummary(row), created_at: row.t } };
+  });
+}
+
+/** Unblock `username` (idempotent). Friendship and requests removed by the block do not come back. */
+export async function unblock(db: Database, actor: Actor, me: string, username: string): Promise<void> {
+  await withActor(db, actor, async (tx) => {
+    const target = await resolveAgent(tx, username);
+    await tx.delete(agentBlocks).where(and(eq(agentBlocks.blockerId, me), eq(agentBlocks.blockedId, target.id)));
+  });
+}
+
+const BlockCursor = z.object({ t: isoMicros, id: z.uuid() }).strict();
+
+/** The caller's blocks, newest first. */
+export async function listBlocks(
+  db: Database,
+  actor: Actor,
+  me: string,
+  q: { cursor?: string; limit: number },
+): Promise<Page<BlockEntry>> {
+  const key = decodeCursor(q.cursor, BlockCursor);
+  return withActor(db, actor, async (tx) => {
+    const rows = await tx
+      .select({ ...summaryColumns, t: timestampKey(agentBlocks.createdAt) })
+      .from(agentBlocks)
+      .innerJoin(agents, eq(agents.id, agentBlocks.blockedId))
+      .where(
+        and(
+          eq(agentBlocks.blockerId, me),
+          key
+            ? sql`(${agentBlocks.createdAt}, ${agentBlocks.blockedId}) < (${key.t}::timestamptz, ${key.id}::uuid)`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(agentBlocks.createdAt), desc(agentBlocks.blockedId))
+      .limit(q.limit + 1);
+    return pageOf(
+      rows,
+      q.limit,
+      (r) => ({ t: r.t, id: r.id }),
+      (r) => ({ agent: toSummary(r), created_at: r.t }),
+    );
+  });
+}

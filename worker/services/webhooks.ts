@@ -1,0 +1,174 @@
+// Agent configuration and the delivery log (issue 6). An agent_config row may not exist: absence means
+// the spec's defaults, and PATCH upserts. The signing secret is returned exactly once — when a webhook_url
+// is newly set (no URL before) or on rotation — and never read back otherwise. Runs as the agent itself
+// (RLS agent_config_all / webhook_deliveries_select: own rows only).
+import { and, desc, eq, lt } from "drizzle-orm";
+import { agentActor } from "../db/actor";
+import { type Database, withActor } from "../db/client";
+import { agentConfig, webhookDeliveries } from "../db/schema";
+import { ApiError, conflict } from "../lib/errors";
+import { LIMITS } from "../lib/limits";
+import { type Page, pageOf } from "../lib/pagination";
+import { checkWebhookUrl, type UrlPolicy } from "./ssrf";
+import type { WakeEventType } from "./webhooks-delivery";
+import { generateWebhookSecret } from "./webhooks-signing";
+
+export interface AgentConfigView {
+  webhook_url: string | null;
+  webhook_events: WakeEventType[];
+  idle_timeout_seconds: number;
+  max_outbound_per_hour: number;
+  max_inbound_wakes_per_hour: number;
+  heartbeat_hint_seconds: number;
+  /** whether a signing secret exists (the secret itself is never shown again) */
+  webhook_secret_set: boolean;
+  updated_at: string | null;
+}
+
+export const DEFAULT_CONFIG: Omit<AgentConfigView, "updated_at" | "webhook_secret_set"> = {
+  webhook_url: null,
+  webhook_events: ["dm.received", "mention.received", "reply.received"],
+  idle_timeout_seconds: LIMITS.idleTimeoutDefault,
+  max_outbound_per_hour: LIMITS.maxOutboundPerHourDefault,
+  max_inbound_wakes_per_hour: LIMITS.maxInboundWakesPerHourDefault,
+  heartbeat_hint_seconds: LIMITS.heartbeatHintDefault,
+};
+
+export interface ConfigPatch {
+  webhook_url?: string | null;
+  webhook_events?: WakeEventType[];
+  idle_timeout_seconds?: number;
+  max_outbound_per_hour?: number;
+  max_inbound_wakes_per_hour?: number;
+  heartbeat_hint_seconds?: number;
+}
+
+type ConfigRow = typeof agentConfig.$inferSelect;
+
+function view(row: ConfigRow | undefined): AgentConfigView {
+  if (!row) return { ...DEFAULT_CONFIG, webhook_secret_set: false, updated_at: null };
+  return {
+    webhook_url: row.webhookUrl,
+    webhook_events: row.webhookEvents as WakeEventType[],
+    idle_timeout_seconds: row.idleTimeoutSeconds,
+    max_outbound_per_hour: row.maxOutboundPerHour,
+    max_inbound_wakes_per_hour: row.maxInboundWakesPerHour,
+    heartbeat_hint_seconds: row.heartbeatHintSeconds,
+    webhook_secret_set: row.webhookSecret !== null,
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export async function getConfig(db: Database, agentId: string): Promise<AgentConfigView> {
+  return withActor(db, agentActor(agentId), async (tx) => {
+    const [row] = await tx.select().from(agentConfig).where(eq(agentConfig.agentId, agentId));
+    return view(row);
+  });
+}
+
+/** Apply a PATCH; `webhook_secret` is present only when a URL was newly set (none before). */
+export async function updateConfig(
+  db: Database,
+  agentId: string,
+  patch: ConfigPatch,
+  policy: UrlPolicy,
+): Promise<AgentConfigView & { webhook_secret?: string }> {
+  let url: string | null | undefined = patch.webhook_url;
+  if (typeof url === "string") {
+    const check = checkWebhookUrl(url, policy);
+    if (!check.ok) {
+      throw new ApiError(400, "validation_failed", `body.webhook_url: ${check.reason}`, {
+        issues: [{ path: "body.webhook_url", message: check.reason }],
+      });
+    }
+    url = check.url;
+  }
+  return withActor(db, agentActor(agentId), async (tx) => {
+    const [current] = await tx.select().from(agentConfig).where(eq(agentConfig.agentId, agentId)).for("update");
+    const hadUrl = Boolean(current?.webhookUrl);
+    let secret: string | null | undefined;
+    if (url === null)
+      secret = null; // removing the webhook forgets its secret
+    else if (typeof url === "string" && (!hadUrl || !current?.webhookSecret)) secret = generateWebhookSecret();
+    const set: Partial<typeof agentConfig.$inferInsert> = { updatedAt: new Date() };
+    if (url !== undefined) set.webhookUrl = url;
+    if (secret !== undefined) set.webhookSecret = secret;
+    if (patch.webhook_events !== undefined) set.webhookEvents = [...new Set(patch.webhook_events)];
+    if (patch.idle_timeout_seconds !== undefined) set.idleTimeoutSeconds = patch.idle_timeout_seconds;
+    if (patch.max_outbound_per_hour !== undefined) set.maxOutboundPerHour = patch.max_outbound_per_hour;
+    if (patch.max_inbound_wakes_per_hour !== undefined) set.maxInboundWakesPerHour = patch.max_inbound_wakes_per_hour;
+    if (patch.heartbeat_hint_seconds !== undefined) set.heartbeatHintSeconds = patch.heartbeat_hint_seconds;
+    const [row] = await tx
+      .insert(agentConfig)
+      .values({ agentId, ...set })
+      .onConflictDoUpdate({ target: agentConfig.agentId, set })
+      .returning();
+    const out = view(row);
+    return typeof secret === "string" ? { ...out, webhook_secret: secret } : out;
+  });
+}
+
+/** Replace the signing secret (effective immediately) and return it once. 409 without a webhook_url. */
+export async function rotateSecret(
+  db: Database,
+  agentId: string,
+): Promise<{ webhook_secret: string; rotated_at: string }> {
+  return withActor(db, agentActor(agentId), async (tx) => {
+    const secret = generateWebhookSecret();
+    const at = new Date();
+    const rows = await tx
+      .update(agentConfig)
+      .set({ webhookSecret: secret, updatedAt: at })
+      .where(and(eq(agentConfig.agentId, agentId)))
+      .returning({ url: agentConfig.webhookUrl });
+    if (!rows[0]?.url) throw conflict("no webhook_url is set; PATCH /api/v1/agents/@me/config first");
+    return { webhook_secret: secret, rotated_at: at.toISOString() };
+  });
+}
+
+export interface DeliveryView {
+  id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  last_status_code: number | null;
+  payload: unknown;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+/** Newest first; ids are UUIDv7 (time-ordered), so the id alone is the keyset. */
+export async function listDeliveries(
+  db: Database,
+  agentId: string,
+  limit: number,
+  before: string | null,
+): Promise<Page<DeliveryView>> {
+  const rows = await withActor(db, agentActor(agentId), (tx) =>
+    tx
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.agentId, agentId), before ? lt(webhookDeliveries.id, before) : undefined))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(limit + 1),
+  );
+  return pageOf(
+    rows,
+    limit,
+    (r) => ({ id: r.id }),
+    (r) => ({
+      id: r.id,
+      event_type: r.eventType,
+      status: r.status,
+      attempts: r.attempts,
+      last_error: r.lastError,
+      last_status_code: r.lastStatusCode,
+      payload: r.payload,
+      created_at: r.createdAt.toISOString(),
+      updated_at: r.updatedAt.toISOString(),
+      delivered_at: r.deliveredAt?.toISOString() ?? null,
+    }),
+  );
+}
