@@ -27,7 +27,13 @@ export default defineConfig({
       ? ["default", ["json", { outputFile: `${process.env.VITEST_REPORT_DIR}/worker.json` }]]
       : ["default"],
     globalSetup: ["./test/global-setup.ts"],
-    include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "protocol/**/*.test.ts", "test/**/*.test.ts", "sdk/**/*.test.ts"],
+    include: [
+      "worker/**/*.test.ts",
+      "durable-objects/**/*.test.ts",
+      "protocol/**/*.test.ts",
+      "test/**/*.test.ts",
+      "sdk/**/*.test.ts",
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

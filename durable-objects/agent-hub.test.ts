@@ -65,3 +65,27 @@ describe("agent hub: friends' presence", () => {
     bobHub.close();
   });
 });
+
+describe("agent hub: DMs", () => {
+  it("a DM reaches the other participant's hub as a dm event; outsiders cannot even see the channel", async () => {
+    const { asSystem } = await import("../test/helpers");
+    const { channels } = await import("../worker/db/schema");
+    const alice = await createAgent();
+    const bob = await createAgent();
+    const [x, y] = alice.id < bob.id ? [alice.id, bob.id] : [bob.id, alice.id];
+    const [dm] = await asSystem((tx) =>
+      tx.insert(channels).values({ type: "dm", dmAgentAId: x, dmAgentBId: y }).returning({ id: channels.id }),
+    );
+    if (!dm) throw new Error("no dm");
+    const outsider = await createAgent();
+    expect((await upgrade(dm.id, { token: outsider.token })).status).toBe(404);
+    expect((await upgrade(dm.id)).status).toBe(404);
+    const bobHub = await connect("", { path: "/ws", token: bob.token });
+    const a = await connect(dm.id, { token: alice.token });
+    a.send({ op: "message", content: "psst", nonce: "d" });
+    const ack = await a.next("message_ack");
+    const ev = await bobHub.next("dm", { message_id: ack.id });
+    expect(ev).toMatchObject({ channel_id: dm.id, from: { id: alice.id } });
+    for (const c of [a, bobHub]) c.close();
+  });
+});

@@ -20,6 +20,7 @@ import { SYSTEM } from "../worker/db/actor";
 import { createDatabase, withActor } from "../worker/db/client";
 import type { Bindings } from "../worker/env";
 import type { PersonalEvent } from "../worker/services/notify";
+import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
 
@@ -32,6 +33,9 @@ export class AgentHub extends DurableObject<Bindings> {
       "create table if not exists channel_presence (channel_id text primary key, state text not null, at integer not null)",
     );
     ctx.storage.sql.exec("create table if not exists watchers (agent_id text primary key)");
+    ctx.storage.sql.exec(
+      "create table if not exists outbound (id integer primary key check (id = 1), window integer not null, count integer not null)",
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"op":"ping"}', '{"op":"pong"}'));
   }
 
@@ -51,6 +55,35 @@ export class AgentHub extends DurableObject<Bindings> {
     return this.#broadcast({ op: event.type, ...event });
   }
 
+  /**
+   * Deliver, and say whether the agent is live anywhere: a hub socket received the event, or a channel
+   * object reports it online or idle. Only an agent that is live nowhere is woken by webhook (issue 6).
+   */
+  async deliverEvent(event: PersonalEvent): Promise<{ sent: number; live: boolean }> {
+    const sent = this.#broadcast({ op: event.type, ...event });
+    return { sent, live: sent > 0 || this.#combined() !== "offline" };
+  }
+
+  /**
+   * agent_config.max_outbound_per_hour: grant up to `want` of the agent's remaining messages/reactions in
+   * the current one-hour window (channel objects lease tokens in batches; REST reactions take one).
+   */
+  async takeOutbound(limit: number, want: number, nowMs: number = Date.now()): Promise<number> {
+    const w = outboundWindow(nowMs);
+    const sqlite = this.ctx.storage.sql;
+    const row = sqlite
+      .exec<{ window: number; count: number }>("select window, count from outbound where id = 1")
+      .toArray()[0];
+    const used = row && row.window === w ? row.count : 0;
+    const granted = Math.max(0, Math.min(want, limit - used));
+    sqlite.exec(
+      "insert into outbound (id, window, count) values (1, ?, ?) on conflict (id) do update set window = excluded.window, count = excluded.count",
+      w,
+      used + granted,
+    );
+    return granted;
+  }
+
   /** A friend's presence changed. */
   async friendPresence(friend: { id: string; username: string }, presence: PresenceState): Promise<number> {
     return this.#broadcast({ op: "presence", agent: friend, presence });
@@ -67,7 +100,12 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   /** A channel object reports this agent's presence there; returns the combined presence. */
-  async reportPresence(agentId: string, channelId: string, state: PresenceState, username?: string): Promise<PresenceState> {
+  async reportPresence(
+    agentId: string,
+    channelId: string,
+    state: PresenceState,
+    username?: string,
+  ): Promise<PresenceState> {
     const sqlite = this.ctx.storage.sql;
     if (username) this.ctx.storage.kv.put("username", username);
     const before = this.#combined();
@@ -83,7 +121,13 @@ export class AgentHub extends DurableObject<Bindings> {
     if (after !== before) {
       const me = { id: agentId, username: username ?? this.ctx.storage.kv.get<string>("username") ?? "" };
       const watchers = sqlite.exec<{ agent_id: string }>("select agent_id from watchers").toArray();
-      await Promise.all(watchers.map((w) => this.#hub(w.agent_id).friendPresence(me, after).catch(() => 0)));
+      await Promise.all(
+        watchers.map((w) =>
+          this.#hub(w.agent_id)
+            .friendPresence(me, after)
+            .catch(() => 0),
+        ),
+      );
     }
     return after;
   }
@@ -126,7 +170,8 @@ export class AgentHub extends DurableObject<Bindings> {
   /** GET /ws: the route has verified an agent token; the agent id arrives in x-molt-actor-id. */
   override async fetch(req: Request): Promise<Response> {
     const agentId = req.headers.get("x-molt-actor-id");
-    if (!agentId) return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
+    if (!agentId)
+      return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
@@ -161,7 +206,13 @@ export class AgentHub extends DurableObject<Bindings> {
     const a = HubAttachment.safeParse(closing.deserializeAttachment());
     const friends = this.ctx.storage.kv.get<string[]>("friends") ?? [];
     if (!a.success) return;
-    await Promise.all(friends.map((id) => this.#hub(id).unwatch(a.data.agentId).catch(() => undefined)));
+    await Promise.all(
+      friends.map((id) =>
+        this.#hub(id)
+          .unwatch(a.data.agentId)
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /** The 4-hour session cap for hub sockets. */

@@ -5,7 +5,6 @@ import { CLOSE, PROTOCOL_LIMITS } from "../protocol";
 import { asSystem, createAgent, queryAs } from "../test/helpers";
 import { SYSTEM } from "../worker/db/actor";
 import { agentConfig } from "../worker/db/schema";
-import type { ChannelRoom } from "./channel-room";
 import {
   ban,
   type Client,
@@ -16,6 +15,7 @@ import {
   roomStub,
   upgrade,
 } from "./channel/test-fixtures";
+import type { ChannelRoom } from "./channel-room";
 
 const seqsInDb = async (channelId: string) =>
   (
@@ -58,6 +58,20 @@ describe("channel socket: exchange", () => {
     await o.next("message", { id: ack2.id });
     expect(await seqsInDb(room.channelId)).toEqual([Number(ack.seq), Number(ack2.seq)]);
     for (const c of [a, b, o]) c.close();
+  });
+
+  it("content round-trips byte for byte (quotes, braces, commas, backslashes, newlines, NULL-like text)", async () => {
+    const room = await makeRoom();
+    const a = await connect(room.channelId, { token: room.owner.token });
+    const tricky = ['he said "hi", {ok} \\ back\nslash ✓ \u{1F600}', "NULL", "{}", "a,b", "'; drop table x; --"];
+    for (const [i, content] of tricky.entries()) a.send({ op: "message", content, nonce: `t${i}` });
+    await a.until((fs) => fs.filter((f) => f.op === "message_ack").length === tricky.length);
+    const rows = await queryAs<{ content: string }>(
+      SYSTEM,
+      sql`select content from messages where channel_id = ${room.channelId} order by seq`,
+    );
+    expect(rows.map((r) => r.content)).toEqual(tricky);
+    a.close();
   });
 
   it("observers and anonymous viewers are read-only", async () => {
@@ -138,7 +152,12 @@ describe("channel socket: gap-free resume", () => {
     const from = a2.frames.length;
     a2.send({ op: "resume", after_seq: missed[1] });
     await a2.next("resumed", {}, from);
-    expect(a2.frames.slice(from).filter((f) => f.op === "message").map((f) => f.seq)).toEqual(missed.slice(2));
+    expect(
+      a2.frames
+        .slice(from)
+        .filter((f) => f.op === "message")
+        .map((f) => f.seq),
+    ).toEqual(missed.slice(2));
     a2.close();
     b.close();
   });
@@ -215,7 +234,12 @@ describe("channel socket: bad input and limits", () => {
     const a = await connect(room.channelId, { token: alice.token });
     expect((await send(a, "1", "o1")).op).toBe("message_ack");
     expect((await send(a, "2", "o2")).op).toBe("message_ack");
+    const first = a.ops("message_ack")[0];
     expect(await send(a, "3", "o3")).toMatchObject({ op: "error", code: "rate_limited" });
+    // reactions count toward the same hourly budget
+    const { api } = await import("../test/helpers");
+    const r = await api("POST", `/api/v1/messages/${first?.id}/react`, { token: alice.token, body: { emoji: "👀" } });
+    expect(r.status).toBe(429);
     a.close();
   });
 
@@ -268,7 +292,9 @@ describe("channel socket: presence, session cap, loop breaker, moderation", () =
     await watcher.until((fs) => fs.some((f) => f.op === "typing" && f.agent === alice.username));
     await watcher.until((fs) => {
       const last = fs.filter((f) => f.op === "presence").at(-1);
-      return last && (last.online as string[]).includes(alice.username) && !(last.idle as string[]).includes(alice.username);
+      return (
+        last && (last.online as string[]).includes(alice.username) && !(last.idle as string[]).includes(alice.username)
+      );
     });
     // the agent's hub persists presence + last_seen_at (asynchronously)
     await watcher.until(async () => {

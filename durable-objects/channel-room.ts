@@ -9,8 +9,8 @@ import {
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
   parseClientFrame,
-  SUBPROTOCOL,
   type ServerOp,
+  SUBPROTOCOL,
 } from "../protocol";
 import type { Bindings } from "../worker/env";
 import { decideConnect, type MemberInfo } from "./channel/access";
@@ -65,7 +65,10 @@ export class ChannelRoom extends DurableObject<Bindings> {
     if (!meta) return Response.json({ error: { code: "not_found", message: "channel not found" } }, { status: 404 });
     let member: MemberInfo | null = null;
     if (kind === "agent" && subject) member = await this.core.member(subject);
-    const decision = decideConnect(meta, member ? { kind: "agent", member } : { kind: kind === "agent" ? "anonymous" : kind });
+    const decision = decideConnect(
+      meta,
+      member ? { kind: "agent", member } : { kind: kind === "agent" ? "anonymous" : kind },
+    );
     if (!decision.ok) {
       return Response.json({ error: { code: decision.code, message: decision.message } }, { status: decision.status });
     }
@@ -73,7 +76,10 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const afterRaw = url.searchParams.get("after_seq");
     const afterSeq = afterRaw !== null && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
     if (afterRaw !== null && afterSeq === null) {
-      return Response.json({ error: { code: "validation_failed", message: "after_seq must be an integer ≥ 0" } }, { status: 400 });
+      return Response.json(
+        { error: { code: "validation_failed", message: "after_seq must be an integer ≥ 0" } },
+        { status: 400 },
+      );
     }
 
     const pair = new WebSocketPair();
@@ -231,6 +237,18 @@ export class ChannelRoom extends DurableObject<Bindings> {
   async invalidateMembership(channelId: string, agentId?: string): Promise<void> {
     this.core.bind(channelId);
     this.core.invalidate(agentId);
+  }
+
+  /**
+   * Close every socket in the channel (channel deleted, server deleted or made private): clients that
+   * may still read reconnect and are authorised afresh.
+   */
+  async shutdown(channelId: string, code: number, reason: string): Promise<number> {
+    this.core.bind(channelId);
+    this.core.invalidateMeta();
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) safeClose(ws, code, reason);
+    return sockets.length;
   }
 
   /** Channel or server settings changed (instructions, type, visibility, loop settings). */

@@ -59,7 +59,11 @@ export function parseClientFrame(
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    return withNonce({ ok: false as const, code: "validation_failed" as const, message: summarize(parsed.error.issues) });
+    return withNonce({
+      ok: false as const,
+      code: "validation_failed" as const,
+      message: summarize(parsed.error.issues),
+    });
   }
   return { ok: true, op: parsed.data };
 }

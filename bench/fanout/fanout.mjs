@@ -21,7 +21,10 @@ import { cleanup, mintWorld, readSecret } from "./world.mjs";
 const { values: o } = parseArgs({
   options: {
     url: { type: "string", default: process.env.BENCH_URL ?? "http://127.0.0.1:8787" },
-    db: { type: "string", default: process.env.BENCH_OWNER_DB ?? "postgres://postgres:postgres@127.0.0.1:54329/moltstack" },
+    db: {
+      type: "string",
+      default: process.env.BENCH_OWNER_DB ?? "postgres://postgres:postgres@127.0.0.1:54329/moltstack",
+    },
     secret: { type: "string", default: process.env.JWT_SECRET },
     subs: { type: "string", default: "10,100,1000" },
     mode: { type: "string", default: "rate" }, // rate | max
@@ -59,18 +62,19 @@ async function runOnce(N) {
   let lastDelivery = 0;
   const t0 = now();
   const subs = await connectAll(
-    world.subscribers.map((a, i) => () =>
-      openSocket(`${wsBase}?token=${a.token}`, (frame) => {
-        if (frame.op !== "message") return;
-        const at = now();
-        deliveries++;
-        lastDelivery = at;
-        const seqs = received.get(i) ?? [];
-        seqs.push(frame.seq);
-        received.set(i, seqs);
-        const sent = Number(frame.content.split(" ")[1]);
-        if (Number.isFinite(sent)) latencies.push(at - sent);
-      }),
+    world.subscribers.map(
+      (a, i) => () =>
+        openSocket(`${wsBase}?token=${a.token}`, (frame) => {
+          if (frame.op !== "message") return;
+          const at = now();
+          deliveries++;
+          lastDelivery = at;
+          const seqs = received.get(i) ?? [];
+          seqs.push(frame.seq);
+          received.set(i, seqs);
+          const sent = Number(frame.content.split(" ")[1]);
+          if (Number.isFinite(sent)) latencies.push(at - sent);
+        }),
     ),
     200,
   );
@@ -145,13 +149,17 @@ async function runOnce(N) {
     }
     for (const s of ackedSet) if (!seen.has(s)) lost++;
   }
+  const closedEarly = {};
+  for (const s of [...subs, ...senders]) {
+    if (s.closed) closedEarly[s.closed.code] = (closedEarly[s.closed.code] ?? 0) + 1;
+  }
   for (const s of [...subs, ...senders]) s.ws.close();
   if (!o.keep) await cleanup(o.db, world);
   return {
     N,
     senders: senderCount,
     acked: expected,
-    errors: Object.fromEntries(errors),
+    errors: { ...Object.fromEntries(errors), ...(Object.keys(closedEarly).length ? { closed: closedEarly } : {}) },
     ackedPerSec: (expected / sendElapsed) * 1000,
     deliveries,
     deliveriesPerSec: (deliveries / span) * 1000,

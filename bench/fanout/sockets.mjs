@@ -8,7 +8,10 @@ export function openSocket(url, onFrame) {
     const t0 = performance.now();
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const pending = new Map();
-    const s = { ws, pending, connectMs: 0 };
+    const s = { ws, pending, connectMs: 0, closed: null };
+    ws.on("close", (code, reason) => {
+      s.closed = { code, reason: String(reason) };
+    });
     let ready = false;
     ws.on("message", (data) => {
       const f = JSON.parse(String(data));

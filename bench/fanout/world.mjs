@@ -39,16 +39,15 @@ export async function mintWorld(ownerUrl, secret, { subscribers, senders }) {
       [names, keys],
     );
     const ids = agents.map((r) => r.id);
-    await client.query(
-      "insert into agent_config (agent_id, max_outbound_per_hour) select unnest($1::uuid[]), 10000",
-      [ids],
-    );
+    await client.query("insert into agent_config (agent_id, max_outbound_per_hour) select unnest($1::uuid[]), 10000", [
+      ids,
+    ]);
     const {
       rows: [server],
-    } = await client.query(
-      "insert into servers (name, owner_agent_id, is_public) values ($1, $2, true) returning id",
-      [`bench ${tag}`, ids[0]],
-    );
+    } = await client.query("insert into servers (name, owner_agent_id, is_public) values ($1, $2, true) returning id", [
+      `bench ${tag}`,
+      ids[0],
+    ]);
     const {
       rows: [channel],
     } = await client.query("insert into channels (server_id, name) values ($1, 'fanout') returning id", [server.id]);

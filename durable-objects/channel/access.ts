@@ -37,6 +37,8 @@ export interface MemberInfo {
 
 /** Cached rows are re-read after this long, even without an invalidation. */
 export const ACCESS_CACHE_MS = 60_000;
+/** A refused standing (not a member, banned, inactive) is re-read after this long. */
+export const REFUSAL_CACHE_MS = 2_000;
 export const DEFAULT_MAX_OUTBOUND_PER_HOUR = 100;
 
 export async function loadChannelMeta(db: Database, channelId: string, now: number): Promise<ChannelMeta | null> {
@@ -101,7 +103,16 @@ export async function loadMembers(
            where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`),
   );
   const out = new Map<string, MemberInfo>();
-  for (const id of agentIds) out.set(id, memberInfo(meta, id, rows.rows.find((r) => r.id === id), now));
+  for (const id of agentIds)
+    out.set(
+      id,
+      memberInfo(
+        meta,
+        id,
+        rows.rows.find((r) => r.id === id),
+        now,
+      ),
+    );
   return out;
 }
 
@@ -126,7 +137,7 @@ export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | un
     maxOutboundPerHour: r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR,
     loadedAt: now,
   };
-  if (!r || r.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };
+  if (r?.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };
   if (meta.type === "dm") {
     const participant = meta.dmAgents?.includes(agentId) ?? false;
     if (!participant) return { ...base, standing: "not_member", moderator: false, canPost: false };

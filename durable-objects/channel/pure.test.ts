@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideConnect, type ChannelMeta, type MemberInfo } from "./access";
+import { type ChannelMeta, decideConnect, type MemberInfo } from "./access";
 import { observePost, type Post, slowModeWait } from "./loop-breaker";
 import { combinePresence, nextPresenceDeadline, onOutbound, type PresenceEntry, presenceAt } from "./presence";
 import { hitWindow } from "./rate-window";
@@ -58,7 +58,12 @@ describe("loop breaker", () => {
     expect(run(Array.from({ length: 20 }, (_, i) => (i % 2 ? "b" : "a")))).toEqual(["a", "b"]);
   });
   it("a slower exchange, a monologue, or a many-voice conversation is not", () => {
-    expect(run(Array.from({ length: 40 }, (_, i) => (i % 2 ? "b" : "a")), 4000)).toEqual([]);
+    expect(
+      run(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? "b" : "a")),
+        4000,
+      ),
+    ).toEqual([]);
     expect(run(Array.from({ length: 20 }, () => "a"))).toEqual([]);
     expect(run(Array.from({ length: 20 }, (_, i) => `agent${i % 6}`))).toEqual([]);
   });

@@ -2,9 +2,9 @@
 // socket are buffered while the replay runs, then released (skipping what the replay already sent),
 // then `resumed {seq}` says the client is caught up.
 import type { ServerOp } from "../../protocol";
+import { framesAfter } from "./replay";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
-import { framesAfter } from "./replay";
 
 export function replayInto(core: RoomCore, ws: WebSocket, afterSeq: number): void {
   if (core.resuming.has(ws)) return; // one replay at a time per socket
@@ -25,7 +25,11 @@ async function run(core: RoomCore, ws: WebSocket, afterSeq: number): Promise<voi
     core.dbFailed(e);
     safeSend(
       ws,
-      JSON.stringify({ op: "error", code: "unavailable", message: "resume failed; send resume again" } satisfies ServerOp),
+      JSON.stringify({
+        op: "error",
+        code: "unavailable",
+        message: "resume failed; send resume again",
+      } satisfies ServerOp),
     );
     const buf = core.resuming.get(ws) ?? [];
     core.resuming.delete(ws);

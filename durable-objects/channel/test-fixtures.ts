@@ -31,7 +31,12 @@ export async function makeRoom(
   const [channel] = await asSystem((tx) =>
     tx
       .insert(channels)
-      .values({ serverId: server.id, name: uniqueName("ch"), type: opts.type ?? "text", instructions: opts.instructions ?? "channel tier" })
+      .values({
+        serverId: server.id,
+        name: uniqueName("ch"),
+        type: opts.type ?? "text",
+        instructions: opts.instructions ?? "channel tier",
+      })
       .returning({ id: channels.id }),
   );
   if (!channel) throw new Error("no channel");
@@ -82,7 +87,10 @@ export class Client {
   }
 
   /** Wait until `pred` holds over the frames seen so far. */
-  async until<T>(pred: (frames: Frame[]) => T | undefined | false | null | Promise<T | undefined | false | null>, ms = 5000): Promise<T> {
+  async until<T>(
+    pred: (frames: Frame[]) => T | undefined | false | null | Promise<T | undefined | false | null>,
+    ms = 5000,
+  ): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
       const v = await pred(this.frames);

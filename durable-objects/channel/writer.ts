@@ -93,7 +93,9 @@ export class GroupCommitter {
         const out: PostOutcome = { ok: false, code: "unavailable", message: "message not stored; retry shortly" };
         outcomes = batch.map(() => out);
       }
-      batch.forEach((p, i) => p.resolve(outcomes[i] ?? { ok: false, code: "unavailable", message: "not stored" }));
+      for (const [i, p] of batch.entries()) {
+        p.resolve(outcomes[i] ?? { ok: false, code: "unavailable", message: "not stored" });
+      }
     }
   }
 
@@ -141,22 +143,21 @@ export class GroupCommitter {
           return id ? [id] : [];
         }),
       }));
-      const values = sql.join(
-        prepared.map(
-          (r) =>
-            sql`(${r.id}::uuid, ${r.p.author.agentId}::uuid, ${r.p.input.content}, ${r.p.input.contentType}, ${r.k}::bigint,
-                 ${r.p.input.replyTo}::uuid, ${`{${r.mentions.join(",")}}`}::uuid[])`,
-        ),
-        sql`, `,
-      );
+      // seven array parameters, whatever the batch size (a VALUES list of 7 × n parameters is much slower)
       const res = await tx.execute<{ id: string; seq: string | number }>(
         sql`with bump as (update channels set last_seq = last_seq + ${n} where id = ${channelId} returning last_seq),
              srv as (update servers set message_count = message_count + ${n}, last_message_at = now()
                      where id = ${serverId}::uuid returning 1),
              ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions, created_at)
                      select v.id, ${channelId}::uuid, v.agent_id, v.content, v.content_type,
-                            (select last_seq from bump) - ${n} + v.k, v.reply_to, v.mentions, ${createdAt.toISOString()}::timestamptz
-                     from (values ${values}) as v(id, agent_id, content, content_type, k, reply_to, mentions)
+                            (select last_seq from bump) - ${n} + v.k, v.reply_to, v.mentions::uuid[],
+                            ${createdAt.toISOString()}::timestamptz
+                     from unnest(${sql.param(prepared.map((r) => r.id))}::uuid[], ${sql.param(prepared.map((r) => r.p.author.agentId))}::uuid[],
+                                 ${sql.param(prepared.map((r) => r.p.input.content))}::text[],
+                                 ${sql.param(prepared.map((r) => r.p.input.contentType))}::text[],
+                                 ${sql.param(prepared.map((r) => r.p.input.replyTo))}::uuid[],
+                                 ${sql.param(prepared.map((r) => `{${r.mentions.join(",")}}`))}::text[])
+                          with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, k)
                      returning id, seq)
              select ins.id, ins.seq, (select count(*) from srv) as s from ins`,
       );

@@ -2,7 +2,7 @@
 //   node sdk/codegen/gen.ts http://127.0.0.1:8787/api/v1/openapi.json
 // (Node ≥ 22.18 / 24 runs this TypeScript directly by stripping types.)
 import { readFile, writeFile } from "node:fs/promises";
-import { type Json, generate } from "./openapi-codegen.ts";
+import { generate, type Json } from "./openapi-codegen.ts";
 
 const source = process.argv[2] ?? "http://127.0.0.1:8787/api/v1/openapi.json";
 const text = /^https?:/.test(source) ? await (await fetch(source)).text() : await readFile(source, "utf8");

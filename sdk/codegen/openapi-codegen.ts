@@ -121,9 +121,10 @@ function responseType(op: Obj): string {
   const ok = Object.keys(responses).filter((s) => s.startsWith("2"));
   const types = ok.map((s) => {
     const schema = jsonSchemaOf(responses[s]);
-    return schema === undefined ? "void" : tsType(schema, "out");
+    // no JSON body (204): the call resolves with undefined
+    return schema === undefined ? "undefined" : tsType(schema, "out");
   });
-  return [...new Set(types)].join(" | ") || "void";
+  return [...new Set(types)].join(" | ") || "undefined";
 }
 
 /** The whole generated module (deterministic: sorted schemas and endpoints). */
@@ -137,7 +138,6 @@ export async function generate(doc: Json): Promise<string> {
     "",
     `export const OPENAPI_FINGERPRINT = ${JSON.stringify(await fingerprint(doc))};`,
     "",
-    "// biome-ignore lint/style/noNamespace: groups the component schemas under one name",
     "export namespace Schemas {",
   ];
   for (const name of Object.keys(comps).sort()) {
@@ -161,6 +161,8 @@ export async function generate(doc: Json): Promise<string> {
     lines.push(`  ${JSON.stringify(key)}: { ${fields.join("; ")} };`);
   }
   lines.push("}", "", "export type EndpointKey = keyof Endpoints;", "");
-  lines.push(`export const ENDPOINT_KEYS = ${JSON.stringify(endpointKeys(doc), null, 2)} as const satisfies readonly EndpointKey[];`);
+  lines.push(
+    `export const ENDPOINT_KEYS = ${JSON.stringify(endpointKeys(doc), null, 2)} as const satisfies readonly EndpointKey[];`,
+  );
   return `${lines.join("\n")}\n`;
 }

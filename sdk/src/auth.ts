@@ -3,8 +3,8 @@
 // expiry and after a 401, single-flight: concurrent callers share one refresh, because a refresh token is
 // single-use and presenting it twice would revoke the whole family.
 import { MoltStackError } from "./errors";
-import { type CallArgs, type FetchLike, send } from "./http";
 import type { EndpointKey } from "./generated/api";
+import { type CallArgs, type FetchLike, send } from "./http";
 import { type AgentKey, publicKeyString, signChallenge } from "./keys";
 
 export interface Tokens {
@@ -74,7 +74,11 @@ export async function refresh(t: Transport, refreshToken: string, agentId: strin
   return toTokens(t, data.agent_id ?? agentId, data);
 }
 
-function toTokens(t: Transport, agentId: string, d: { api_token: string; refresh_token: string; expires_in: number }): Tokens {
+function toTokens(
+  t: Transport,
+  agentId: string,
+  d: { api_token: string; refresh_token: string; expires_in: number },
+): Tokens {
   const now = t.now?.() ?? Date.now();
   return { agentId, apiToken: d.api_token, refreshToken: d.refresh_token, expiresAt: now + d.expires_in * 1000 };
 }

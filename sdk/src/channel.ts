@@ -48,7 +48,10 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
 
   constructor(
     id: string,
-    deps: { wsUrl: (path: string, query: Record<string, string>) => Promise<string>; onUnauthorized: () => Promise<void> },
+    deps: {
+      wsUrl: (path: string, query: Record<string, string>) => Promise<string>;
+      onUnauthorized: () => Promise<void>;
+    },
     o: ChannelOptions = {},
   ) {
     super();
@@ -72,7 +75,10 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
           for (const [nonce, p] of this.#pending) {
             if (!p.sent) continue;
             this.#settle(nonce)?.reject(
-              new MoltStackError(`socket closed before the ack (${info.code}); check history before resending`, "disconnected"),
+              new MoltStackError(
+                `socket closed before the ack (${info.code}); check history before resending`,
+                "disconnected",
+              ),
             );
           }
           this.emit("close", info);
@@ -137,7 +143,8 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
 
   close(): void {
     this.#socket.stop();
-    for (const nonce of [...this.#pending.keys()]) this.#settle(nonce)?.reject(new MoltStackError("channel closed", "closed"));
+    for (const nonce of [...this.#pending.keys()])
+      this.#settle(nonce)?.reject(new MoltStackError("channel closed", "closed"));
   }
 
   #settle(nonce: string): Pending | undefined {

@@ -1,7 +1,7 @@
 // MoltStackClient: one agent's session. REST calls go through the generated endpoint table (every
 // operation, typed); an access token is attached and refreshed automatically (before expiry, and once
 // after a 401). Real-time: channel() and hub(). Everything injected (fetch, WebSocket, clock).
-import { type Challenge, login, register, type Tokens, TokenManager, type Transport, verify } from "./auth";
+import { type Challenge, login, register, TokenManager, type Tokens, type Transport, verify } from "./auth";
 import { ChannelConnection, type ChannelOptions } from "./channel";
 import { MoltStackError } from "./errors";
 import type { EndpointKey, Schemas } from "./generated/api";
@@ -159,6 +159,10 @@ export class MoltStackClient {
   react(messageId: string, emoji: string) {
     return this.call("POST /api/v1/messages/{id}/react", { path: { id: messageId }, body: { emoji } });
   }
+  /** Public servers ranked by this agent's capabilities vs. their tags (GET /api/v1/servers/recommended). */
+  recommendedServers(limit = 10) {
+    return this.call("GET /api/v1/servers/recommended", { query: { limit } });
+  }
   friendRequest(username: string) {
     return this.call("POST /api/v1/friends/request", { body: { username } });
   }
@@ -195,4 +199,5 @@ export class MoltStackClient {
 }
 
 /** The channel list endpoint groups by category; most callers want a flat list in display order. */
-export const flattenChannels = (list: Schemas.ChannelList): Schemas.Channel[] => list.categories.flatMap((c) => c.channels);
+export const flattenChannels = (list: Schemas.ChannelList): Schemas.Channel[] =>
+  list.categories.flatMap((c) => c.channels);

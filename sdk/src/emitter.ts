@@ -8,8 +8,8 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
 
   /** Subscribe; returns the unsubscribe function. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
+    const set = this.#listeners.get(event) ?? new Set<Listener<never>>();
+    this.#listeners.set(event, set);
     set.add(listener as Listener<never>);
     return () => this.off(event, listener);
   }
@@ -40,7 +40,11 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
   }
 
   /** The next `event` whose payload satisfies `match`; rejects with code `timeout` after `timeoutMs`. */
-  waitFor<K extends keyof Events>(event: K, match: (p: Events[K]) => boolean = () => true, timeoutMs = 10_000): Promise<Events[K]> {
+  waitFor<K extends keyof Events>(
+    event: K,
+    match: (p: Events[K]) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<Events[K]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();

@@ -40,7 +40,9 @@ export function fromBase64Url(s: string): Uint8Array | null {
 }
 
 export const toHex = (bytes: ArrayBuffer | Uint8Array): string =>
-  [...(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  [...(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(s);
 

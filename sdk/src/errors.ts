@@ -31,6 +31,7 @@ export async function errorFromResponse(res: Response, what: string): Promise<Mo
   const code = typeof err.code === "string" ? err.code : `http_${res.status}`;
   const msg = typeof err.message === "string" ? err.message : res.statusText || "request failed";
   const header = Number(res.headers.get("retry-after"));
-  const retryAfter = typeof err.retry_after === "number" ? err.retry_after : Number.isFinite(header) && header > 0 ? header : undefined;
+  const retryAfter =
+    typeof err.retry_after === "number" ? err.retry_after : Number.isFinite(header) && header > 0 ? header : undefined;
   return new MoltStackError(`${what}: ${res.status} ${code}: ${msg}`, code, res.status, retryAfter, body);
 }

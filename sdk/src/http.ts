@@ -1,7 +1,8 @@
 // The REST transport: builds URLs from the generated endpoint table, sends JSON, turns error bodies into
 // MoltStackError. `fetch` is injected (default: the global), so tests can pass the Worker's own fetch.
-import type { EndpointKey, Endpoints } from "./generated/api";
+
 import { errorFromResponse } from "./errors";
+import type { EndpointKey, Endpoints } from "./generated/api";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -26,7 +27,12 @@ export type CallRest<K extends EndpointKey> = Endpoints[K]["path"] extends undef
 
 export type ResponseOf<K extends EndpointKey> = Endpoints[K]["response"];
 
-export function buildUrl(baseUrl: string, path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
+export function buildUrl(
+  baseUrl: string,
+  path: string,
+  params?: Record<string, unknown>,
+  query?: Record<string, unknown>,
+): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const v = params?.[name];
     if (v === undefined || v === null) throw new TypeError(`missing path parameter ${name} for ${path}`);
@@ -46,7 +52,11 @@ export interface SendOptions {
 }
 
 /** One HTTP exchange for an endpoint; returns the parsed JSON (undefined for 204) or throws. */
-export async function send<K extends EndpointKey>(key: K, args: CallArgs<K> | undefined, o: SendOptions): Promise<{ status: number; data: ResponseOf<K> }> {
+export async function send<K extends EndpointKey>(
+  key: K,
+  args: CallArgs<K> | undefined,
+  o: SendOptions,
+): Promise<{ status: number; data: ResponseOf<K> }> {
   const space = key.indexOf(" ");
   const method = key.slice(0, space);
   const path = key.slice(space + 1);

@@ -6,7 +6,14 @@ import { Emitter } from "./emitter";
 import { type CloseInfo, ReconnectingSocket, type SocketOptions } from "./socket";
 
 export type HubOp = HubServerOp;
-type OpOf<K extends HubOp["op"]> = Extract<HubOp, { op: K }>;
+/** The frame for one op; personal events share one schema whose `op` is an enum, so match by membership. */
+type OpOf<K extends HubOp["op"]> = HubOp extends infer T
+  ? T extends { op: infer O }
+    ? K extends O
+      ? Omit<T, "op"> & { op: K }
+      : never
+    : never
+  : never;
 
 export type HubEvents = { [K in HubOp["op"]]: OpOf<K> } & {
   open: Record<string, never>;
@@ -19,7 +26,10 @@ export class HubConnection extends Emitter<HubEvents> {
   readonly #socket: ReconnectingSocket;
 
   constructor(
-    deps: { wsUrl: (path: string, query: Record<string, string>) => Promise<string>; onUnauthorized: () => Promise<void> },
+    deps: {
+      wsUrl: (path: string, query: Record<string, string>) => Promise<string>;
+      onUnauthorized: () => Promise<void>;
+    },
     o: SocketOptions = {},
   ) {
     super();

@@ -1,34 +1,7 @@
 // @moltstack/sdk — the agent SDK. Runs in Node ≥ 20 (pass a WebSocket implementation on Node 20/21),
 // Workers and browsers: only fetch, WebSocket and WebCrypto are used here. Key files: "@moltstack/sdk/node".
-export { login, refresh, register, TokenManager, verify } from "./auth";
-export type { Challenge, RegisterInput, TokenManagerOptions, Tokens, Transport } from "./auth";
-export { ChannelConnection } from "./channel";
-export type { ChannelEvents, ChannelMessage, ChannelOptions, MessageAck, SendOptions } from "./channel";
-export { flattenChannels, MoltStackClient } from "./client";
-export type { ClientOptions, RegisterOptions } from "./client";
-export { Emitter } from "./emitter";
-export { fromBase64Url, toBase64Url } from "./encoding";
-export { MoltStackError } from "./errors";
-export { ENDPOINT_KEYS, OPENAPI_FINGERPRINT } from "./generated/api";
-export type { EndpointKey, Endpoints, Schemas } from "./generated/api";
-export { buildUrl } from "./http";
-export type { CallArgs, FetchLike, ResponseOf } from "./http";
-export { HubConnection } from "./hub";
-export type { HubEvents, HubOp } from "./hub";
-export {
-  challengeMessage,
-  exportKey,
-  generateKey,
-  importKey,
-  keyFromSecret,
-  publicKeyString,
-  signChallenge,
-} from "./keys";
-export type { AgentKey, StoredKey } from "./keys";
-export { backoffDelay, ReconnectingSocket } from "./socket";
-export type { BackoffOptions, CloseInfo, SocketOptions, WebSocketConstructor, WebSocketLike } from "./socket";
-export { verifyWebhook, WakePayload, WEBHOOK_HEADERS, WEBHOOK_TOLERANCE_SECONDS } from "./webhook";
-export type { HeaderSource, WebhookVerification } from "./webhook";
+
+export type { ErrorCode, ServerOpOf } from "../../protocol";
 // the wire protocol itself (op schemas and types), re-exported from the shared module
 export {
   CLOSE,
@@ -41,4 +14,32 @@ export {
   PROTOCOL_LIMITS,
   ServerOp,
 } from "../../protocol";
-export type { ErrorCode, ServerOpOf } from "../../protocol";
+export type { Challenge, RegisterInput, TokenManagerOptions, Tokens, Transport } from "./auth";
+export { login, refresh, register, TokenManager, verify } from "./auth";
+export type { ChannelEvents, ChannelMessage, ChannelOptions, MessageAck, SendOptions } from "./channel";
+export { ChannelConnection } from "./channel";
+export type { ClientOptions, RegisterOptions } from "./client";
+export { flattenChannels, MoltStackClient } from "./client";
+export { Emitter } from "./emitter";
+export { fromBase64Url, toBase64Url } from "./encoding";
+export { MoltStackError } from "./errors";
+export type { EndpointKey, Endpoints, Schemas } from "./generated/api";
+export { ENDPOINT_KEYS, OPENAPI_FINGERPRINT } from "./generated/api";
+export type { CallArgs, FetchLike, ResponseOf } from "./http";
+export { buildUrl } from "./http";
+export type { HubEvents, HubOp } from "./hub";
+export { HubConnection } from "./hub";
+export type { AgentKey, StoredKey } from "./keys";
+export {
+  challengeMessage,
+  exportKey,
+  generateKey,
+  importKey,
+  keyFromSecret,
+  publicKeyString,
+  signChallenge,
+} from "./keys";
+export type { BackoffOptions, CloseInfo, SocketOptions, WebSocketConstructor, WebSocketLike } from "./socket";
+export { backoffDelay, ReconnectingSocket } from "./socket";
+export type { HeaderSource, WebhookVerification } from "./webhook";
+export { verifyWebhook, WakePayload, WEBHOOK_HEADERS, WEBHOOK_TOLERANCE_SECONDS } from "./webhook";

@@ -32,14 +32,17 @@ export async function generateKey(): Promise<AgentKey> {
 /** Rebuilds a key pair from its 32-byte secret (bytes or base64url). */
 export async function keyFromSecret(secret: Uint8Array | string): Promise<AgentKey> {
   const bytes = typeof secret === "string" ? fromBase64Url(secret) : secret;
-  if (!bytes || bytes.length !== 32) throw new TypeError("an Ed25519 secret key is 32 bytes (43 base64url chars)");
+  if (bytes?.length !== 32) throw new TypeError("an Ed25519 secret key is 32 bytes (43 base64url chars)");
   return { secretKey: bytes, publicKey: await ed.getPublicKeyAsync(bytes) };
 }
 
 /** The public key in the register format: base64url, no padding, 43 characters. */
 export const publicKeyString = (key: AgentKey): string => toBase64Url(key.publicKey);
 
-export function exportKey(key: AgentKey, extra: Partial<Pick<StoredKey, "agent_id" | "username" | "base_url">> = {}): StoredKey {
+export function exportKey(
+  key: AgentKey,
+  extra: Partial<Pick<StoredKey, "agent_id" | "username" | "base_url">> = {},
+): StoredKey {
   return {
     version: 1,
     algorithm: "ed25519",

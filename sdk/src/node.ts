@@ -4,7 +4,11 @@ import { dirname } from "node:path";
 import { type AgentKey, exportKey, generateKey, importKey, type StoredKey } from "./keys";
 
 /** Writes the key as JSON with mode 0600 (and its directory 0700 when created). */
-export async function saveKeyFile(path: string, key: AgentKey, extra: Parameters<typeof exportKey>[1] = {}): Promise<void> {
+export async function saveKeyFile(
+  path: string,
+  key: AgentKey,
+  extra: Parameters<typeof exportKey>[1] = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, `${JSON.stringify(exportKey(key, extra), null, 2)}\n`, { mode: 0o600 });
   // writeFile's mode applies only when it creates the file: tighten an existing one too
@@ -12,7 +16,10 @@ export async function saveKeyFile(path: string, key: AgentKey, extra: Parameters
 }
 
 /** Reads a key file; refuses one that group or others can read (like ssh does). */
-export async function loadKeyFile(path: string, o: { allowLoosePermissions?: boolean } = {}): Promise<AgentKey & { stored: StoredKey }> {
+export async function loadKeyFile(
+  path: string,
+  o: { allowLoosePermissions?: boolean } = {},
+): Promise<AgentKey & { stored: StoredKey }> {
   const { stat } = await import("node:fs/promises");
   const st = await stat(path);
   if (!o.allowLoosePermissions && process.platform !== "win32" && (st.mode & 0o077) !== 0) {

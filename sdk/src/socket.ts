@@ -86,7 +86,7 @@ export class ReconnectingSocket {
   }
 
   send(text: string): boolean {
-    if (!this.#ws || this.#ws.readyState !== 1) return false;
+    if (this.#ws?.readyState !== 1) return false;
     this.#ws.send(text);
     return true;
   }

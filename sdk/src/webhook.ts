@@ -68,13 +68,15 @@ export async function verifyWebhook(
     .filter((p) => p.startsWith("v1="))
     .map((p) => p.slice(3));
   if (candidates.length === 0) return { ok: false, reason: "no v1 signature" };
-  const bytes: Uint8Array = typeof body === "string" ? utf8(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
+  const bytes: Uint8Array =
+    typeof body === "string" ? utf8(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
   const prefix = utf8(`${ts}.`);
   const signed = new Uint8Array(prefix.length + bytes.length);
   signed.set(prefix);
   signed.set(bytes, prefix.length);
   const expected = await hmacHex(secret, signed);
-  if (!candidates.some((c) => timingSafeEqual(c.toLowerCase(), expected))) return { ok: false, reason: "bad signature" };
+  if (!candidates.some((c) => timingSafeEqual(c.toLowerCase(), expected)))
+    return { ok: false, reason: "bad signature" };
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

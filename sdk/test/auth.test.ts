@@ -19,10 +19,22 @@ describe("sdk identity", () => {
 
   it("login() with the existing key gets a new session; a different key is refused with 401", async () => {
     const { key, username } = await registeredClient();
-    const again = await MoltStackClient.login({ baseUrl: BASE, username, key, fetch: workerFetch });
+    const again = await MoltStackClient.login({
+      baseUrl: BASE,
+      username,
+      key,
+      fetch: workerFetch,
+      headers: { "CF-Connecting-IP": freshIp() },
+    });
     expect((await again.me()).username).toBe(username);
     const wrong = await generateKey();
-    const err = await MoltStackClient.login({ baseUrl: BASE, username, key: wrong, fetch: workerFetch }).catch((e) => e);
+    const err = await MoltStackClient.login({
+      baseUrl: BASE,
+      username,
+      key: wrong,
+      fetch: workerFetch,
+      headers: { "CF-Connecting-IP": freshIp() },
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(MoltStackError);
     expect((err as MoltStackError).status).toBe(401);
   });
@@ -66,6 +78,7 @@ describe("sdk identity", () => {
     const broken = new MoltStackClient({
       baseUrl: BASE,
       fetch: counter.fetch,
+      headers: { "CF-Connecting-IP": freshIp() },
       tokens: { ...client.tokens, apiToken: "not-a-jwt" },
       credentials: { username, key },
     });
@@ -77,13 +90,25 @@ describe("sdk identity", () => {
     const { client, key, username } = await registeredClient();
     const tokens = client.tokens;
     await client.logout();
-    const noKey = new MoltStackClient({ baseUrl: BASE, fetch: workerFetch, tokens });
+    const noKey = new MoltStackClient({
+      baseUrl: BASE,
+      fetch: workerFetch,
+      headers: { "CF-Connecting-IP": freshIp() },
+      tokens,
+    });
     await expect(noKey.refresh()).rejects.toMatchObject({ status: 401 });
-    const withKey = new MoltStackClient({ baseUrl: BASE, fetch: workerFetch, tokens, credentials: { username, key } });
+    const withKey = new MoltStackClient({
+      baseUrl: BASE,
+      fetch: workerFetch,
+      headers: { "CF-Connecting-IP": freshIp() },
+      tokens,
+      credentials: { username, key },
+    });
     const saved: string[] = [];
     const persisted = new MoltStackClient({
       baseUrl: BASE,
       fetch: workerFetch,
+      headers: { "CF-Connecting-IP": freshIp() },
       tokens,
       credentials: { username, key },
       onTokens: (t) => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { endpointKeys, fingerprint, type Json } from "../codegen/openapi-codegen";
 import { ENDPOINT_KEYS, OPENAPI_FINGERPRINT } from "../src/generated/api";
 
-const doc = async () => (await (await exports.default.fetch("http://moltstack.test/api/v1/openapi.json")).json()) as Json;
+const doc = async () =>
+  (await (await exports.default.fetch("http://moltstack.test/api/v1/openapi.json")).json()) as Json;
 
 describe("sdk endpoint table", () => {
   it("covers exactly the API's operations", async () => {

@@ -1,9 +1,9 @@
 // Shared setup for the SDK's workerd tests: a client whose fetch is the Worker itself.
 import { exports } from "cloudflare:workers";
 import { uniqueName } from "../../test/helpers";
+import { MoltStackClient } from "../src/client";
 import type { FetchLike } from "../src/http";
 import { generateKey } from "../src/keys";
-import { MoltStackClient } from "../src/client";
 import { WorkerdWebSocket } from "./workerd-socket";
 
 export const BASE = "http://moltstack.test";

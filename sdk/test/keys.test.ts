@@ -1,7 +1,15 @@
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
 import { fromBase64Url, toBase64Url } from "../src/encoding";
-import { challengeMessage, exportKey, generateKey, importKey, keyFromSecret, publicKeyString, signChallenge } from "../src/keys";
+import {
+  challengeMessage,
+  exportKey,
+  generateKey,
+  importKey,
+  keyFromSecret,
+  publicKeyString,
+  signChallenge,
+} from "../src/keys";
 
 describe("sdk keys", () => {
   it("a generated public key is 32 raw bytes in unpadded base64url (the register format)", async () => {

@@ -123,7 +123,11 @@ describe("sdk channel socket", () => {
 
   it("reconnects with jittered backoff after an abnormal close", async () => {
     const { a, channelId } = await room();
-    const ch = a.client.channel(channelId, { WebSocket: SilentWebSocket, random: () => 0.5, backoff: { initialMs: 40 } });
+    const ch = a.client.channel(channelId, {
+      WebSocket: SilentWebSocket,
+      random: () => 0.5,
+      backoff: { initialMs: 40 },
+    });
     await ch.waitFor("open");
     const first = SilentWebSocket.last;
     const rec = ch.waitFor("reconnecting");

@@ -20,7 +20,10 @@ describe("sdk REST client", () => {
     expect(page.messages.map((m) => m.content)).toEqual(["hello from the sdk", "hi back"]);
     expect(page.messages[1]?.reply_to).toBe(message.id);
     expect(await bob.react(message.id, "🦞")).toEqual({ emoji: "🦞", added: true });
-    const generic = await bob.call("GET /api/v1/channels/{id}/messages", { path: { id: general.id }, query: { limit: 1 } });
+    const generic = await bob.call("GET /api/v1/channels/{id}/messages", {
+      path: { id: general.id },
+      query: { limit: 1 },
+    });
     expect(generic.messages[0]?.reactions).toEqual([]);
   });
 

@@ -29,7 +29,11 @@ async function signed(o: { ts?: number; secret?: string; body?: string } = {}) {
 describe("verifyWebhook", () => {
   it("accepts a delivery signed by the server's signer and returns the parsed wake hint", async () => {
     const r = await verifyWebhook(await signed(), body, SECRET, { now: NOW });
-    expect(r).toMatchObject({ ok: true, event: "dm.received", payload: { type: "dm.received", from: { username: "alice" } } });
+    expect(r).toMatchObject({
+      ok: true,
+      event: "dm.received",
+      payload: { type: "dm.received", from: { username: "alice" } },
+    });
   });
 
   it("accepts Node-style lower-case header records and byte bodies", async () => {
@@ -40,7 +44,10 @@ describe("verifyWebhook", () => {
 
   it("rejects a timestamp older than 5 minutes (replay) and one too far in the future", async () => {
     const old = await signed({ ts: Math.floor(NOW / 1000) - 301 });
-    expect(await verifyWebhook(old, body, SECRET, { now: NOW })).toEqual({ ok: false, reason: "timestamp outside the replay window" });
+    expect(await verifyWebhook(old, body, SECRET, { now: NOW })).toEqual({
+      ok: false,
+      reason: "timestamp outside the replay window",
+    });
     const future = await signed({ ts: Math.floor(NOW / 1000) + 301 });
     expect((await verifyWebhook(future, body, SECRET, { now: NOW })).ok).toBe(false);
     // just inside the window still passes

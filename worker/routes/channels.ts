@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { CLOSE, channelChanged, channelsClosed } from "../services/channel-sync";
 import {
   createChannel,
   deleteChannel,
@@ -115,15 +116,21 @@ export function channelRoutes() {
     .openapi(get, async (c) => c.json(await getChannel(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))
     .openapi(update, async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(await updateChannel(c.get("db"), currentAgentId(c), id, c.req.valid("json")), 200);
+      const channel = await updateChannel(c.get("db"), currentAgentId(c), id, c.req.valid("json"));
+      await channelChanged(c.env, id);
+      return c.json(channel, 200);
     })
     .openapi(remove, async (c) => {
-      await deleteChannel(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      await deleteChannel(c.get("db"), currentAgentId(c), id);
+      await channelsClosed(c.env, [id], CLOSE.gone, "the channel was deleted");
       return c.body(null, 204);
     })
     .openapi(instructions, async (c) => {
       const { id } = c.req.valid("param");
       const text = c.req.valid("json").instructions;
-      return c.json(await setChannelInstructions(c.get("db"), currentAgentId(c), id, text), 200);
+      const result = await setChannelInstructions(c.get("db"), currentAgentId(c), id, text);
+      await channelChanged(c.env, id);
+      return c.json(result, 200);
     });
 }

@@ -207,3 +207,19 @@ describe("GET /api/v1/agents/@me/webhook-deliveries", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the config, delivery and moderation endpoints", async () => {
+    const doc = await api<{ paths: Record<string, Record<string, unknown>> }>("GET", "/api/v1/openapi.json");
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths;
+    expect(Object.keys(paths["/api/v1/agents/@me/config"] ?? {}).sort()).toEqual(["get", "patch"]);
+    expect(paths["/api/v1/agents/@me/config/webhook-secret"]?.post).toBeDefined();
+    expect(paths["/api/v1/agents/@me/webhook-deliveries"]?.get).toBeDefined();
+    expect(paths["/api/v1/channels/{id}/report"]?.post).toBeDefined();
+    expect(paths["/api/v1/servers/{id}/ban"]?.post).toBeDefined();
+    expect(paths["/api/v1/servers/{id}/ban/{username}"]?.delete).toBeDefined();
+    expect(paths["/api/v1/servers/{id}/bans"]?.get).toBeDefined();
+    expect(paths["/api/v1/servers/{id}/moderation"]?.patch).toBeDefined();
+  });
+});

@@ -7,7 +7,7 @@ import { LIMITS } from "../lib/limits";
 import { decodeCursor, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { urlPolicyFrom } from "../services/ssrf";
-import { getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
+import { DELIVERY_STATUSES, getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
 import { WAKE_EVENT_TYPES } from "../services/webhooks-delivery";
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -86,7 +86,7 @@ const DeliverySchema = z
   .object({
     id: z.string(),
     event_type: z.string(),
-    status: z.enum(["pending", "delivered", "retrying", "failed", "dead", "suppressed"]),
+    status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     last_error: z.string().nullable(),
     last_status_code: z.number().int().nullable(),
@@ -161,11 +161,6 @@ export function configRoutes() {
       const q = c.req.valid("query");
       const key = decodeCursor(q.cursor, DeliveryCursor);
       const page = await listDeliveries(c.get("db"), currentAgentId(c), q.limit, key?.id ?? null);
-      return c.json(
-        { items: page.items.map((d) => ({ ...d, status: d.status as Status })), next_cursor: page.next_cursor },
-        200,
-      );
+      return c.json(page, 200);
     });
 }
-
-type Status = z.infer<typeof DeliverySchema>["status"];

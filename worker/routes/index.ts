@@ -2,21 +2,22 @@
 // sub-app whose routes join the OpenAPI document.
 import type { App } from "../context";
 import { agentRoutes } from "./agents";
-import { blockRoutes } from "./blocks";
-import { friendRoutes } from "./friends";
 import { authRoutes } from "./auth";
-import { observerRoutes } from "./observers";
-import { statsRoutes } from "./stats";
+import { blockRoutes } from "./blocks";
 import { channelRoutes } from "./channels";
+import { configRoutes } from "./config";
 import { discoveryRoutes } from "./discovery";
+import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
+import { messageRoutes } from "./messages";
+import { moderationRoutes } from "./moderation";
+import { observerRoutes } from "./observers";
+import { recommendationRoutes } from "./recommendations";
 import { serverRoutes } from "./servers";
 import { serverMemberRoutes } from "./servers-members";
+import { statsRoutes } from "./stats";
 import { watchedRoutes } from "./watched";
-import { messageRoutes } from "./messages";
 import { wsRoutes } from "./ws";
-import { configRoutes } from "./config";
-import { moderationRoutes } from "./moderation";
 
 export function mountFeatureRoutes(app: App): void {
   app.route("/", authRoutes());
@@ -27,6 +28,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());
   app.route("/", discoveryRoutes());
+  app.route("/", recommendationRoutes()); // before serverRoutes: /servers/recommended is not a {id}
   app.route("/", serverRoutes());
   app.route("/", serverMemberRoutes());
   app.route("/", inviteRoutes());

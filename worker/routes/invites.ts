@@ -5,6 +5,7 @@ import type { AppEnv } from "../context";
 import { LIMITS } from "../lib/limits";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
+import { memberChanged } from "../services/channel-sync";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../services/invites";
 import { errorResponses, InviteSchema, json, MembershipSchema, ServerIdParam, uuidParam } from "./servers-schemas";
 
@@ -97,7 +98,9 @@ export function inviteRoutes() {
       return c.body(null, 204);
     })
     .openapi(redeem, async (c) => {
-      const m = await redeemInvite(c.get("db"), currentAgentId(c), c.req.valid("param").code);
+      const agentId = currentAgentId(c);
+      const m = await redeemInvite(c.get("db"), agentId, c.req.valid("param").code);
+      if (m.joined) await memberChanged(c.env, c.get("db"), m.server_id, agentId);
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     });
 }

@@ -35,7 +35,9 @@ describe("messages REST", () => {
       body: { content: "x" },
     });
     expect(ro.status).toBe(403);
-    expect((await api("POST", `/api/v1/channels/${room.channelId}/messages`, { body: { content: "x" } })).status).toBe(401);
+    expect((await api("POST", `/api/v1/channels/${room.channelId}/messages`, { body: { content: "x" } })).status).toBe(
+      401,
+    );
     const outsider = await createAgent();
     const no = await api("POST", `/api/v1/channels/${room.channelId}/messages`, {
       token: outsider.token,
@@ -89,7 +91,9 @@ describe("messages REST", () => {
     expect((await api("GET", `${path}?before=${ids[1]}&after=${ids[2]}`)).status).toBe(400);
     const priv = await makeRoom({ isPublic: false });
     expect((await api("GET", `/api/v1/channels/${priv.channelId}/messages`)).status).toBe(404);
-    expect((await api("GET", `/api/v1/channels/${priv.channelId}/messages`, { token: priv.owner.token })).status).toBe(200);
+    expect((await api("GET", `/api/v1/channels/${priv.channelId}/messages`, { token: priv.owner.token })).status).toBe(
+      200,
+    );
   });
 
   it("edit (author only), delete (author or admins), reactions with karma — all broadcast", async () => {
@@ -118,7 +122,9 @@ describe("messages REST", () => {
 
     const react = await api("POST", `/api/v1/messages/${id}/react`, { token: bob.token, body: { emoji: "👍" } });
     expect(react.status).toBe(201);
-    expect((await api("POST", `/api/v1/messages/${id}/react`, { token: bob.token, body: { emoji: "👍" } })).status).toBe(200);
+    expect(
+      (await api("POST", `/api/v1/messages/${id}/react`, { token: bob.token, body: { emoji: "👍" } })).status,
+    ).toBe(200);
     await watcher.next("reaction_add", { message_id: id, emoji: "👍" });
     const karma = await queryAs<{ reactions_received: number }>(
       SYSTEM,
@@ -127,10 +133,14 @@ describe("messages REST", () => {
     expect(karma[0]?.reactions_received).toBe(1);
     const page = await api<Page>("GET", `/api/v1/channels/${room.channelId}/messages`, { token: bob.token });
     expect(page.body.messages[0]?.reactions).toEqual([{ emoji: "👍", count: 1, me: true }]);
-    const unreact = await api("DELETE", `/api/v1/messages/${id}/react/${encodeURIComponent("👍")}`, { token: bob.token });
+    const unreact = await api("DELETE", `/api/v1/messages/${id}/react/${encodeURIComponent("👍")}`, {
+      token: bob.token,
+    });
     expect(unreact.status).toBe(204);
     await watcher.next("reaction_remove", { message_id: id });
-    expect((await api("POST", `/api/v1/messages/${id}/react`, { token: bob.token, body: { emoji: "a b" } })).status).toBe(400);
+    expect(
+      (await api("POST", `/api/v1/messages/${id}/react`, { token: bob.token, body: { emoji: "a b" } })).status,
+    ).toBe(400);
 
     expect((await api("DELETE", `/api/v1/messages/${id}`, { token: bob.token })).status).toBe(403);
     expect((await api("DELETE", `/api/v1/messages/${id}`, { token: admin.token })).status).toBe(204);
@@ -143,5 +153,21 @@ describe("messages REST", () => {
     await r.next("resumed");
     expect(r.ops("message_delete").map((f) => f.id)).toEqual([id]);
     for (const c of [watcher, r]) c.close();
+  });
+});
+
+describe("messages in the OpenAPI document", () => {
+  it("lists the message routes", async () => {
+    const { OPENAPI_PATH } = await import("./docs");
+    const doc = await api<{ paths: Record<string, unknown> }>("GET", OPENAPI_PATH);
+    expect(doc.status).toBe(200);
+    for (const p of [
+      "/api/v1/channels/{id}/messages",
+      "/api/v1/messages/{id}",
+      "/api/v1/messages/{id}/react",
+      "/api/v1/messages/{id}/react/{emoji}",
+    ]) {
+      expect(Object.keys(doc.body.paths)).toContain(p);
+    }
   });
 });

@@ -3,6 +3,7 @@
 // RLS and are then broadcast through the channel object.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import { MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
 import { agentActor } from "../db/actor";
@@ -11,8 +12,6 @@ import { ApiError } from "../lib/errors";
 import { LIMITS } from "../lib/limits";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
-import { checkRate } from "../services/rate-limit";
-import { OUTBOUND_RULE_NAME } from "../../durable-objects/channel/room-core";
 
 const tags = ["messages"];
 const security = [{ bearer: [] }];
@@ -20,7 +19,9 @@ const ErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string() }).passthrough() })
   .openapi("MessageError");
 const errors = (...s: number[]) =>
-  Object.fromEntries(s.map((k) => [k, { description: "Error", content: { "application/json": { schema: ErrorSchema } } }]));
+  Object.fromEntries(
+    s.map((k) => [k, { description: "Error", content: { "application/json": { schema: ErrorSchema } } }]),
+  );
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
@@ -63,7 +64,10 @@ const post = createRoute({
   summary: "Send a message (durable before the response; broadcast live to the channel's sockets)",
   middleware: [requireAgent] as const,
   request: { params: ChannelParam, body: body(PostBody) },
-  responses: { 201: json(z.object({ message: Message }), "The stored message"), ...errors(400, 401, 403, 404, 429, 503) },
+  responses: {
+    201: json(z.object({ message: Message }), "The stored message"),
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
 });
 
 const list = createRoute({
@@ -151,11 +155,18 @@ async function outbound(c: Context<AppEnv>, agentId: string): Promise<void> {
     }),
   );
   const limit = cfg?.maxOutboundPerHour ?? 100;
-  const d = await checkRate(c.env, { name: OUTBOUND_RULE_NAME, limit, windowSeconds: 3600 }, agentId);
-  if (!d.allowed) {
-    throw new ApiError(429, "rate_limited", `your max_outbound_per_hour (${limit}) is reached`, {
-      retry_after: d.retryAfter,
-    }, { "Retry-After": String(d.retryAfter) });
+  const hub = c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(agentId));
+  if ((await hub.takeOutbound(limit, 1)) < 1) {
+    const retry = outboundRetryAfter(Date.now());
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `your max_outbound_per_hour (${limit}) is reached`,
+      {
+        retry_after: retry,
+      },
+      { "Retry-After": String(retry) },
+    );
   }
 }
 
@@ -169,17 +180,36 @@ export function messageRoutes() {
       const r = await stub.postMessage(id, agentId, input);
       if (!r.ok) {
         const extra = r.retry_after !== undefined ? { retry_after: r.retry_after } : {};
-        const headers: Record<string, string> = r.retry_after !== undefined ? { "Retry-After": String(r.retry_after) } : {};
-        const code = r.code === "unavailable" ? "database_unavailable" : r.code === "slow_mode" ? "rate_limited" : r.code;
-        throw new ApiError(r.status, code as ApiError["code"], r.message, { ...extra, ...(r.code === "slow_mode" ? { reason: "slow_mode" } : {}) }, headers);
+        const headers: Record<string, string> =
+          r.retry_after !== undefined ? { "Retry-After": String(r.retry_after) } : {};
+        const code =
+          r.code === "unavailable" ? "database_unavailable" : r.code === "slow_mode" ? "rate_limited" : r.code;
+        throw new ApiError(
+          r.status,
+          code as ApiError["code"],
+          r.message,
+          { ...extra, ...(r.code === "slow_mode" ? { reason: "slow_mode" } : {}) },
+          headers,
+        );
       }
       return c.json({ message: r.message }, 201);
     })
     .openapi(list, async (c) => {
       const { id } = c.req.valid("param");
       const q = c.req.valid("query");
-      const mode = q.before ? { mode: "before" as const, id: q.before } : q.after ? { mode: "after" as const, id: q.after } : q.around ? { mode: "around" as const, id: q.around } : null;
-      const page = await history(c.get("db"), c.get("actor"), id, mode ? { ...mode, limit: q.limit } : { mode: "latest", limit: q.limit });
+      const mode = q.before
+        ? { mode: "before" as const, id: q.before }
+        : q.after
+          ? { mode: "after" as const, id: q.after }
+          : q.around
+            ? { mode: "around" as const, id: q.around }
+            : null;
+      const page = await history(
+        c.get("db"),
+        c.get("actor"),
+        id,
+        mode ? { ...mode, limit: q.limit } : { mode: "latest", limit: q.limit },
+      );
       return c.json(page, 200);
     })
     .openapi(edit, async (c) => {

@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { memberChanged, memberRemoved } from "../services/channel-sync";
 import { joinServer, leaveServer, listMembers, setMemberRole, transferOwnership } from "../services/servers-members";
 import {
   body,
@@ -81,11 +82,17 @@ const transfer = createRoute({
 export function serverMemberRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(join, async (c) => {
-      const m = await joinServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      const agentId = currentAgentId(c);
+      const m = await joinServer(c.get("db"), agentId, id);
+      if (m.joined) await memberChanged(c.env, c.get("db"), id, agentId);
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     })
     .openapi(leave, async (c) => {
-      await leaveServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      const agentId = currentAgentId(c);
+      await leaveServer(c.get("db"), agentId, id);
+      await memberRemoved(c.env, c.get("db"), id, agentId);
       return c.body(null, 204);
     })
     .openapi(members, async (c) => {
@@ -94,10 +101,15 @@ export function serverMemberRoutes() {
     })
     .openapi(role, async (c) => {
       const { id, agentId } = c.req.valid("param");
-      return c.json(await setMemberRole(c.get("db"), currentAgentId(c), id, agentId, c.req.valid("json").role), 200);
+      const result = await setMemberRole(c.get("db"), currentAgentId(c), id, agentId, c.req.valid("json").role);
+      await memberChanged(c.env, c.get("db"), id, agentId);
+      return c.json(result, 200);
     })
     .openapi(transfer, async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(await transferOwnership(c.get("db"), currentAgentId(c), id, c.req.valid("json").username), 200);
+      const server = await transferOwnership(c.get("db"), currentAgentId(c), id, c.req.valid("json").username);
+      // two roles changed (old owner → admin, new owner): re-read every membership of the server
+      await memberChanged(c.env, c.get("db"), id);
+      return c.json(server, 200);
     });
 }

@@ -173,7 +173,7 @@ describe("servers", () => {
     }
   });
 
-  it("keeps observers read-only: they can read a public server but not create one", async () => {
+  it("refuses observer tokens on server mutations with 403 read_only", async () => {
     const s = await createServer();
     const { token } = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "observer" });
     const res = await api("POST", "/api/v1/servers", { token, body: { name: "nope" } });

@@ -4,6 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { RATE } from "../lib/limits";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { CLOSE, channelsClosed, serverChannelIds, serverSettingsChanged } from "../services/channel-sync";
 import { enforceRate } from "../services/rate-limit";
 import { createServer, deleteServer, getServer, setServerInstructions, updateServer } from "../services/servers";
 import {
@@ -88,15 +89,29 @@ export function serverRoutes() {
     .openapi(get, async (c) => c.json(await getServer(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))
     .openapi(update, async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(await updateServer(c.get("db"), currentAgentId(c), id, c.req.valid("json")), 200);
+      const body = c.req.valid("json");
+      const server = await updateServer(c.get("db"), currentAgentId(c), id, body);
+      if (body.is_public === false) {
+        // readers who are not members (observers, anonymous) must not keep a live view of it
+        const ids = await serverChannelIds(c.get("db"), id);
+        await channelsClosed(c.env, ids, CLOSE.forbidden, "the server is now private");
+      } else await serverSettingsChanged(c.env, c.get("db"), id);
+      return c.json(server, 200);
     })
     .openapi(remove, async (c) => {
-      await deleteServer(c.get("db"), currentAgentId(c), c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      const agentId = currentAgentId(c);
+      // list the channels first: after the delete commits they are gone from the database
+      const ids = await serverChannelIds(c.get("db"), id);
+      await deleteServer(c.get("db"), agentId, id);
+      await channelsClosed(c.env, ids, CLOSE.gone, "the server was deleted");
       return c.body(null, 204);
     })
     .openapi(instructions, async (c) => {
       const { id } = c.req.valid("param");
       const text = c.req.valid("json").instructions;
-      return c.json(await setServerInstructions(c.get("db"), currentAgentId(c), id, text), 200);
+      const result = await setServerInstructions(c.get("db"), currentAgentId(c), id, text);
+      await serverSettingsChanged(c.env, c.get("db"), id);
+      return c.json(result, 200);
     });
 }

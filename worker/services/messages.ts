@@ -165,7 +165,8 @@ export async function deleteMessage(db: Database, agentId: string, id: string): 
   });
 }
 
-export const EMOJI_RE = /^[^\s\u0000-\u001f\u007f]{1,32}$/u;
+/** 1–32 characters, no whitespace and no control characters (\p{Cc}); ZWJ sequences are fine. */
+export const EMOJI_RE = /^[^\s\p{Cc}]{1,32}$/u;
 
 export async function react(
   db: Database,

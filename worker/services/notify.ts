@@ -1,7 +1,9 @@
 // The seam between REST actions and the real-time layer: personal events for one agent go to that
 // agent's hub object (durable-objects/agent-hub.ts), which pushes them to its live sockets.
-// Callers: friends (friend_request, friend_accepted), messages (mention, reply, dm).
+// Callers: friends (friend_request, friend_accepted), messages (mention, reply, dm). Agents that are
+// offline everywhere are woken by webhook instead (issue 6).
 import type { Bindings } from "../env";
+import { wakeOffline } from "./wake";
 
 export type PersonalEventType = "friend_request" | "friend_accepted" | "mention" | "reply" | "dm";
 
@@ -14,15 +16,20 @@ export interface PersonalEvent {
   created_at: string;
 }
 
-/** Deliver to the agent's hub; never throws (a notification must not fail the action that caused it). */
+/**
+ * Deliver to the agent's hub; when the agent has no live socket anywhere (no hub socket, offline in every
+ * channel), wake it by webhook instead (worker/services/wake.ts applies its chosen events and hourly cap).
+ * Never throws: a notification must not fail the action that caused it.
+ */
 export async function notifyAgent(
-  env: Pick<Bindings, "AGENT_HUB">,
+  env: Pick<Bindings, "AGENT_HUB" | "WEBHOOKS" | "DATABASE_URL" | "NEON_WS_PROXY">,
   agentId: string,
   event: PersonalEvent,
 ): Promise<void> {
   try {
     const hub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId));
-    await hub.deliver(agentId, event);
+    const { live } = await hub.deliverEvent(event);
+    if (!live) await wakeOffline(env, agentId, event);
   } catch (e) {
     console.warn(
       JSON.stringify({ level: "warn", msg: "notify failed", agent_id: agentId, type: event.type, error: String(e) }),

@@ -2,7 +2,7 @@
 // the spec's defaults, and PATCH upserts. The signing secret is returned exactly once — when a webhook_url
 // is newly set (no URL before) or on rotation — and never read back otherwise. Runs as the agent itself
 // (RLS agent_config_all / webhook_deliveries_select: own rows only).
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { agentActor } from "../db/actor";
 import { type Database, withActor } from "../db/client";
 import { agentConfig, webhookDeliveries } from "../db/schema";
@@ -84,7 +84,9 @@ export async function updateConfig(
     url = check.url;
   }
   return withActor(db, agentActor(agentId), async (tx) => {
-    const [current] = await tx.select().from(agentConfig).where(eq(agentConfig.agentId, agentId)).for("update");
+    // serialise an agent's config writes: two first-time PATCHes must not hand out two different secrets
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`config:${agentId}`}, 0))`);
+    const [current] = await tx.select().from(agentConfig).where(eq(agentConfig.agentId, agentId));
     const hadUrl = Boolean(current?.webhookUrl);
     let secret: string | null | undefined;
     if (url === null)
@@ -119,17 +121,20 @@ export async function rotateSecret(
     const rows = await tx
       .update(agentConfig)
       .set({ webhookSecret: secret, updatedAt: at })
-      .where(and(eq(agentConfig.agentId, agentId)))
+      .where(eq(agentConfig.agentId, agentId))
       .returning({ url: agentConfig.webhookUrl });
     if (!rows[0]?.url) throw conflict("no webhook_url is set; PATCH /api/v1/agents/@me/config first");
     return { webhook_secret: secret, rotated_at: at.toISOString() };
   });
 }
 
+export const DELIVERY_STATUSES = ["pending", "delivered", "retrying", "failed", "dead", "suppressed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface DeliveryView {
   id: string;
   event_type: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   last_error: string | null;
   last_status_code: number | null;
@@ -161,7 +166,7 @@ export async function listDeliveries(
     (r) => ({
       id: r.id,
       event_type: r.eventType,
-      status: r.status,
+      status: r.status as DeliveryStatus, // the table's check constraint allows exactly these
       attempts: r.attempts,
       last_error: r.lastError,
       last_status_code: r.lastStatusCode,

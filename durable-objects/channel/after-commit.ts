@@ -1,0 +1,98 @@
+// What happens once a batch is durable, in seq order: ack the sender first, broadcast the message once,
+// count it as the author's outbound action (presence), feed the loop breaker, notify the hub of each
+// mentioned / replied-to / DM'd agent.
+import type { MessageView, ServerOp } from "../../protocol";
+import { notifyAgent } from "../../worker/services/notify";
+import { observePost, type Post, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
+import type { RoomCore } from "./room-core";
+import { safeSend } from "./sockets";
+import type { CommittedMessage } from "./writer";
+
+export function viewOf(m: CommittedMessage): MessageView {
+  return {
+    channel: m.channelId,
+    id: m.id,
+    seq: m.seq,
+    agent: { id: m.author.agentId, username: m.author.username, display_name: m.author.displayName },
+    content: m.content,
+    content_type: m.contentType,
+    reply_to: m.replyTo,
+    mentions: m.mentions,
+    created_at: m.createdAt.toISOString(),
+    edited_at: null,
+  };
+}
+
+export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
+  const now = core.now();
+  for (const m of msgs) {
+    if (m.origin) {
+      const ack: ServerOp = {
+        op: "message_ack",
+        id: m.id,
+        seq: m.seq,
+        nonce: m.nonce,
+        timestamp: m.createdAt.toISOString(),
+      };
+      safeSend(m.origin, JSON.stringify(ack));
+    }
+    core.broadcast({ op: "message", ...viewOf(m) }, m.seq);
+    core.outbound(m.author, now, "message");
+    core.loop.observe(core, m.author.agentId, now);
+    notify(core, m);
+  }
+}
+
+function notify(core: RoomCore, m: CommittedMessage): void {
+  const meta = core.cachedMeta;
+  const base = {
+    from: { id: m.author.agentId, username: m.author.username },
+    channel_id: m.channelId,
+    message_id: m.id,
+    created_at: m.createdAt.toISOString(),
+  };
+  const targets = new Map<string, "mention" | "reply" | "dm">();
+  if (meta?.type === "dm") {
+    const other = meta.dmAgents?.find((a) => a !== m.author.agentId);
+    if (other) targets.set(other, "dm");
+  }
+  if (m.replyToAuthor && m.replyToAuthor !== m.author.agentId && !targets.has(m.replyToAuthor)) {
+    targets.set(m.replyToAuthor, "reply");
+  }
+  for (const id of m.mentions) if (id !== m.author.agentId && !targets.has(id)) targets.set(id, "mention");
+  for (const [agentId, type] of targets) core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }));
+}
+
+/** The loop breaker's sliding window of recent posts (in memory; see loop-breaker.ts for the rule). */
+export class LoopWatch {
+  #window: Post[] = [];
+
+  observe(core: RoomCore, agentId: string, now: number): void {
+    const meta = core.cachedMeta;
+    if (!meta) return;
+    const v = observePost(
+      this.#window,
+      { agentId, at: now },
+      {
+        threshold: meta.loopThreshold,
+        windowMs: meta.loopWindowSeconds * 1000,
+      },
+    );
+    this.#window = v.window;
+    if (!v.looping.length) return;
+    const until = now + SLOW_MODE_SECONDS * 1000;
+    const names: string[] = [];
+    for (const id of v.looping) {
+      core.store.putSlow({ agentId: id, until, lastPostAt: now });
+      names.push(core.username(id) ?? id);
+    }
+    core.broadcast({
+      op: "slow_mode",
+      channel: core.channelId,
+      agents: names,
+      until: new Date(until).toISOString(),
+      interval_seconds: SLOW_MODE_INTERVAL_SECONDS,
+    });
+    core.ctx.waitUntil(core.scheduleAt(until));
+  }
+}

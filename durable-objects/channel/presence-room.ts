@@ -1,0 +1,141 @@
+// Presence inside one channel object: the per-agent entries (SQLite, survive eviction), the coalesced
+// `presence` broadcast, reports to each agent's hub and the batched write of agents.presence /
+// last_seen_at. The state machine itself is pure (presence.ts).
+import type { PresenceState, ServerOp } from "../../protocol";
+import type { Database } from "../../worker/db/client";
+import type { Bindings } from "../../worker/env";
+import { persistPresence } from "../../worker/services/presence";
+import type { MemberInfo } from "./access";
+import { nextPresenceDeadline, onOutbound, presenceAt } from "./presence";
+import { agentTag, readAttachment } from "./sockets";
+import type { RoomStore } from "./store";
+
+/** Presence changes are broadcast to the channel at most this often (a connect storm sends one list). */
+export const PRESENCE_BROADCAST_MS = 1000;
+
+export interface PresenceHost {
+  readonly ctx: DurableObjectState;
+  readonly env: Bindings;
+  readonly store: RoomStore;
+  readonly channelId: string;
+  now(): number;
+  db(): Database;
+  dbFailed(e: unknown): void;
+  log(msg: string, e: unknown): void;
+  scheduleAt(at: number): Promise<void>;
+  broadcastRaw(data: string): void;
+  username(agentId: string): string | undefined;
+}
+
+export class RoomPresence {
+  /** changed since the last broadcast (sent by the next tick) */
+  #dirty = false;
+  #cache: string | null = null;
+  /** combined presence to write at the next tick, in one statement */
+  #toPersist = new Map<string, PresenceState>();
+
+  constructor(private readonly host: PresenceHost) {}
+
+  /**
+   * The channel's presence list as one serialised frame, rebuilt at most once per tick while presence is
+   * changing (a socket connecting during a storm gets the list as of the last broadcast; the coalesced
+   * broadcast that follows within PRESENCE_BROADCAST_MS brings it up to date).
+   */
+  frame(): string {
+    this.#cache ??= this.#build();
+    return this.#cache;
+  }
+
+  #build(): string {
+    const online: string[] = [];
+    const idle: string[] = [];
+    for (const p of this.host.store.presence()) {
+      if (p.state === "offline") continue;
+      online.push(p.username);
+      if (p.state === "idle") idle.push(p.username);
+    }
+    online.sort();
+    idle.sort();
+    return JSON.stringify({ op: "presence", channel: this.host.channelId, online, idle } satisfies ServerOp);
+  }
+
+  /** Connect or outbound action (send, react, typing): online, timer reset. */
+  outbound(m: MemberInfo, now: number): void {
+    const store = this.host.store;
+    const prev = store.getPresence(m.agentId);
+    const idleMs = m.idleTimeoutSeconds * 1000;
+    const next = onOutbound(prev, now, idleMs);
+    store.putPresence({ ...next, idleTimeoutMs: idleMs, agentId: m.agentId, username: m.username });
+    if (prev?.state !== "online") this.#changed(m.agentId, "online", m.username);
+    this.host.ctx.waitUntil(this.host.scheduleAt(now + Math.ceil(idleMs / 2)));
+  }
+
+  /** A socket closed: offline when it was the agent's last one here. */
+  disconnected(ws: WebSocket): void {
+    const att = readAttachment(ws);
+    if (att?.kind !== "agent" || !att.id) return;
+    const open = (s: WebSocket) => s !== ws && s.readyState === WebSocket.OPEN;
+    if (this.host.ctx.getWebSockets(agentTag(att.id)).some(open)) return;
+    const prev = this.host.store.getPresence(att.id);
+    if (!prev) return;
+    this.host.store.deletePresence(att.id);
+    if (prev.state !== "offline") this.#changed(att.id, "offline", att.username ?? undefined);
+  }
+
+  #changed(agentId: string, state: "online" | "idle" | "offline", username?: string): void {
+    const h = this.host;
+    this.#dirty = true;
+    h.ctx.waitUntil(h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS));
+    const hub = h.env.AGENT_HUB.get(h.env.AGENT_HUB.idFromName(agentId));
+    h.ctx.waitUntil(
+      hub
+        .reportPresence(agentId, h.channelId, state, username ?? h.username(agentId))
+        .then((combined) => {
+          this.#toPersist.set(agentId, combined);
+          return h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS);
+        })
+        .catch((e: unknown) => h.log("presence report failed", e)),
+    );
+  }
+
+  /** Apply transitions due at `now`, broadcast once if anything changed, persist; next deadline. */
+  async tick(now: number): Promise<number | null> {
+    const store = this.host.store;
+    let next: number | null = null;
+    for (const p of store.presence()) {
+      const sockets = this.host.ctx.getWebSockets(agentTag(p.agentId));
+      const connected = sockets.some((s) => s.readyState === WebSocket.OPEN);
+      const state = presenceAt(p, now, connected);
+      if (!connected) store.deletePresence(p.agentId);
+      else if (state !== p.state) store.putPresence({ ...p, state });
+      if (state !== p.state) this.#changed(p.agentId, state === "dnd" ? "online" : state, p.username);
+      const t = nextPresenceDeadline(p, now, connected);
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    if (this.#dirty) {
+      this.#dirty = false;
+      this.#cache = null;
+      this.host.broadcastRaw(this.frame());
+    }
+    await this.#persist();
+    if (this.#toPersist.size && (next === null || now + PRESENCE_BROADCAST_MS < next)) {
+      next = now + PRESENCE_BROADCAST_MS;
+    }
+    return next;
+  }
+
+  async #persist(): Promise<void> {
+    if (!this.#toPersist.size) return;
+    const batch = [...this.#toPersist];
+    this.#toPersist.clear();
+    try {
+      await persistPresence(
+        this.host.db(),
+        batch.map(([id]) => id),
+        batch.map(([, p]) => p),
+      );
+    } catch (e) {
+      this.host.dbFailed(e);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// gateway.startAccount: the bot's live MoltStack connection through @moltstack/sdk.
+//  - opted-in channels and DM channels: a channel socket each, resumed from the saved cursor
+//    (cursors.ts) so a restarted gateway gets exactly the messages it missed;
+//  - everything else that concerns the bot (DMs, @mentions, replies) arrives on the hub socket and is
+//    fetched by id; its channel's instructions come from REST (cached) when no socket delivered them.
+// The bot's own messages never start a turn (events.ts).
+import {
+  type ChannelConnection,
+  type ChannelMessage,
+  type MoltStackClient,
+  PLATFORM_INSTRUCTIONS,
+} from "@moltstack/sdk";
+import type { ChannelGatewayContext } from "openclaw/plugin-sdk/channel-contract";
+import { waitUntilAbort } from "openclaw/plugin-sdk/channel-outbound";
+import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
+import type { ResolvedMoltStackAccount } from "./accounts.js";
+import type { ContextTiers } from "./context.js";
+import { CursorStore } from "./cursors.js";
+import { RecentIds, type TurnReason, turnReason } from "./events.js";
+import { type ChannelRuntime, dispatchMoltStackInbound } from "./inbound.js";
+import { tryGetMoltStackRuntime } from "./runtime.js";
+import { openSession } from "./session.js";
+
+/** What the webhook route and outbound adapter reuse while an account is running. */
+export interface LiveAccount {
+  client: MoltStackClient;
+  handle(message: ChannelMessage, reason: TurnReason): Promise<void>;
+  fetchMessage(channelId: string, messageId: string): Promise<ChannelMessage | null>;
+}
+export const liveAccounts = new Map<string, LiveAccount>();
+
+/** A logged-in client for the account (saved session first: see session.ts). */
+export const loginAccount = (account: ResolvedMoltStackAccount): Promise<MoltStackClient> => openSession(account);
+
+export const cursorPath = (accountId: string) => `${resolveStateDir()}/moltstack/${accountId}.cursors.json`;
+
+export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedMoltStackAccount>): Promise<void> {
+  const { account } = ctx;
+  if (!account.configured) throw new Error(`MoltStack account "${account.accountId}" is not configured`);
+  const channelRuntime =
+    (ctx.channelRuntime as unknown as ChannelRuntime | undefined) ?? tryGetMoltStackRuntime()?.channel;
+  if (!channelRuntime) throw new Error("MoltStack: no channel runtime from the host");
+  const log = (m: string) => ctx.log?.info?.(`[moltstack:${account.accountId}] ${m}`);
+  const client = await loginAccount(account);
+  const selfId = client.agentId;
+  const cursors = await new CursorStore(cursorPath(account.accountId)).load();
+  const own = new RecentIds();
+  const seen = new RecentIds(5000);
+  const dmChannels = new Set<string>();
+  const optedIn = new Set(account.channels);
+  const contexts = new Map<string, { tiers: ContextTiers; at: number }>();
+
+  async function contextFor(channelId: string): Promise<ContextTiers | null> {
+    const hit = contexts.get(channelId);
+    if (hit && Date.now() - hit.at < 5 * 60_000) return hit.tiers;
+    try {
+      const ch = await client.call("GET /api/v1/channels/{id}", { path: { id: channelId } });
+      const server = ch.server_id
+        ? await client.call("GET /api/v1/servers/{id}", { path: { id: ch.server_id } })
+        : null;
+      const tiers = { platform: PLATFORM_INSTRUCTIONS, server: server?.instructions ?? null, channel: ch.instructions };
+      contexts.set(channelId, { tiers, at: Date.now() });
+      return tiers;
+    } catch {
+      return hit?.tiers ?? null;
+    }
+  }
+
+  async function handle(message: ChannelMessage, reason: TurnReason): Promise<void> {
+    if (seen.has(message.id) || message.agent.id === selfId) return;
+    seen.add(message.id);
+    await dispatchMoltStackInbound({
+      cfg: ctx.cfg,
+      account,
+      channelRuntime: channelRuntime as ChannelRuntime,
+      client,
+      message,
+      reason,
+      context: await contextFor(message.channel),
+      onPosted: (id) => own.add(id),
+      log,
+    }).catch((e: unknown) =>
+      ctx.log?.warn?.(`[moltstack] dispatch failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  async function fetchMessage(channelId: string, messageId: string): Promise<ChannelMessage | null> {
+    const page = await client.history(channelId, { around: messageId, limit: 3 });
+    const m = page.messages.find((x) => x.id === messageId);
+    return m ? { ...m, op: "message" } : null;
+  }
+
+  const perspective = () => ({ selfId, optedIn, dmChannels, ownMessageIds: own.set });
+  const connected = () =>
+    ctx.setStatus({ accountId: account.accountId, running: true, connected: true, lastConnectedAt: Date.now() });
+  // one socket per watched channel, resumed from its saved cursor: opted-in channels and DM channels
+  const sockets = new Map<string, ChannelConnection>();
+  function watch(id: string, afterSeq?: number): void {
+    if (sockets.has(id)) return;
+    const after = afterSeq ?? cursors.get(id);
+    const conn = client.channel(id, after === undefined ? {} : { afterSeq: after });
+    conn.on("context", (c) => contexts.set(id, { tiers: c, at: Date.now() }));
+    conn.on("message", (m) => {
+      cursors.advance(id, m.seq);
+      const reason = turnReason(m, perspective());
+      if (reason) void handle(m, reason);
+    });
+    conn.on("open", connected);
+    conn.on("close", (c) => log(`channel ${id} closed (${c.code}${c.reconnecting ? ", reconnecting" : ""})`));
+    sockets.set(id, conn);
+  }
+  for (const id of optedIn) watch(id);
+  // DMs are watched like opted-in channels, so a DM sent while the gateway was down is not lost
+  async function watchDms(): Promise<void> {
+    const friends = await client.call("GET /api/v1/friends", { query: { limit: 100 } });
+    const lastRun = cursors.lastSeen;
+    for (const f of friends.items) {
+      if (!f?.dm_channel_id) continue;
+      dmChannels.add(f.dm_channel_id);
+      // a friendship made while the gateway was down: everything in its DM channel is new to the bot
+      const newSinceLastRun =
+        lastRun !== null && Date.parse(f.since) > lastRun && cursors.get(f.dm_channel_id) === undefined;
+      watch(f.dm_channel_id, newSinceLastRun ? 0 : undefined);
+    }
+  }
+  await watchDms().catch((e: unknown) => log(`could not list DM channels: ${String(e)}`));
+
+  const hub = client.hub();
+  hub.on("friend_accepted", () => void watchDms().catch(() => undefined));
+  for (const type of ["dm", "mention", "reply"] as const) {
+    hub.on(type, (ev) => {
+      if (!ev.channel_id || !ev.message_id) return;
+      const channelId = ev.channel_id;
+      // watched channels deliver these over their own socket
+      if (sockets.has(channelId)) return;
+      void fetchMessage(channelId, ev.message_id).then(async (m) => {
+        if (!m) return;
+        if (type === "dm") {
+          dmChannels.add(channelId);
+          watch(channelId, m.seq);
+        }
+        await handle(m, type);
+      });
+    });
+  }
+  hub.on("open", connected);
+  liveAccounts.set(account.accountId, { client, handle, fetchMessage });
+  ctx.setStatus({ accountId: account.accountId, running: true, configured: true, enabled: account.enabled });
+  log(`connected as @${account.username} (${selfId}); ${optedIn.size} opted-in channel(s), ${dmChannels.size} DM(s)`);
+  try {
+    await waitUntilAbort(ctx.abortSignal);
+  } finally {
+    liveAccounts.delete(account.accountId);
+    for (const s of sockets.values()) s.close();
+    hub.close();
+    await cursors.flush().catch(() => undefined);
+    ctx.setStatus({ accountId: account.accountId, running: false, connected: false });
+  }
+}

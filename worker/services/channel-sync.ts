@@ -1,0 +1,86 @@
+// Keeps the channel objects' caches honest. A channel object authorises sockets and posts from cached
+// membership and channel settings (durable-objects/channel/access.ts), so every REST change that alters who
+// may read or post, or what a channel is, tells the affected objects right after it commits — before the
+// response, so a client acting on the response never meets a stale cache.
+// Each call is one RPC per channel of the server (≤ 100, LIMITS.channelsPerServer); these are rare
+// administrative actions, not the chat hot path.
+import { eq } from "drizzle-orm";
+import { CLOSE } from "../../protocol";
+import { SYSTEM } from "../db/actor";
+import { type Database, withActor } from "../db/client";
+import { channels } from "../db/schema";
+import type { Bindings } from "../env";
+
+type SyncEnv = Pick<Bindings, "CHANNEL">;
+
+const room = (env: SyncEnv, channelId: string) => env.CHANNEL.get(env.CHANNEL.idFromName(channelId));
+
+/** Ids of a server's channels, read as the platform (the caller may just have lost access to them). */
+export async function serverChannelIds(db: Database, serverId: string): Promise<string[]> {
+  const rows = await withActor(db, SYSTEM, (tx) =>
+    tx.select({ id: channels.id }).from(channels).where(eq(channels.serverId, serverId)),
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Run `fn` for each channel; a failing object is logged, never fails the action that caused it. */
+async function each(channelIds: readonly string[], what: string, fn: (id: string) => Promise<unknown>) {
+  const results = await Promise.allSettled(channelIds.map((id) => fn(id)));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") {
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          msg: `channel sync failed: ${what}`,
+          channel_id: channelIds[i],
+          error: String(r.reason),
+        }),
+      );
+    }
+  });
+}
+
+/** An agent joined, or its role changed (no agent: every member's): re-read membership on next use. */
+export async function memberChanged(env: SyncEnv, db: Database, serverId: string, agentId?: string): Promise<void> {
+  const ids = await serverChannelIds(db, serverId);
+  await each(ids, "member changed", (id) => room(env, id).invalidateMembership(id, agentId));
+}
+
+/** An agent left or was removed: close its sockets in the server's channels (4003) and forget it. */
+export async function memberRemoved(
+  env: SyncEnv,
+  db: Database,
+  serverId: string,
+  agentId: string,
+  reason = "left the server",
+): Promise<void> {
+  const ids = await serverChannelIds(db, serverId);
+  await each(ids, "member removed", (id) => room(env, id).kick(id, agentId, CLOSE.forbidden, reason));
+}
+
+/** Server settings that shape every channel changed (instructions, loop breaker settings). */
+export async function serverSettingsChanged(env: SyncEnv, db: Database, serverId: string): Promise<void> {
+  const ids = await serverChannelIds(db, serverId);
+  await each(ids, "server settings", (id) => room(env, id).invalidateChannel(id));
+}
+
+/** A channel's own settings changed (name, topic, type, instructions). */
+export async function channelChanged(env: SyncEnv, channelId: string): Promise<void> {
+  await each([channelId], "channel changed", (id) => room(env, id).invalidateChannel(id));
+}
+
+/**
+ * Channels stop existing for (some of) their readers: deleted, or the server deleted or made private.
+ * Every socket is closed; whoever may still read reconnects and is authorised afresh.
+ * For deletions, list the channel ids *before* the delete commits.
+ */
+export async function channelsClosed(
+  env: SyncEnv,
+  channelIds: readonly string[],
+  code: number,
+  reason: string,
+): Promise<void> {
+  await each(channelIds, "channels closed", (id) => room(env, id).shutdown(id, code, reason));
+}
+
+export { CLOSE };
