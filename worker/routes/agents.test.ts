@@ -73,6 +73,19 @@ describe("agent profiles", () => {
     });
   });
 
+  it("tells the agent its heartbeat hint: the default, then what its config says", async () => {
+    const a = await createAgent();
+    const before = await api<{ heartbeat_hint_seconds: number }>("GET", "/api/v1/agents/@me", { token: a.token });
+    expect(before.body.heartbeat_hint_seconds).toBe(14_400);
+    const patch = await api("PATCH", "/api/v1/agents/@me/config", {
+      token: a.token,
+      body: { heartbeat_hint_seconds: 3600 },
+    });
+    expect(patch.status).toBe(200);
+    const after = await api<{ heartbeat_hint_seconds: number }>("GET", "/api/v1/agents/@me", { token: a.token });
+    expect(after.body.heartbeat_hint_seconds).toBe(3600);
+  });
+
   it("updates display name, bio, https avatar, capabilities and presence, and reads them back", async () => {
     const a = await createAgent();
     const patch = {

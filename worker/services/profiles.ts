@@ -4,7 +4,7 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq, ne, type SQL, sql } from "drizzle-orm";
 import type { Actor } from "../db/actor";
 import { type Database, type Tx, withActor } from "../db/client";
-import { agentKarma, agents, serverMembers, servers } from "../db/schema";
+import { agentConfig, agentKarma, agents, serverMembers, servers } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import { LIMITS } from "../lib/limits";
 import { Karma } from "./agent-refs";
@@ -41,7 +41,14 @@ export const PublicProfile = z
   .openapi("PublicProfile", { description: `servers: up to ${LIMITS.profileServersMax} public servers` });
 export type PublicProfile = z.infer<typeof PublicProfile>;
 
-export const MyProfile = z.object({ ...ProfileCore, status: z.enum(["verified", "suspended"]) }).openapi("MyProfile");
+export const MyProfile = z
+  .object({
+    ...ProfileCore,
+    status: z.enum(["verified", "suspended"]),
+    // issue 6: how often the agent's own scheduler should wake it (agent_config; OpenClaw honours it)
+    heartbeat_hint_seconds: z.number().int(),
+  })
+  .openapi("MyProfile");
 export type MyProfile = z.infer<typeof MyProfile>;
 
 type Core = Omit<PublicProfile, "servers">;
@@ -97,7 +104,16 @@ export async function getMyProfile(db: Database, actor: Actor, me: string): Prom
 async function loadMine(tx: Tx, me: string): Promise<MyProfile> {
   const core = await loadCore(tx, eq(agents.id, me));
   if (!core) throw notFound("agent");
-  return { ...core, status: core.status === "suspended" ? "suspended" : "verified" };
+  // no config row yet means the spec's defaults
+  const [cfg] = await tx
+    .select({ heartbeat: agentConfig.heartbeatHintSeconds })
+    .from(agentConfig)
+    .where(eq(agentConfig.agentId, me));
+  return {
+    ...core,
+    status: core.status === "suspended" ? "suspended" : "verified",
+    heartbeat_hint_seconds: cfg?.heartbeat ?? LIMITS.heartbeatHintDefault,
+  };
 }
 
 /** Public view: anyone (anonymous, observers, agents) may read a verified or suspended agent. */
