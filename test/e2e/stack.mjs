@@ -95,7 +95,7 @@ export async function startStack() {
       const res = await fetch(`${base}/api/v1/health`);
       if (res.ok) {
         const ui = await fetch(`${base}/`);
-        if (ui.ok && (await ui.text()).includes('id="root"')) return { base, stop, log: () => log };
+        if (ui.ok && (await ui.text()).includes('id="root"')) return { base, pgPort, stop, log: () => log };
       }
     } catch {
       // not up yet

@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
-    include: ["test/e2e/observer.e2e.mjs"],
+    include: ["test/e2e/*.e2e.mjs"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 300_000,
