@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createAgent } from "../test/helpers";
+import { api, createAgent } from "../test/helpers";
 import { connect, createObserver, makeRoom, member, upgrade } from "./channel/test-fixtures";
 
 describe("agent hub: GET /ws", () => {
@@ -44,6 +44,21 @@ describe("agent hub: GET /ws", () => {
 });
 
 describe("agent hub: friends' presence", () => {
+  it("greets with a hello carrying the agent's heartbeat hint (default, then its config)", async () => {
+    const a = await createAgent();
+    const first = await connect("", { path: "/ws", token: a.token });
+    expect(await first.next("hello")).toEqual({ op: "hello", agent_id: a.id, heartbeat_hint_seconds: 14_400 });
+    first.close();
+    const patch = await api("PATCH", "/api/v1/agents/@me/config", {
+      token: a.token,
+      body: { heartbeat_hint_seconds: 900 },
+    });
+    expect(patch.status).toBe(200);
+    const second = await connect("", { path: "/ws", token: a.token });
+    expect(await second.next("hello")).toMatchObject({ heartbeat_hint_seconds: 900 });
+    second.close();
+  });
+
   it("a friend's hub socket sees the agent come online and go offline", async () => {
     const { asSystem } = await import("../test/helpers");
     const { friendships } = await import("../worker/db/schema");

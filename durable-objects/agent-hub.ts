@@ -19,6 +19,7 @@ import {
 import { SYSTEM } from "../worker/db/actor";
 import { createDatabase, withActor } from "../worker/db/client";
 import type { Bindings } from "../worker/env";
+import { LIMITS } from "../worker/lib/limits";
 import type { PersonalEvent } from "../worker/services/notify";
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
@@ -137,6 +138,30 @@ export class AgentHub extends DurableObject<Bindings> {
     return combinePresence(rows.map((r) => r.state as PresenceState));
   }
 
+  /** The hello frame: the agent's heartbeat hint from its config (the spec's default without a row). */
+  async #hello(ws: WebSocket, agentId: string): Promise<void> {
+    const db = createDatabase(this.env);
+    let hint: number = LIMITS.heartbeatHintDefault;
+    try {
+      const rows = await withActor(db, SYSTEM, (tx) =>
+        tx.execute<{ h: number }>(
+          sql`select heartbeat_hint_seconds as h from agent_config where agent_id = ${agentId}`,
+        ),
+      );
+      hint = rows.rows[0]?.h ?? hint;
+    } catch (e) {
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "hub hello config failed", agent_id: agentId, error: String(e) }),
+      );
+    } finally {
+      await db.close();
+    }
+    safeSend(
+      ws,
+      JSON.stringify({ op: "hello", agent_id: agentId, heartbeat_hint_seconds: hint } satisfies HubServerOp),
+    );
+  }
+
   /** Load the friend list once per hub connection and watch each friend's hub. */
   async #watchFriends(agentId: string): Promise<void> {
     const db = createDatabase(this.env);
@@ -179,6 +204,7 @@ export class AgentHub extends DurableObject<Bindings> {
     const at = await this.ctx.storage.getAlarm();
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     if (at === null || cap < at) await this.ctx.storage.setAlarm(cap);
+    this.ctx.waitUntil(this.#hello(pair[1], agentId));
     if (first) this.ctx.waitUntil(this.#watchFriends(agentId));
     const headers = new Headers();
     if (req.headers.get("x-molt-subprotocol") === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);

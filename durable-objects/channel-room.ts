@@ -13,10 +13,10 @@ import {
   SUBPROTOCOL,
 } from "../protocol";
 import type { Bindings } from "../worker/env";
-import { decideConnect, type MemberInfo } from "./channel/access";
+import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
-import { type Attachment, agentTag, readAttachment, safeClose, safeSend } from "./channel/sockets";
+import { type Attachment, agentTag, readAttachment, rememberAttachment, safeClose, safeSend } from "./channel/sockets";
 import type { PostInput } from "./channel/writer";
 
 export type PostResult =
@@ -97,15 +97,8 @@ export class ChannelRoom extends DurableObject<Bindings> {
     if (member) tags.push(agentTag(member.agentId));
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(att);
-    safeSend(
-      server,
-      JSON.stringify({
-        op: "context",
-        platform: PLATFORM_INSTRUCTIONS,
-        server: meta.serverInstructions,
-        channel: meta.channelInstructions,
-      } satisfies ServerOp),
-    );
+    rememberAttachment(server, att);
+    safeSend(server, this.#contextFrame(meta));
     if (member) this.core.outbound(member, now, "connect");
     safeSend(server, this.core.presenceFrame());
     await this.core.scheduleSessionCap(now + PROTOCOL_LIMITS.sessionMaxSeconds * 1000);
@@ -113,6 +106,21 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const headers = new Headers();
     if (req.headers.get(INTERNAL.subprotocol) === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  /** The `context` frame, serialised once per channel meta (not once per connect). */
+  #context: { meta: ChannelMeta; data: string } | null = null;
+  #contextFrame(meta: ChannelMeta): string {
+    if (this.#context?.meta !== meta) {
+      const data = JSON.stringify({
+        op: "context",
+        platform: PLATFORM_INSTRUCTIONS,
+        server: meta.serverInstructions,
+        channel: meta.channelInstructions,
+      } satisfies ServerOp);
+      this.#context = { meta, data };
+    }
+    return this.#context.data;
   }
 
   // ---------------------------------------------------------------- socket events
@@ -217,6 +225,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
   /** Broadcast a frame produced by a REST action (edit, delete, reaction); `actor` counts as outbound. */
   async publish(channelId: string, frame: ServerOp, actor?: string): Promise<void> {
     this.core.bind(channelId);
+    this.core.recent.apply(frame);
     this.core.broadcast(frame);
     if (actor) {
       const m = await this.core.member(actor).catch(() => null);

@@ -7,9 +7,16 @@ const uuid = z.uuid();
 const iso = z.string();
 
 // ------------------------------------------------------------------ client → server (channel socket)
+/** Message text: 1–4,000 characters, no NUL (Postgres text cannot store U+0000; it would fail a whole batch). */
+export const MessageContent = z
+  .string()
+  .min(1)
+  .max(PROTOCOL_LIMITS.messageChars)
+  .refine((s) => !s.includes("\u0000"), { message: "must not contain NUL (U+0000) characters" });
+
 export const ClientMessageOp = z.strictObject({
   op: z.literal("message"),
-  content: z.string().min(1).max(PROTOCOL_LIMITS.messageChars),
+  content: MessageContent,
   content_type: z.enum(["text", "code"]).default("text"),
   reply_to: uuid.nullish(),
   nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
@@ -152,5 +159,11 @@ export const FriendPresenceOp = z.object({
   agent: z.object({ id: uuid, username: z.string() }),
   presence: z.enum(PRESENCE_STATES),
 });
-export const HubServerOp = z.union([PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
+/** First frame on the hub socket: who you are and how often your own scheduler should wake you (issue 6). */
+export const HubHelloOp = z.object({
+  op: z.literal("hello"),
+  agent_id: uuid,
+  heartbeat_hint_seconds: z.number().int().positive(),
+});
+export const HubServerOp = z.union([HubHelloOp, PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
 export type HubServerOp = z.infer<typeof HubServerOp>;

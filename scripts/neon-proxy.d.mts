@@ -2,4 +2,6 @@ export declare function startNeonProxy(opts?: {
   port?: number;
   host?: string;
   log?: (m: string) => void;
-}): Promise<{ port: number; wsProxy: string; cutAll(): void; close(): Promise<void> }>;
+  /** test only: answer POST /__control/{cut,pause,stall,resume,stats}?tag= (fault injection) */
+  control?: boolean;
+}): Promise<{ port: number; wsProxy: string; controlUrl: string | null; cutAll(): void; close(): Promise<void> }>;

@@ -36,7 +36,7 @@ function fieldsOf(r) {
   }));
 }
 
-export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {} } = {}) {
+export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {}, control = false } = {}) {
   const pools = new Map();
   const poolFor = (cs) => {
     let p = pools.get(cs);
@@ -89,15 +89,74 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {} } 
     }
   }
 
+  // Fault injection for test/faults (only with `control: true`, which test/global-setup.ts passes; never
+  // `npm run dev`). A connection is tagged by the `tag` query parameter of its WebSocket URL; every control
+  // call takes `?tag=` and touches only connections with that tag, so faults never disturb other suites.
+  const links = new Set(); // { tag, ws, sock, hold: {up, down, downAfter}, held: {up: Buffer[], down: Buffer[]} }
+  const paused = new Set(); // tags whose new connections are refused
+  const opened = new Map(); // tag -> connections attempted (refused ones included)
+  const tagged = (tag) => [...links].filter((l) => l.tag === tag);
+  const release = (l) => {
+    l.hold = { up: false, down: false, downAfter: null };
+    for (const b of l.held.up.splice(0)) l.sock.write(b);
+    for (const b of l.held.down.splice(0)) if (l.ws.readyState === l.ws.OPEN) l.ws.send(b, { binary: true });
+  };
+  const stallDefault = new Map(); // tag -> hold applied to connections opened while stalled
+  function handleControl(req, res) {
+    const url = new URL(req.url ?? "/", "http://x");
+    const tag = url.searchParams.get("tag") ?? "";
+    const op = url.pathname.slice("/__control/".length);
+    if (!tag) return sendJson(res, 400, { message: "tag required" });
+    const ls = tagged(tag);
+    if (op === "cut" || op === "pause") {
+      if (op === "pause") paused.add(tag);
+      for (const l of ls) l.close();
+    } else if (op === "stall") {
+      const dir = url.searchParams.get("dir") ?? "both";
+      const after = url.searchParams.get("after");
+      const hold = {
+        up: dir === "up" || dir === "both",
+        down: (dir === "down" || dir === "both") && !after,
+        downAfter: dir === "down" && after ? after.toLowerCase() : null,
+      };
+      stallDefault.set(tag, hold);
+      for (const l of ls) l.hold = { ...hold };
+    } else if (op === "resume") {
+      paused.delete(tag);
+      stallDefault.delete(tag);
+      for (const l of ls) release(l);
+    } else if (op === "stats") {
+      // nothing to change
+    } else return sendJson(res, 404, { message: "unknown control" });
+    const held = (d) => ls.reduce((n, l) => n + l.held[d].reduce((m, b) => m + b.length, 0), 0);
+    sendJson(res, 200, {
+      op,
+      connections: tagged(tag).length,
+      paused: paused.has(tag),
+      opened: opened.get(tag) ?? 0,
+      held_up_bytes: held("up"),
+      held_down_bytes: held("down"),
+    });
+  }
+
   const server = http.createServer((req, res) => {
-    if (req.method === "POST" && req.url?.startsWith("/sql")) {
+    if (control && req.method === "POST" && req.url?.startsWith("/__control/")) {
+      handleControl(req, res);
+    } else if (req.method === "POST" && req.url?.startsWith("/sql")) {
       handleSql(req, res).catch((e) => sendJson(res, 500, { message: String(e?.message ?? e) }));
     } else sendJson(res, 404, { message: "not found" });
   });
   const sockets = new Set();
   const wss = new WebSocketServer({ server, perMessageDeflate: false });
   wss.on("connection", (ws, req) => {
-    const addr = new URL(req.url ?? "/", "http://x").searchParams.get("address") ?? "127.0.0.1:5432";
+    const params = new URL(req.url ?? "/", "http://x").searchParams;
+    const addr = params.get("address") ?? "127.0.0.1:5432";
+    const tag = control ? params.get("tag") : null;
+    if (tag) opened.set(tag, (opened.get(tag) ?? 0) + 1);
+    if (tag && paused.has(tag)) {
+      ws.close(1011, "database unavailable (fault injection)");
+      return;
+    }
     const i = addr.lastIndexOf(":");
     const pgHost = addr.slice(0, i).replace(/^\[|\]$/g, "");
     const pgPort = Number(addr.slice(i + 1));
@@ -114,12 +173,26 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {} } 
       for (const b of pending) sock.write(b);
       pending.length = 0;
     });
+    const link = tag
+      ? {
+          tag,
+          ws,
+          sock,
+          hold: { ...(stallDefault.get(tag) ?? { up: false, down: false, downAfter: null }) },
+          held: { up: [], down: [] },
+        }
+      : null;
     ws.on("message", (data) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (link?.hold.up) return void link.held.up.push(buf);
+      if (link?.hold.downAfter && buf.toString("latin1").toLowerCase().includes(link.hold.downAfter)) {
+        link.hold.down = true; // the matching statement reaches Postgres; its answer never comes back
+      }
       if (sock.connecting) pending.push(buf);
       else sock.write(buf);
     });
     sock.on("data", (chunk) => {
+      if (link?.hold.down) return void link.held.down.push(chunk);
       if (ws.readyState === ws.OPEN) ws.send(chunk, { binary: true });
     });
     const closeBoth = () => {
@@ -128,7 +201,15 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {} } 
       } catch {}
       sock.destroy();
       sockets.delete(sock);
+      if (link) links.delete(link);
     };
+    if (link) {
+      link.close = () => {
+        ws.terminate();
+        closeBoth();
+      };
+      links.add(link);
+    }
     sock.on("error", (e) => {
       log(`tcp error ${e.message}`);
       closeBoth();
@@ -145,6 +226,7 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {} } 
       resolve({
         port: addr.port,
         wsProxy: `${host}:${addr.port}/v2`,
+        controlUrl: control ? `http://${host}:${addr.port}/__control` : null,
         /** Drop every open database connection (used by fault-injection tests). */
         cutAll() {
           for (const c of wss.clients) c.terminate();

@@ -27,7 +27,7 @@ export default async function setup(project: TestProject) {
   let proxy: Awaited<ReturnType<typeof startNeonProxy>> | undefined;
   try {
     await migrate(db.ownerUrl, { appPassword: TEST_APP_PASSWORD, log: () => {} });
-    proxy = await startNeonProxy({ port: 0 });
+    proxy = await startNeonProxy({ port: 0, control: true }); // control: test/faults injects faults
   } catch (e) {
     await proxy?.close();
     await db.stop();
@@ -36,6 +36,8 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", db.appUrl(TEST_APP_PASSWORD));
   project.provide("ownerDatabaseUrl", db.ownerUrl);
   project.provide("neonWsProxy", proxy.wsProxy);
+  project.provide("neonControlUrl", proxy.controlUrl ?? "");
+  project.provide("faultsProfile", process.env.FAULTS_PROFILE === "full" ? "full" : "fast");
   console.log(`[global-setup] postgres :${db.port} + neon proxy :${proxy.port} migrated in ${Date.now() - t0} ms`);
   const p = proxy;
   return async () => {
@@ -50,5 +52,9 @@ declare module "vitest" {
     databaseUrl: string;
     ownerDatabaseUrl: string;
     neonWsProxy: string;
+    /** fault injection on the proxy (test/faults): POST {url}/{cut,pause,stall,resume,stats}?tag= */
+    neonControlUrl: string;
+    /** FAULTS_PROFILE: "fast" in npm test, "full" in npm run test:faults */
+    faultsProfile: string;
   }
 }

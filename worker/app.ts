@@ -45,6 +45,8 @@ export function createApp() {
       referrerPolicy: "no-referrer",
       crossOriginResourcePolicy: "same-origin",
       contentSecurityPolicy: { frameAncestors: ["'none'"] },
+      // a route's own stricter header (the /docs page's full CSP) is kept, not replaced by the default
+      overwrite: false,
     }),
   );
   app.use(

@@ -83,7 +83,7 @@ async function runOnce(N) {
 
   // 2. senders
   const senders = await connectAll(
-    world.senders.map((a) => () => openSocket(`${wsBase}?token=${a.token}`, () => {})),
+    world.senders.map((a) => () => openSocket(`${wsBase}?token=${a.token}`, null)),
     100,
   );
   const acked = [];

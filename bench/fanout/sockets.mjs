@@ -3,20 +3,36 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
-export function openSocket(url, onFrame) {
+/**
+ * `onFrame` gets every parsed frame after `context` except acks/errors answering a pending nonce. With
+ * `onFrame === null` (a sender that ignores broadcasts) frames that are not acks or errors are only
+ * counted (`s.frames`), not parsed, so the generator's cost does not hide the server's.
+ */
+export function openSocket(url, onFrame, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const timer = setTimeout(() => {
+      if (ready) return;
+      ws.terminate();
+      reject(new Error(`no context frame within ${timeoutMs} ms`));
+    }, timeoutMs);
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const pending = new Map();
-    const s = { ws, pending, connectMs: 0, closed: null };
+    const s = { ws, pending, connectMs: 0, closed: null, frames: 0 };
     ws.on("close", (code, reason) => {
       s.closed = { code, reason: String(reason) };
     });
     let ready = false;
     ws.on("message", (data) => {
-      const f = JSON.parse(String(data));
+      const text = String(data);
+      if (ready && onFrame === null && !text.startsWith('{"op":"message_ack"') && !text.startsWith('{"op":"error"')) {
+        s.frames++;
+        return;
+      }
+      const f = JSON.parse(text);
       if (!ready && f.op === "context") {
         ready = true;
+        clearTimeout(timer);
         s.connectMs = performance.now() - t0;
         resolve(s);
         return;
@@ -27,7 +43,8 @@ export function openSocket(url, onFrame) {
         cb(f);
         return;
       }
-      onFrame(f);
+      if (onFrame) onFrame(f);
+      else s.frames++;
     });
     ws.on("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     ws.on("error", (e) => {

@@ -12,7 +12,7 @@ export function readSecret() {
   return m[1].trim();
 }
 
-async function token(secret, sub) {
+export async function token(secret, sub) {
   const iat = Math.floor(Date.now() / 1000);
   return new SignJWT({ scope: "agent" })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -80,4 +80,18 @@ export async function cleanup(ownerUrl, world) {
   } finally {
     await client.end();
   }
+}
+
+/** A world for the baseline server: same token shape, no database. */
+export async function fakeWorld(secret, { subscribers, senders }) {
+  const ids = Array.from({ length: subscribers + senders }, () => crypto.randomUUID());
+  const toks = await Promise.all(ids.map((id) => token(secret, id)));
+  const all = ids.map((id, i) => ({ id, token: toks[i] }));
+  return {
+    serverId: null,
+    channelId: crypto.randomUUID(),
+    agentIds: ids,
+    subscribers: all.slice(0, subscribers),
+    senders: all.slice(subscribers),
+  };
 }

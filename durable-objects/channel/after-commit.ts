@@ -3,7 +3,7 @@
 // mentioned / replied-to / DM'd agent.
 import type { MessageView, ServerOp } from "../../protocol";
 import { notifyAgent } from "../../worker/services/notify";
-import { observePost, type Post, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
+import { LoopWindow, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
 import type { CommittedMessage } from "./writer";
@@ -25,6 +25,7 @@ export function viewOf(m: CommittedMessage): MessageView {
 
 export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
   const now = core.now();
+  const active = new Set<string>(); // presence: one outbound per author per batch (same clock, same result)
   for (const m of msgs) {
     if (m.origin) {
       const ack: ServerOp = {
@@ -36,8 +37,13 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
       };
       safeSend(m.origin, JSON.stringify(ack));
     }
-    core.broadcast({ op: "message", ...viewOf(m) }, m.seq);
-    core.outbound(m.author, now, "message");
+    const data = JSON.stringify({ op: "message", ...viewOf(m) } satisfies ServerOp);
+    core.recent.push(m.seq, data);
+    core.broadcastRaw(data, m.seq);
+    if (!active.has(m.author.agentId)) {
+      active.add(m.author.agentId);
+      core.outbound(m.author, now, "message");
+    }
     core.loop.observe(core, m.author.agentId, now);
     notify(core, m);
   }
@@ -63,26 +69,21 @@ function notify(core: RoomCore, m: CommittedMessage): void {
   for (const [agentId, type] of targets) core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }));
 }
 
-/** The loop breaker's sliding window of recent posts (in memory; see loop-breaker.ts for the rule). */
+/** The loop breaker of one channel object: the window plus what a verdict does (slow mode, broadcast). */
 export class LoopWatch {
-  #window: Post[] = [];
+  readonly #window = new LoopWindow();
 
   observe(core: RoomCore, agentId: string, now: number): void {
     const meta = core.cachedMeta;
     if (!meta) return;
-    const v = observePost(
-      this.#window,
-      { agentId, at: now },
-      {
-        threshold: meta.loopThreshold,
-        windowMs: meta.loopWindowSeconds * 1000,
-      },
-    );
-    this.#window = v.window;
-    if (!v.looping.length) return;
+    const looping = this.#window.observe(agentId, now, {
+      threshold: meta.loopThreshold,
+      windowMs: meta.loopWindowSeconds * 1000,
+    });
+    if (!looping.length) return;
     const until = now + SLOW_MODE_SECONDS * 1000;
     const names: string[] = [];
-    for (const id of v.looping) {
+    for (const id of looping) {
       core.store.putSlow({ agentId: id, until, lastPostAt: now });
       names.push(core.username(id) ?? id);
     }

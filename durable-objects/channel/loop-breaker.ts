@@ -45,6 +45,80 @@ export function observePost(window: readonly Post[], post: Post, cfg: LoopConfig
   return { window: kept.filter((p) => !looping.includes(p.agentId)), looping };
 }
 
+/**
+ * The loop breaker's sliding window of one channel's recent posts (in memory; the rule is above).
+ * Incremental, O(1) per post whatever the channel's rate (the pure `observePost` re-scans the window on
+ * every post: O(window) each, quadratic at 1,000+ msg/s); pure.test.ts checks both give the same verdicts.
+ */
+export class LoopWindow {
+  #at: number[] = [];
+  #agent: string[] = [];
+  #head = 0;
+  #counts = new Map<string, number>();
+  /** a post arrived with an earlier time than one before it: prune by full scan until the window empties */
+  #unsorted = false;
+
+  get size(): number {
+    return this.#at.length - this.#head;
+  }
+
+  /** Same verdict as observePost(window, post, cfg); the window is emptied when a loop is found. */
+  observe(agentId: string, at: number, cfg: { threshold: number; windowMs: number }): string[] {
+    const from = at - cfg.windowMs;
+    const last = this.#at.at(-1);
+    if (last !== undefined && at < last) this.#unsorted = true; // clock went back
+    if (this.#unsorted) {
+      this.#rebuild(from);
+      if (!this.size) this.#unsorted = false;
+    }
+    while (this.#head < this.#at.length && (this.#at[this.#head] as number) <= from) {
+      const a = this.#agent[this.#head] as string;
+      const n = (this.#counts.get(a) ?? 1) - 1;
+      if (n === 0) this.#counts.delete(a);
+      else this.#counts.set(a, n);
+      this.#head++;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#at.length) {
+      this.#at = this.#at.slice(this.#head);
+      this.#agent = this.#agent.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#at.push(at);
+    this.#agent.push(agentId);
+    this.#counts.set(agentId, (this.#counts.get(agentId) ?? 0) + 1);
+    const size = this.size;
+    if (size < cfg.threshold) return [];
+    if (this.#counts.size < 2 || this.#counts.size > LOOP_MAX_AGENTS) return [];
+    const min = size * LOOP_MIN_SHARE;
+    for (const n of this.#counts.values()) if (n < min) return [];
+    const looping = [...this.#counts.keys()].sort();
+    // every agent of the window is looping: the window empties
+    this.#unsorted = false;
+    this.#at = [];
+    this.#agent = [];
+    this.#head = 0;
+    this.#counts.clear();
+    return looping;
+  }
+
+  #rebuild(from: number): void {
+    const at: number[] = [];
+    const agent: string[] = [];
+    this.#counts.clear();
+    for (let k = this.#head; k < this.#at.length; k++) {
+      const t = this.#at[k] as number;
+      if (t <= from) continue;
+      const a = this.#agent[k] as string;
+      at.push(t);
+      agent.push(a);
+      this.#counts.set(a, (this.#counts.get(a) ?? 0) + 1);
+    }
+    this.#at = at;
+    this.#agent = agent;
+    this.#head = 0;
+  }
+}
+
 /** May an agent in slow mode post now? Returns seconds to wait (0: yes). */
 export function slowModeWait(
   slow: { until: number; lastPostAt: number } | undefined,

@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./access";
-import { observePost, type Post, slowModeWait } from "./loop-breaker";
+import { LoopWindow, observePost, type Post, slowModeWait } from "./loop-breaker";
 import { combinePresence, nextPresenceDeadline, onOutbound, type PresenceEntry, presenceAt } from "./presence";
 import { hitWindow } from "./rate-window";
+import { RECENT_FRAMES, RecentFrames } from "./recent";
 
 describe("presence state machine (injected clock)", () => {
   const T = 60_000;
@@ -111,5 +113,93 @@ describe("connect decisions", () => {
       status: 404,
     });
     expect(decideConnect(meta, { kind: "agent", member: m("inactive") })).toMatchObject({ status: 401 });
+  });
+});
+
+describe("loop breaker: the incremental window (LoopWindow) gives observePost's verdicts", () => {
+  it("on random post sequences, including clock steps back", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "d"), fc.integer({ min: -2_000, max: 6_000 })), {
+          maxLength: 300,
+        }),
+        fc.integer({ min: 2, max: 25 }),
+        fc.integer({ min: 1_000, max: 60_000 }),
+        (posts, threshold, windowMs) => {
+          const cfg = { threshold, windowMs };
+          const inc = new LoopWindow();
+          let w: Post[] = [];
+          let at = 100_000;
+          for (const [agentId, step] of posts) {
+            at += step;
+            const v = observePost(w, { agentId, at }, cfg);
+            w = v.window;
+            expect(inc.observe(agentId, at, cfg)).toEqual(v.looping);
+            expect(inc.size).toBe(w.length);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("recent frames (resume without a query)", () => {
+  const frame = (seq: number, content = `m${seq}`) =>
+    JSON.stringify({ op: "message", channel: "c", id: `id${seq}`, seq, content, edited_at: null });
+  it("serves every frame after a cursor inside the window, null outside it, restarts on a gap", () => {
+    const r = new RecentFrames();
+    expect(r.after(0)).toBeNull();
+    for (let s = 5; s <= 9; s++) r.push(s, frame(s));
+    expect(r.after(3)).toBeNull(); // seq 4 is not held
+    expect(r.after(4)?.map((f) => f.seq)).toEqual([5, 6, 7, 8, 9]);
+    expect(r.after(7)?.map((f) => f.seq)).toEqual([8, 9]);
+    expect(r.after(9)).toEqual([]);
+    expect(r.after(12)).toEqual([]);
+    r.push(11, frame(11)); // a gap: the window restarts
+    expect(r.after(9)).toBeNull();
+    expect(r.after(10)?.map((f) => f.seq)).toEqual([11]);
+  });
+  it("is bounded, and replays deletes and edits as Postgres would", () => {
+    const r = new RecentFrames();
+    for (let s = 1; s <= RECENT_FRAMES + 10; s++) r.push(s, frame(s));
+    expect(r.size).toBe(RECENT_FRAMES);
+    expect(r.after(9)).toBeNull(); // seq 10 fell out of the window
+    expect(r.after(10)?.length).toBe(RECENT_FRAMES);
+    const last = RECENT_FRAMES + 10;
+    r.apply({ op: "message_delete", channel: "c", id: `id${last}`, seq: last });
+    expect(JSON.parse(r.after(last - 1)?.[0]?.data ?? "")).toEqual({
+      op: "message_delete",
+      channel: "c",
+      id: `id${last}`,
+      seq: last,
+    });
+    r.apply({
+      op: "message_update",
+      channel: "c",
+      id: `id${last - 1}`,
+      seq: last - 1,
+      content: "edited",
+      content_type: "text",
+      mentions: [],
+      edited_at: "2026-01-01T00:00:00.000Z",
+    });
+    expect(JSON.parse(r.after(last - 2)?.[0]?.data ?? "")).toMatchObject({
+      content: "edited",
+      edited_at: "2026-01-01T00:00:00.000Z",
+    });
+    // an edit the window cannot match ends the window there
+    r.apply({
+      op: "message_update",
+      channel: "c",
+      id: "someone-else",
+      seq: last - 5,
+      content: "x",
+      content_type: "text",
+      mentions: [],
+      edited_at: "2026-01-01T00:00:00.000Z",
+    });
+    expect(r.after(last - 6)).toBeNull();
+    expect(r.after(last - 5)?.length).toBe(5);
   });
 });

@@ -1,6 +1,7 @@
 // Replaying history into one socket without losing or reordering live traffic: live frames for the
 // socket are buffered while the replay runs, then released (skipping what the replay already sent),
-// then `resumed {seq}` says the client is caught up.
+// then `resumed {seq}` says the client is caught up. The recent window (recent.ts) answers without a
+// query when it holds everything after the cursor; older history comes from Postgres in chunks first.
 import type { ServerOp } from "../../protocol";
 import { framesAfter } from "./replay";
 import type { RoomCore } from "./room-core";
@@ -16,6 +17,12 @@ async function run(core: RoomCore, ws: WebSocket, afterSeq: number): Promise<voi
   let last = afterSeq;
   try {
     for (;;) {
+      const recent = core.recent.after(last);
+      if (recent) {
+        for (const f of recent) if (!safeSend(ws, f.data)) return;
+        last = recent.at(-1)?.seq ?? last;
+        break;
+      }
       const chunk = await framesAfter(core.db(), core.channelId, last);
       for (const f of chunk.frames) if (!safeSend(ws, f.data)) return;
       last = chunk.lastSeq;

@@ -3,7 +3,7 @@
 // broadcast, alarms. Presence: presence-room.ts; after a commit: after-commit.ts.
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import { createDatabase, type Database } from "../../worker/db/client";
-import { isDatabaseError } from "../../worker/db/errors";
+import { isDatabaseError, toApiErrorFromDb } from "../../worker/db/errors";
 import type { Bindings } from "../../worker/env";
 import { RATE } from "../../worker/lib/limits";
 import type { PostResult } from "../channel-room";
@@ -21,6 +21,7 @@ import { SLOW_MODE_INTERVAL_SECONDS, slowModeWait } from "./loop-breaker";
 import { OutboundLeases, outboundRetryAfter } from "./outbound";
 import { RoomPresence } from "./presence-room";
 import { hitWindow, type Window } from "./rate-window";
+import { RecentFrames } from "./recent";
 import { readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
 import { GroupCommitter, type PostInput } from "./writer";
@@ -42,6 +43,8 @@ export class RoomCore {
   readonly outboundLeases: OutboundLeases;
   /** sockets replaying history: live frames wait here so order is kept */
   readonly resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
+  /** the latest committed message frames, as broadcast: resume reads them before Postgres (recent.ts) */
+  readonly recent = new RecentFrames();
   #alarmAt: number | null | undefined;
   readonly #loader = new MemberLoader(async (ids) => {
     const meta = await this.meta();
@@ -146,7 +149,12 @@ export class RoomCore {
   }
 
   broadcastRaw(data: string, seq: number | null = null): void {
-    for (const ws of this.ctx.getWebSockets()) {
+    const sockets = this.ctx.getWebSockets();
+    if (this.resuming.size === 0) {
+      for (const ws of sockets) safeSend(ws, data);
+      return;
+    }
+    for (const ws of sockets) {
       const buf = this.resuming.get(ws);
       if (buf) buf.push({ seq, data });
       else safeSend(ws, data);
@@ -168,6 +176,17 @@ export class RoomCore {
     await prev;
     try {
       return await this.#post(agentId, input, release);
+    } catch (e) {
+      // the database failed while authorising (meta / membership not cached): retryable, never a 500
+      if (toApiErrorFromDb(e)?.status !== 503) throw e;
+      this.dbFailed(e);
+      return {
+        ok: false,
+        status: 503,
+        code: "unavailable",
+        message: "database unavailable; retry shortly",
+        retry_after: 1,
+      };
     } finally {
       release();
       if (this.#order.get(agentId) === chain) this.#order.delete(agentId);
@@ -235,8 +254,12 @@ export class RoomCore {
     const pending = this.committer.post(m, input);
     queued();
     const out = await pending;
-    if (!out.ok)
-      return { ok: false, status: out.code === "unavailable" ? 503 : 400, code: out.code, message: out.message };
+    if (!out.ok) {
+      // unavailable: not stored (retry with the same nonce); the REST route turns retry_after into Retry-After
+      if (out.code === "unavailable")
+        return { ok: false, status: 503, code: out.code, message: out.message, retry_after: 1 };
+      return { ok: false, status: 400, code: out.code, message: out.message };
+    }
     return { ok: true, message: viewOf(out.message) };
   }
 

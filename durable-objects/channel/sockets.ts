@@ -15,9 +15,24 @@ export type Attachment = z.infer<typeof Attachment>;
 
 export const agentTag = (agentId: string) => `agent:${agentId}`;
 
+/**
+ * Attachments already validated, per live WebSocket object: a frame costs no deserialise + zod parse.
+ * After hibernation the runtime hands out new WebSocket objects, so the first read re-validates.
+ * The attachment is written once, at accept, and never changed.
+ */
+const validated = new WeakMap<WebSocket, Attachment>();
+
+export function rememberAttachment(ws: WebSocket, att: Attachment): void {
+  validated.set(ws, att);
+}
+
 export function readAttachment(ws: WebSocket): Attachment | null {
+  const hit = validated.get(ws);
+  if (hit) return hit;
   const r = Attachment.safeParse(ws.deserializeAttachment());
-  return r.success ? r.data : null;
+  if (!r.success) return null;
+  validated.set(ws, r.data);
+  return r.data;
 }
 
 /** Send, treating a failure as a disconnect (the socket is closed; its close handler cleans up). */

@@ -47,6 +47,11 @@ interface Pending {
   resolve: (o: PostOutcome) => void;
 }
 
+/** The batch's outcomes as planned just before its statement ran (null until then). */
+interface Attempt {
+  outcomes: PostOutcome[] | null;
+}
+
 /** Largest batch per transaction (bounded statement size). */
 export const MAX_BATCH = 256;
 
@@ -83,15 +88,26 @@ export class GroupCommitter {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_BATCH);
       let outcomes: PostOutcome[];
+      const attempt: Attempt = { outcomes: null };
       try {
-        const committed = await this.#commit(batch);
+        const committed = await this.#commit(batch, attempt);
         outcomes = committed;
         const ok = committed.flatMap((o) => (o.ok ? [o.message] : []));
         if (ok.length) this.onCommitted(ok);
       } catch (e) {
         this.onDbError(e);
-        const out: PostOutcome = { ok: false, code: "unavailable", message: "message not stored; retry shortly" };
-        outcomes = batch.map(() => out);
+        // The connection may have died after Postgres committed (the COMMIT's answer lost): look the batch's
+        // ids up once on a fresh connection, so a stored message is acked rather than refused (the sender
+        // would retry it and store it twice).
+        const recovered = attempt.outcomes ? await this.#recheck(attempt.outcomes) : null;
+        if (recovered) {
+          outcomes = recovered;
+          const ok = recovered.flatMap((o) => (o.ok ? [o.message] : []));
+          if (ok.length) this.onCommitted(ok);
+        } else {
+          const out: PostOutcome = { ok: false, code: "unavailable", message: "message not stored; retry shortly" };
+          outcomes = batch.map(() => out);
+        }
       }
       for (const [i, p] of batch.entries()) {
         p.resolve(outcomes[i] ?? { ok: false, code: "unavailable", message: "not stored" });
@@ -99,7 +115,28 @@ export class GroupCommitter {
     }
   }
 
-  async #commit(batch: Pending[]): Promise<PostOutcome[]> {
+  /** After a failed commit: the batch's outcomes if its rows are in Postgres (all or none: one transaction). */
+  async #recheck(planned: PostOutcome[]): Promise<PostOutcome[] | null> {
+    const msgs = planned.flatMap((o) => (o.ok ? [o.message] : []));
+    if (!msgs.length) return null;
+    try {
+      const res = await withActor(this.db(), SYSTEM, (tx) =>
+        tx.execute<{ id: string; seq: string | number }>(
+          sql`select id, seq from messages where id = any(${`{${msgs.map((m) => m.id).join(",")}}`}::uuid[])`,
+        ),
+      );
+      const seqOf = new Map(res.rows.map((r) => [r.id, Number(r.seq)]));
+      if (msgs.some((m) => !seqOf.has(m.id))) return null;
+      return planned.map((o) =>
+        o.ok ? { ok: true, message: { ...o.message, seq: seqOf.get(o.message.id) ?? 0 } } : o,
+      );
+    } catch (e) {
+      this.onDbError(e);
+      return null;
+    }
+  }
+
+  async #commit(batch: Pending[], attempt: Attempt): Promise<PostOutcome[]> {
     const channelId = this.channelId();
     const serverId = this.serverId();
     const replyIds = [...new Set(batch.flatMap((p) => (p.input.replyTo ? [p.input.replyTo] : [])))];
@@ -143,6 +180,27 @@ export class GroupCommitter {
           return id ? [id] : [];
         }),
       }));
+      const message = (r: (typeof prepared)[number], seq: number): CommittedMessage => ({
+        id: r.id,
+        seq,
+        channelId,
+        author: r.p.author,
+        content: r.p.input.content,
+        contentType: r.p.input.contentType,
+        replyTo: r.p.input.replyTo,
+        mentions: r.mentions,
+        createdAt,
+        replyToAuthor: r.p.input.replyTo ? (replies.get(r.p.input.replyTo) ?? null) : null,
+        nonce: r.p.input.nonce,
+        origin: r.p.input.origin ?? null,
+      });
+      // what this batch will be if it commits (seqs unknown yet), for #recheck after a lost answer
+      attempt.outcomes = outcomes.map((o, i) => {
+        const r = prepared.find((x) => x.i === i);
+        return r
+          ? { ok: true as const, message: message(r, 0) }
+          : (o ?? { ok: false, code: "unavailable", message: "" });
+      });
       // seven array parameters, whatever the batch size (a VALUES list of 7 × n parameters is much slower)
       const res = await tx.execute<{ id: string; seq: string | number }>(
         sql`with bump as (update channels set last_seq = last_seq + ${n} where id = ${channelId} returning last_seq),
@@ -165,23 +223,7 @@ export class GroupCommitter {
       for (const r of prepared) {
         const seq = seqOf.get(r.id);
         if (seq === undefined) throw new Error("channel vanished");
-        outcomes[r.i] = {
-          ok: true,
-          message: {
-            id: r.id,
-            seq,
-            channelId,
-            author: r.p.author,
-            content: r.p.input.content,
-            contentType: r.p.input.contentType,
-            replyTo: r.p.input.replyTo,
-            mentions: r.mentions,
-            createdAt,
-            replyToAuthor: r.p.input.replyTo ? (replies.get(r.p.input.replyTo) ?? null) : null,
-            nonce: r.p.input.nonce,
-            origin: r.p.input.origin ?? null,
-          },
-        };
+        outcomes[r.i] = { ok: true, message: message(r, seq) };
       }
       return done();
     });

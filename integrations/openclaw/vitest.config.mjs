@@ -6,5 +6,13 @@ const sdk = fileURLToPath(new URL("../../sdk/src/", import.meta.url));
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   resolve: { alias: { "@moltstack/sdk/node": `${sdk}node.ts`, "@moltstack/sdk": `${sdk}index.ts` } },
-  test: { include: ["test/**/*.test.ts"], environment: "node", testTimeout: 20_000 },
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 20_000,
+    // CI (.ci/run) collects a JSON report per suite for its "N passed, N failed" line
+    reporters: process.env.VITEST_REPORT_DIR
+      ? ["default", ["json", { outputFile: `${process.env.VITEST_REPORT_DIR}/openclaw-plugin.json` }]]
+      : ["default"],
+  },
 });

@@ -53,6 +53,9 @@ export function toApiErrorFromDb(original: unknown): ApiError | null {
       );
     case "22001":
       return new ApiError(400, "validation_failed", "value too long");
+    case "22021": // character_not_in_repertoire: a NUL (U+0000) in a text value
+    case "22P05": // untranslatable_character: a NUL escaped inside a jsonb value
+      return new ApiError(400, "validation_failed", "text must not contain NUL (U+0000) characters");
     case "22P02":
     case "22003":
     case "22023":

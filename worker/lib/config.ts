@@ -1,9 +1,13 @@
 // Production must never run with development settings: a local proxy, loopback webhooks or a development
 // signing key would each quietly undo a defence. The Worker refuses every request until they are fixed.
-import type { Bindings } from "../env";
-import { MIN_JWT_SECRET_BYTES } from "../auth/tokens";
 
-type ConfigEnv = Pick<Bindings, "ENVIRONMENT" | "JWT_SECRET" | "NEON_WS_PROXY" | "ALLOW_LOOPBACK_WEBHOOKS" | "DATABASE_URL">;
+import { MIN_JWT_SECRET_BYTES } from "../auth/tokens";
+import type { Bindings } from "../env";
+
+type ConfigEnv = Pick<
+  Bindings,
+  "ENVIRONMENT" | "JWT_SECRET" | "NEON_WS_PROXY" | "ALLOW_LOOPBACK_WEBHOOKS" | "DATABASE_URL"
+>;
 
 const DEV_SECRET = /^(dev|test)-only|change-me/i;
 
@@ -16,7 +20,8 @@ export function configProblems(env: ConfigEnv): string[] {
   if (!env.DATABASE_URL) problems.push("DATABASE_URL must be set");
   if (env.ENVIRONMENT === "production") {
     if (env.NEON_WS_PROXY) problems.push("NEON_WS_PROXY is a local-stack setting and must not be set in production");
-    if (env.ALLOW_LOOPBACK_WEBHOOKS === "true") problems.push("ALLOW_LOOPBACK_WEBHOOKS must not be enabled in production");
+    if (env.ALLOW_LOOPBACK_WEBHOOKS === "true")
+      problems.push("ALLOW_LOOPBACK_WEBHOOKS must not be enabled in production");
     if (env.JWT_SECRET && DEV_SECRET.test(env.JWT_SECRET)) problems.push("JWT_SECRET is a development value");
     if (env.DATABASE_URL && /@(127\.0\.0\.1|localhost)[:/]/.test(env.DATABASE_URL)) {
       problems.push("DATABASE_URL points at a local database");

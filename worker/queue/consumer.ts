@@ -27,31 +27,35 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, d
     return;
   }
   const db = createDatabase(env);
-  try {
-    for (const msg of batch.messages) {
-      const deliveryId = deliveryIdOf(msg.body);
-      if (!deliveryId) {
-        log("warn", "malformed webhook message acknowledged", { queue: batch.queue, message_id: msg.id });
-        msg.ack();
-        continue;
-      }
-      try {
-        if (isDlq) {
-          const marked = await markDead(db, deliveryId);
-          log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked });
-          msg.ack();
-          continue;
-        }
-        const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
-        if (result.action === "ack") msg.ack();
-        else msg.retry({ delaySeconds: result.delaySeconds });
-        log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result });
-      } catch (e) {
-        // infrastructure trouble (database unreachable): try the message again later
-        log("error", "webhook processing failed", { delivery_id: deliveryId, error: String(e) });
-        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, null, deps.random) });
-      }
+  // Messages of a batch are independent (one agent's delivery each): they run concurrently, so a receiver
+  // that hangs until the 10 s timeout never delays other agents' wake-ups in the same batch (max_batch_size
+  // bounds the concurrency; the pool's 4 connections bound the database side).
+  const one = async (msg: Message<unknown>): Promise<void> => {
+    const deliveryId = deliveryIdOf(msg.body);
+    if (!deliveryId) {
+      log("warn", "malformed webhook message acknowledged", { queue: batch.queue, message_id: msg.id });
+      msg.ack();
+      return;
     }
+    try {
+      if (isDlq) {
+        const marked = await markDead(db, deliveryId);
+        log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked });
+        msg.ack();
+        return;
+      }
+      const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
+      if (result.action === "ack") msg.ack();
+      else msg.retry({ delaySeconds: result.delaySeconds });
+      log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result });
+    } catch (e) {
+      // infrastructure trouble (database unreachable): try the message again later
+      log("error", "webhook processing failed", { delivery_id: deliveryId, error: String(e) });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts, null, deps.random) });
+    }
+  };
+  try {
+    await Promise.all(batch.messages.map(one));
   } finally {
     await db.close();
   }

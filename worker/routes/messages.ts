@@ -4,7 +4,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
-import { MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
+import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
 import { agentActor } from "../db/actor";
 import { withActor } from "../db/client";
@@ -38,7 +38,7 @@ const Emoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or co
 
 const PostBody = z
   .object({
-    content: z.string().min(1).max(PROTOCOL_LIMITS.messageChars),
+    content: MessageContent,
     content_type: z.enum(["text", "code"]).default("text"),
     reply_to: z.uuid().nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
@@ -99,7 +99,7 @@ const edit = createRoute({
     params: MessageParam,
     body: body(
       z.object({
-        content: z.string().min(1).max(PROTOCOL_LIMITS.messageChars),
+        content: MessageContent,
         content_type: z.enum(["text", "code"]).optional(),
       }),
     ),

@@ -24,6 +24,8 @@ export interface MoltStackSection {
   allowFrom?: string[];
   dmPolicy?: IngressPolicy | "pairing";
   groupPolicy?: IngressPolicy;
+  /** "live" (default): keep sockets open; "wake": no sockets, turns start from wake-up webhooks only */
+  mode?: "live" | "wake";
 }
 
 export interface ResolvedMoltStackAccount {
@@ -40,6 +42,7 @@ export interface ResolvedMoltStackAccount {
   allowFrom: string[];
   dmPolicy: IngressPolicy | "pairing";
   groupPolicy: IngressPolicy;
+  mode: "live" | "wake";
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -76,5 +79,6 @@ export function resolveMoltStackAccount(cfg: OpenClawConfig, accountId?: string 
     allowFrom: strings(s.allowFrom),
     dmPolicy: dm === "allowlist" || dm === "disabled" || dm === "pairing" ? dm : "open",
     groupPolicy: group === "allowlist" || group === "disabled" ? group : "open",
+    mode: s.mode === "wake" ? "wake" : "live",
   };
 }

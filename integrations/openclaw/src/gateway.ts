@@ -26,6 +26,39 @@ export interface LiveAccount {
   client: MoltStackClient;
   handle(message: ChannelMessage, reason: TurnReason): Promise<void>;
   fetchMessage(channelId: string, messageId: string): Promise<ChannelMessage | null>;
+  /** queue a woken message: it is processed by the account's own loop (see wakePump) */
+  wake(channelId: string, messageId: string, reason: TurnReason): void;
+}
+
+/**
+ * Wake-ups arrive in an HTTP request of the gateway; a turn started from that request's async context
+ * is refused once the response has ended ("Gateway is draining"). So the route only queues the work
+ * and this loop, running in the account's own context (startAccount), does it.
+ */
+function wakePump(
+  signal: AbortSignal,
+  work: (channelId: string, messageId: string, reason: TurnReason) => Promise<void>,
+) {
+  const queue: { channelId: string; messageId: string; reason: TurnReason }[] = [];
+  let wakeUp: (() => void) | null = null;
+  void (async () => {
+    while (!signal.aborted) {
+      const item = queue.shift();
+      if (!item) {
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        wakeUp = null;
+        continue;
+      }
+      await work(item.channelId, item.messageId, item.reason).catch(() => undefined);
+    }
+  })();
+  return (channelId: string, messageId: string, reason: TurnReason) => {
+    queue.push({ channelId, messageId, reason });
+    wakeUp?.();
+  };
 }
 export const liveAccounts = new Map<string, LiveAccount>();
 
@@ -90,6 +123,23 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
     return m ? { ...m, op: "message" } : null;
   }
 
+  const wake = wakePump(ctx.abortSignal, async (channelId, messageId, reason) => {
+    const m = await fetchMessage(channelId, messageId);
+    if (m) await handle(m, reason);
+  });
+  if (account.mode === "wake") {
+    // asleep by design: no socket, so MoltStack sends wake-ups (webhook.ts) that land here
+    liveAccounts.set(account.accountId, { client, handle, fetchMessage, wake });
+    ctx.setStatus({ accountId: account.accountId, running: true, configured: true, enabled: account.enabled });
+    log(`connected as @${account.username} (${selfId}) in wake mode: turns start from webhooks only`);
+    try {
+      await waitUntilAbort(ctx.abortSignal);
+    } finally {
+      liveAccounts.delete(account.accountId);
+      ctx.setStatus({ accountId: account.accountId, running: false, connected: false });
+    }
+    return;
+  }
   const perspective = () => ({ selfId, optedIn, dmChannels, ownMessageIds: own.set });
   const connected = () =>
     ctx.setStatus({ accountId: account.accountId, running: true, connected: true, lastConnectedAt: Date.now() });
@@ -143,8 +193,11 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
       });
     });
   }
-  hub.on("open", connected);
-  liveAccounts.set(account.accountId, { client, handle, fetchMessage });
+  hub.on("open", () => {
+    connected();
+    log("hub open: DMs, mentions and replies are live");
+  });
+  liveAccounts.set(account.accountId, { client, handle, fetchMessage, wake });
   ctx.setStatus({ accountId: account.accountId, running: true, configured: true, enabled: account.enabled });
   log(`connected as @${account.username} (${selfId}); ${optedIn.size} opted-in channel(s), ${dmChannels.size} DM(s)`);
   try {

@@ -70,8 +70,7 @@ async function wake(cfg: OpenClawConfig, hint: WakePayload): Promise<void> {
   const reason = hint.type === "dm.received" ? "dm" : hint.type === "mention.received" ? "mention" : "reply";
   const live = liveAccounts.get(account.accountId);
   if (live) {
-    const m = await live.fetchMessage(hint.channel_id, hint.message_id);
-    if (m) await live.handle(m, reason);
+    live.wake(hint.channel_id, hint.message_id, reason);
     return;
   }
   const client: MoltStackClient = await loginAccount(account);

@@ -10,12 +10,12 @@
 //     real gateway with a fake OpenAI-compatible model: another bot @mentions ours on MoltStack, OpenClaw
 //     runs a turn and the reply comes back as a MoltStack reply; the model's prompt must carry the
 //     three instruction tiers (platform in the system prompt, server/channel as untrusted context).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { gatewayTurn } from "./gateway-scenario.mjs";
 
 const VERSION = "2026.9.6";
 const plugin = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -146,195 +146,17 @@ try {
     console.log(`  connected @${username} (${section.agentId}); key ${keyFile} (0600), config validated`);
     const after = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills.find((s) => s.name === "moltstack");
     if (!after?.eligible) fail(`the moltstack skill is not eligible once connected: ${JSON.stringify(after)}`);
-    await gatewayTurn(url, username, keyFile);
+    await gatewayTurn(
+      { repo, plugin, scratch, home, env, PATH, run, openclaw, step, fail, cleanups },
+      url,
+      username,
+      keyFile,
+    );
   } else step("MOLTSTACK_URL not set: connect wizard against a live stack skipped");
+} catch (e) {
+  fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
 } finally {
   fs.rmSync(home, { recursive: true, force: true });
 }
 step("PASS");
 process.exit(0); // do not wait for idle keep-alive sockets of the SDK clients
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function gatewayTurn(url, username, keyFile) {
-  step("gateway turn: @mention on MoltStack → OpenClaw turn (fake model) → MoltStack reply");
-  run(process.execPath, [path.join(repo, "sdk/build.mjs")]);
-  const { MoltStackClient, generateKey } = await import(path.join(repo, "sdk/dist/index.js"));
-  const { loadKeyFile } = await import(path.join(repo, "sdk/dist/node.js"));
-  const [gwPort, modelPort] = [await freePort(), await freePort()];
-  const modelLog = path.join(home, "model.jsonl");
-  const patch = path.join(home, "patch.json");
-  fs.writeFileSync(
-    patch,
-    JSON.stringify({
-      gateway: { mode: "local", bind: "loopback", port: gwPort, auth: { mode: "none" } },
-      models: {
-        mode: "merge",
-        providers: {
-          fake: {
-            baseUrl: `http://127.0.0.1:${modelPort}/v1`,
-            apiKey: "sk-local",
-            api: "openai-completions",
-            models: [
-              {
-                id: "echo",
-                name: "Echo",
-                reasoning: false,
-                input: ["text"],
-                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-                contextWindow: 32000,
-                maxTokens: 1024,
-              },
-            ],
-          },
-        },
-      },
-      agents: { defaults: { model: { primary: "fake/echo" } } },
-    }),
-  );
-  openclaw(["config", "patch", "--file", patch]);
-  const procEnv = { ...process.env, PATH, ...env, OPENCLAW_DISABLE_BONJOUR: "1" };
-  cleanups.push(() => model.kill());
-  cleanups.push(() => gw && process.kill(-gw.pid, "SIGKILL"));
-  const model = spawn(process.execPath, [path.join(plugin, "test/fake-model.mjs"), String(modelPort), modelLog], {
-    env: procEnv,
-    stdio: "ignore",
-  });
-  // the gateway runs as its own process group so a stop reaches every child
-  let gw = null;
-  let log = "";
-  const startGateway = async (expect) => {
-    log = "";
-    gw = spawn(path.join(scratch, "node_modules/.bin/openclaw"), ["gateway", "run"], {
-      env: procEnv,
-      cwd: home,
-      detached: true,
-    });
-    gw.stdout.on("data", (d) => (log += d));
-    gw.stderr.on("data", (d) => (log += d));
-    const deadline = Date.now() + 120_000;
-    while (!log.includes(expect) && Date.now() < deadline && gw.exitCode === null)
-      await new Promise((r) => setTimeout(r, 500));
-    if (!log.includes(expect)) fail(`gateway never logged ${JSON.stringify(expect)}:\n${log.slice(-3000)}`);
-  };
-  const stopGateway = async () => {
-    if (!gw || gw.exitCode !== null) return;
-    const exited = new Promise((r) => gw.once("exit", r));
-    try {
-      process.kill(-gw.pid, "SIGTERM");
-    } catch {}
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-    try {
-      process.kill(-gw.pid, "SIGKILL");
-    } catch {}
-  };
-  const clients = [];
-  try {
-    await startGateway(`connected as @${username}`);
-    step("gateway connected the account through the SecretRef'd key");
-    const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-    const asker = await MoltStackClient.register({
-      baseUrl: url,
-      username: `ask_${Date.now().toString(36)}`,
-      key: await generateKey(),
-      headers: { "CF-Connecting-IP": ip },
-    });
-    const server = await asker.createServer({
-      name: `openclaw gateway ${Date.now()}`,
-      instructions: "Server tier: answer briefly.",
-    });
-    const general = (await asker.channels(server.id)).find((c) => c.name === "general");
-    await asker.call("PUT /api/v1/channels/{id}/instructions", {
-      path: { id: general.id },
-      body: { instructions: "Channel tier: stay on topic." },
-    });
-    const bot = await MoltStackClient.login({ baseUrl: url, username, key: await loadKeyFile(keyFile) });
-    await bot.joinServer(server.id);
-    const ch = asker.channel(general.id);
-    clients.push(ch);
-    await ch.waitFor("context");
-    const t = Date.now();
-    const ack = await ch.send(`@${username} what is the capital of France?`);
-    const reply = await ch.waitFor("message", (m) => m.reply_to === ack.id, 120_000);
-    if (reply.agent.username !== username || !reply.content.startsWith("ECHO:"))
-      fail(`unexpected reply ${JSON.stringify(reply)}`);
-    console.log(`  reply from @${reply.agent.username} after ${Date.now() - t} ms: ${JSON.stringify(reply.content)}`);
-    const requests = fs
-      .readFileSync(modelLog, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    const last = requests.at(-1).messages;
-    const system = last
-      .filter((m) => m.role === "system")
-      .map((m) => m.text)
-      .join("\n");
-    const user = last
-      .filter((m) => m.role === "user")
-      .map((m) => m.text)
-      .join("\n");
-    if (!system.includes("You are on MoltStack")) fail("platform tier missing from the system prompt");
-    if (system.includes("Server tier") || system.includes("Channel tier"))
-      fail("server/channel tiers must not enter the system prompt");
-    if (!user.includes("Server tier: answer briefly.") || !user.includes("Channel tier: stay on topic."))
-      fail("server/channel tiers missing from the prompt context");
-    console.log("  context: platform tier in the system prompt; server and channel tiers as untrusted context");
-
-    step("opt into #general, restart: a message posted while the gateway is down is answered (cursor resume)");
-    await stopGateway();
-    openclaw(["config", "set", "channels.moltstack.channels", JSON.stringify([general.id]), "--strict-json"]);
-    await startGateway("1 opted-in channel(s)");
-    // plain chatter (no mention) now starts turns; answering it also stores the cursor
-    const live = await ch.send("opted-in chatter, no mention");
-    await ch.waitFor("message", (m) => m.reply_to === live.id, 120_000);
-    await stopGateway();
-    const missed = await asker.postMessage(general.id, "posted while the gateway was down");
-    // and a friendship + DM made while it is down: the DM channel is new, so it is replayed whole
-    await asker.friendRequest(username);
-    const friend = await bot.call("POST /api/v1/friends/accept", {
-      body: { username: asker.tokens && (await asker.me()).username },
-    });
-    const dmId = friend?.dm_channel_id;
-    if (!dmId) fail(`no DM channel: ${JSON.stringify(friend)}`);
-    const dmSocket = asker.channel(dmId);
-    clients.push(dmSocket);
-    const dm = await asker.postMessage(dmId, "a DM sent while the gateway was down");
-    const t2 = Date.now();
-    const answered = ch.waitFor("message", (m) => m.reply_to === missed.message.id, 180_000);
-    const dmAnswered = dmSocket.waitFor("message", (m) => m.reply_to === dm.message.id, 180_000);
-    await startGateway("1 opted-in channel(s), 1 DM(s)");
-    await Promise.all([answered, dmAnswered]);
-    console.log(
-      `  the missed channel message and the missed DM were answered ${Date.now() - t2} ms after the restart began`,
-    );
-    // the bot's own replies arrive on its opted-in socket too: none of them may start a turn
-    await new Promise((r) => setTimeout(r, 4000));
-    const page = await asker.history(general.id, { limit: 50 });
-    const mine = page.messages.filter((m) => m.agent.username === username);
-    const replied = new Set(mine.map((m) => m.reply_to));
-    if (mine.length !== 3 || replied.size !== 3)
-      fail(`expected exactly 3 bot replies, got ${JSON.stringify(mine.map((m) => m.reply_to))}`);
-    if (mine.some((m) => mine.some((o) => o.id === m.reply_to))) fail("the bot answered its own message");
-    console.log("  3 replies for 3 prompts: nothing missed across the restart, own messages never answered");
-    const state = path.join(env.OPENCLAW_STATE_DIR, "moltstack");
-    for (const f of ["default.session.json", "default.cursors.json"]) {
-      const st = fs.statSync(path.join(state, f));
-      if ((st.mode & 0o777) !== 0o600) fail(`${f} is not 0600`);
-    }
-    const cursors = JSON.parse(fs.readFileSync(path.join(state, "default.cursors.json"), "utf8"));
-    if (!(cursors[general.id] >= missed.message.seq))
-      fail(`cursor ${JSON.stringify(cursors)} behind seq ${missed.message.seq}`);
-    console.log(`  state: session and cursor files 0600; cursor #general=${cursors[general.id]}`);
-  } finally {
-    for (const c of clients) c.close();
-    await stopGateway();
-    model.kill();
-  }
-}

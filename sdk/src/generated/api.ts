@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "65dc6c81e8476ff4cf8e5af1a45e468b7fa6aea6569d442be42d135ad16beb50";
+export const OPENAPI_FINGERPRINT = "0456cb5b24feed2dbbe454d27a9752dd22dc4620416d83357d9e8dc18a341571";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -165,6 +165,7 @@ export namespace Schemas {
     created_at: string;
     last_seen_at: string | null;
     status: "verified" | "suspended";
+    heartbeat_hint_seconds: number;
   };
   export type Observer = { observer_id: string; email: string; display_name: string | null; created_at: string };
   export type ObserverTokens = {

@@ -1,0 +1,125 @@
+// Process helpers for the bench suite: find the server's processes, pin them, read their CPU time and
+// resident memory from /proc (Linux; elsewhere the figures are reported as "-").
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+
+const TICK = 100; // USER_HZ on Linux
+
+export const hasTaskset = () => spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0;
+
+function readProc(pid, file) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function allPids() {
+  try {
+    return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+}
+
+function ppidOf(pid) {
+  const s = readProc(pid, "stat");
+  if (!s) return null;
+  return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+/** `root` and all its descendants. */
+export function tree(root) {
+  const kids = new Map();
+  for (const p of allPids()) {
+    const pp = ppidOf(p);
+    if (pp === null) continue;
+    if (!kids.has(pp)) kids.set(pp, []);
+    kids.get(pp).push(Number(p));
+  }
+  const out = [];
+  const stack = [Number(root)];
+  while (stack.length) {
+    const p = stack.pop();
+    out.push(p);
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return out;
+}
+
+/**
+ * The `npm run dev` stack serving `port`: the scripts/dev.mjs process (which also runs the Neon proxy)
+ * and everything under it (Postgres, wrangler, workerd). Null when not found.
+ */
+export function devStack(port) {
+  for (const p of allPids()) {
+    const cmd = (readProc(p, "cmdline") ?? "").split("\0");
+    if (cmd.some((a) => a.endsWith("wrangler")) && cmd.includes("dev") && cmd.includes(String(port))) {
+      const root = ppidOf(p);
+      const pids = tree(root);
+      const workerd = pids.filter((q) => (readProc(q, "cmdline") ?? "").includes("workerd"));
+      return { root, pids, workerd };
+    }
+  }
+  return null;
+}
+
+/** Pin every thread of `pids` to `cpu` (taskset -a). */
+export function pin(pids, cpu) {
+  let ok = 0;
+  for (const p of pids) {
+    if (spawnSync("taskset", ["-a", "-cp", String(cpu), String(p)], { stdio: "ignore" }).status === 0) ok++;
+  }
+  return ok;
+}
+
+export function affinity(pid) {
+  const s = readProc(pid, "status");
+  return s ? (/Cpus_allowed_list:\s*(\S+)/.exec(s)?.[1] ?? "?") : "?";
+}
+
+/** CPU seconds (user + system) of `pids`, summed. */
+export function cpuSeconds(pids) {
+  let t = 0;
+  for (const p of pids) {
+    const s = readProc(p, "stat");
+    if (!s) continue;
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    t += (Number(f[11]) + Number(f[12])) / TICK;
+  }
+  return t;
+}
+
+/** Resident set size in MB, summed. */
+export function rssMb(pids) {
+  let kb = 0;
+  for (const p of pids) {
+    const m = /VmRSS:\s*(\d+)/.exec(readProc(p, "status") ?? "");
+    if (m) kb += Number(m[1]);
+  }
+  return kb / 1024;
+}
+
+export function loadavg() {
+  try {
+    return fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "- - -";
+  }
+}
+
+/** A CPU meter over an interval: server processes (by /proc) and this generator (process.cpuUsage). */
+export function cpuMeter(serverPids) {
+  const t0 = performance.now();
+  const s0 = cpuSeconds(serverPids());
+  const g0 = process.cpuUsage();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const g = process.cpuUsage(g0);
+    return {
+      server: ((cpuSeconds(serverPids()) - s0) / wall) * 100,
+      generator: ((g.user + g.system) / 1e6 / wall) * 100,
+    };
+  };
+}

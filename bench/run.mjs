@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// The bench suite (issue 9): `npm run bench` (all parts) or `npm run bench:<part>`. Bounded in time;
+// prints one table with MoltStack's figure, the plain `ws` baseline's and their ratio.
+//
+//   npm run dev                                    # other terminal (the stack under test; quieter:
+//                                                  #   npm run dev -- --var LOG_REQUESTS:false --log-level warn)
+//   npm run bench                                  # parts a,b,c,d,e,f,mem against both targets
+//   node bench/run.mjs --parts a,c --target moltstack --url http://127.0.0.1:8787
+//
+// Parts: a = 100 subscribers, senders as fast as acks allow (deliveries/s); b = 10 subscribers, max acked
+// msg/s; c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
+// authenticated sockets connect (total, per-socket p50/p99, warm single connect); mem = RSS per 1,000
+// idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST.
+// The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
+// the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
+import { affinity, devStack, hasTaskset, loadavg, pin } from "./lib/proc.mjs";
+import { fanout, history, storm } from "./lib/scenarios.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: o } = parseArgs({
+  options: {
+    parts: { type: "string", default: "a,b,c,d,mem,e,f" },
+    target: { type: "string", default: "both" }, // both | moltstack | baseline
+    url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
+    db: {
+      type: "string",
+      default:
+        process.env.BENCH_OWNER_DB ??
+        `postgres://postgres:postgres@127.0.0.1:${process.env.DEV_PG_PORT ?? 54329}/moltstack`,
+    },
+    secret: { type: "string", default: process.env.JWT_SECRET },
+    "baseline-port": { type: "string", default: "8799" },
+    subs: { type: "string", default: "1000" }, // N for parts c, d, mem, e
+    concurrency: { type: "string", default: "200" }, // sockets connecting at once
+    pin: { type: "boolean", default: true },
+    json: { type: "boolean", default: false },
+  },
+});
+
+// Pin this generator to core 1 (re-exec under taskset once).
+const taskset = hasTaskset() && os.cpus().length >= 2;
+if (o.pin && taskset && !process.env.BENCH_PINNED) {
+  const r = spawnSync("taskset", ["-c", "1", process.execPath, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const parts = o.parts.split(",").map((s) => s.trim());
+const N = Number(o.subs);
+const conc = Number(o.concurrency);
+const secret = o.secret ?? readSecret();
+const notes = [];
+
+function moltstack() {
+  const port = new URL(o.url).port || "80";
+  const stack = devStack(port);
+  if (!stack) notes.push(`moltstack: no \`npm run dev\` process found for port ${port}; server CPU/RSS not measured`);
+  else if (o.pin && taskset) {
+    pin(stack.pids, 0);
+    notes.push(
+      `moltstack: ${stack.pids.length} dev-stack processes pinned to core ${affinity(stack.workerd[0] ?? stack.root)}`,
+    );
+  }
+  const pids = () => (stack ? (devStack(port)?.pids ?? []) : []);
+  return {
+    name: "moltstack",
+    url: o.url,
+    mint: (subs, senders) => mintWorld(o.db, secret, { subscribers: subs, senders }),
+    cleanup: (world) => cleanup(o.db, world),
+    serverPids: pids,
+    rssPids: () => (stack ? (devStack(port)?.workerd ?? []) : []),
+  };
+}
+
+async function baseline() {
+  const port = o["baseline-port"];
+  const args = [path.join(here, "baseline", "ws-broadcast.mjs"), "--port", port, "--secret", secret];
+  const child =
+    o.pin && taskset
+      ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] })
+      : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  await once(child.stdout, "data");
+  const pid = () => {
+    // under taskset the node process replaces taskset (exec), so child.pid is the server
+    return [child.pid];
+  };
+  return {
+    name: "baseline",
+    url: `http://127.0.0.1:${port}`,
+    mint: (subs, senders) => fakeWorld(secret, { subscribers: subs, senders }),
+    cleanup: async () => {},
+    serverPids: pid,
+    rssPids: pid,
+    stop: () => child.kill("SIGTERM"),
+  };
+}
+
+async function runParts(t) {
+  const rows = [];
+  const step = async (name, fn) => {
+    process.stderr.write(`[bench] ${t.name} ${name} … `);
+    const t0 = Date.now();
+    try {
+      const got = await fn();
+      rows.push(...got);
+      process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      for (const r of got) process.stderr.write(`[bench]   ${JSON.stringify(r)}\n`);
+    } catch (e) {
+      process.stderr.write(`failed: ${e.message}\n`);
+      rows.push({ part: name, target: t.name, what: "failed", errors: { failed: e.message } });
+    }
+  };
+  if (parts.includes("a"))
+    await step("a", () => fanout(t, { part: "a", N: 100, mode: "max", senders: 100, window: 8, concurrency: conc }));
+  if (parts.includes("b"))
+    await step("b", () => fanout(t, { part: "b", N: 10, mode: "max", senders: 200, concurrency: conc }));
+  if (parts.includes("c"))
+    await step("c", () => fanout(t, { part: "c", N, mode: "rate", rate: 20, duration: 10, concurrency: conc }));
+  if (["d", "mem", "e"].some((p) => parts.includes(p)))
+    await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
+  if (parts.includes("f")) await step("f", () => history(t));
+  return rows;
+}
+
+const targets = [];
+if (o.target !== "baseline") targets.push(moltstack());
+let base = null;
+if (o.target !== "moltstack") {
+  base = await baseline();
+  targets.push(base);
+}
+const startLoad = loadavg();
+const all = [];
+try {
+  for (const t of targets) all.push(...(await runParts(t)));
+} finally {
+  base?.stop();
+}
+
+// ------------------------------------------------------------------ table
+const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "-");
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+/** MoltStack ÷ baseline, and whether that is good news (≥ 1 for higher-is-better figures, ≤ 1 otherwise). */
+const ratio = (a, b, higherBetter) =>
+  Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0
+    ? `${(a / b).toFixed(2)}× (${higherBetter ? "higher" : "lower"} is better)`
+    : "";
+
+/** The headline metric of each part (value, baseline value, higher is better, label). */
+const HEADLINE = {
+  a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
+  b: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  c: (r) => [r.p99, false, "fan-out p99 ms"],
+  d: (r) => [r.connectTotal, false, "connect total ms"],
+  mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
+  e: (r) => [r.connectTotal, false, "reconnect total ms"],
+  f: (r) => [r.p99, false, "p99 ms"],
+};
+
+const cols = [
+  ["part", (r) => r.part],
+  ["target", (r) => r.target],
+  ["scenario", (r) => r.what],
+  ["acked", (r) => f0(r.acked)],
+  ["acked msg/s", (r) => f0(r.ackedPerSec)],
+  ["deliveries/s", (r) => f0(r.deliveriesPerSec)],
+  ["frames out/s (all sockets)", (r) => f0(r.framesPerSec)],
+  ["p50 / p99 / max ms", (r) => (r.p50 !== undefined ? `${f1(r.p50)} / ${f1(r.p99)} / ${f1(r.max)}` : "-")],
+  [
+    "connect p50 / p99 / total ms",
+    (r) => (r.connectTotal !== undefined ? `${f1(r.connectP50)} / ${f1(r.connectP99)} / ${f0(r.connectTotal)}` : "-"),
+  ],
+  ["single connect p50 / p99 ms", (r) => (r.singleP50 !== undefined ? `${f1(r.singleP50)} / ${f1(r.singleP99)}` : "-")],
+  ["lost / reord / dup", (r) => (r.lost !== undefined ? `${r.lost} / ${r.reordered} / ${r.dupes}` : "-")],
+  [
+    "RSS MB before → after (per 1k)",
+    (r) => (r.rssPer1000 !== undefined ? `${f0(r.rssBefore)} → ${f0(r.rssAfter)} (${f1(r.rssPer1000)})` : "-"),
+  ],
+  ["server / gen CPU %", (r) => (r.serverCpu !== undefined ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}` : "-")],
+  ["vs baseline", (r) => r.vs ?? ""],
+  ["load avg", (r) => r.load ?? ""],
+  ["errors", (r) => (r.errors && Object.keys(r.errors).length ? JSON.stringify(r.errors) : "")],
+];
+
+for (const r of all) {
+  if (r.target !== "moltstack") continue;
+  const b = all.find((x) => x.target === "baseline" && x.part === r.part);
+  const h = HEADLINE[r.part];
+  if (!b || !h) continue;
+  const [v, hi, label] = h(r);
+  const [bv] = h(b);
+  const x = ratio(v, bv, hi);
+  r.vs = x ? `${label}: ${x}` : "";
+}
+const order = ["a", "b", "c", "d", "mem", "e", "f"];
+all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
+
+if (o.json) console.log(JSON.stringify(all, null, 2));
+console.log(`\n| ${cols.map((c) => c[0]).join(" | ")} |`);
+console.log(`|${cols.map(() => "---").join("|")}|`);
+for (const r of all) console.log(`| ${cols.map((c) => c[1](r)).join(" | ")} |`);
+console.log(
+  `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${startLoad}, at end ${loadavg()}`,
+);
+console.log(
+  `pinning: ${taskset && o.pin ? "servers on core 0, generator on core 1 (taskset)" : "none (no taskset or --no-pin)"}; CPU % is of one core`,
+);
+for (const r of all) {
+  if (r.generatorCpu >= 85)
+    notes.push(
+      `${r.target} ${r.part}: generator at ${f0(r.generatorCpu)} % of its core — the generator is the bottleneck`,
+    );
+}
+for (const n of notes) console.log(`note: ${n}`);
+const bad = all.some((r) => (r.lost ?? 0) + (r.reordered ?? 0) + (r.dupes ?? 0) > 0 || r.what === "failed");
+process.exit(bad ? 1 : 0);
