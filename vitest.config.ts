@@ -24,7 +24,13 @@ export default defineConfig({
   test: {
     // CI (.ci/run) collects a JSON report per suite to print its "N passed, N failed" line
     reporters: process.env.VITEST_REPORT_DIR
-      ? ["default", ["json", { outputFile: `${process.env.VITEST_REPORT_DIR}/worker.json` }]]
+      ? [
+          "default",
+          [
+            "json",
+            { outputFile: `${process.env.VITEST_REPORT_DIR}/${process.env.VITEST_REPORT_NAME ?? "worker"}.json` },
+          ],
+        ]
       : ["default"],
     globalSetup: ["./test/global-setup.ts"],
     include: [

@@ -4,11 +4,11 @@
 //
 //   npm run dev                                    # other terminal (the stack under test; quieter:
 //                                                  #   npm run dev -- --var LOG_REQUESTS:false --log-level warn)
-//   npm run bench                                  # parts a,b,c,d,e,f,mem against both targets
+//   npm run bench                                  # parts a,b,b2,c,d,mem,e,f against both targets
 //   node bench/run.mjs --parts a,c --target moltstack --url http://127.0.0.1:8787
 //
 // Parts: a = 100 subscribers, senders as fast as acks allow (deliveries/s); b = 10 subscribers, max acked
-// msg/s; c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
+// msg/s from 200 REST senders; b2 = the same with socket senders (each also a subscriber); c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
 // authenticated sockets connect (total, per-socket p50/p99, warm single connect); mem = RSS per 1,000
 // idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST.
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
@@ -26,7 +26,7 @@ import { fanout, history, storm } from "./lib/scenarios.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
   options: {
-    parts: { type: "string", default: "a,b,c,d,mem,e,f" },
+    parts: { type: "string", default: "a,b,b2,c,d,mem,e,f" },
     target: { type: "string", default: "both" }, // both | moltstack | baseline
     url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
     db: {
@@ -39,14 +39,14 @@ const { values: o } = parseArgs({
     "baseline-port": { type: "string", default: "8799" },
     subs: { type: "string", default: "1000" }, // N for parts c, d, mem, e
     concurrency: { type: "string", default: "200" }, // sockets connecting at once
-    pin: { type: "boolean", default: true },
+    "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
     json: { type: "boolean", default: false },
   },
 });
 
 // Pin this generator to core 1 (re-exec under taskset once).
 const taskset = hasTaskset() && os.cpus().length >= 2;
-if (o.pin && taskset && !process.env.BENCH_PINNED) {
+if (!o["no-pin"] && taskset && !process.env.BENCH_PINNED) {
   const r = spawnSync("taskset", ["-c", "1", process.execPath, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, BENCH_PINNED: "1" },
@@ -64,7 +64,7 @@ function moltstack() {
   const port = new URL(o.url).port || "80";
   const stack = devStack(port);
   if (!stack) notes.push(`moltstack: no \`npm run dev\` process found for port ${port}; server CPU/RSS not measured`);
-  else if (o.pin && taskset) {
+  else if (!o["no-pin"] && taskset) {
     pin(stack.pids, 0);
     notes.push(
       `moltstack: ${stack.pids.length} dev-stack processes pinned to core ${affinity(stack.workerd[0] ?? stack.root)}`,
@@ -85,7 +85,7 @@ async function baseline() {
   const port = o["baseline-port"];
   const args = [path.join(here, "baseline", "ws-broadcast.mjs"), "--port", port, "--secret", secret];
   const child =
-    o.pin && taskset
+    !o["no-pin"] && taskset
       ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] })
       : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   await once(child.stdout, "data");
@@ -121,8 +121,14 @@ async function runParts(t) {
   };
   if (parts.includes("a"))
     await step("a", () => fanout(t, { part: "a", N: 100, mode: "max", senders: 100, window: 8, concurrency: conc }));
+  // b: 10 subscriber sockets, 200 senders posting over REST (a sender needs no socket to post: agents
+  // woken by a webhook reply this way); b2: the same with socket senders, each also a subscriber.
   if (parts.includes("b"))
-    await step("b", () => fanout(t, { part: "b", N: 10, mode: "max", senders: 200, concurrency: conc }));
+    await step("b", () =>
+      fanout(t, { part: "b", N: 10, mode: "max", senders: 200, window: 2, concurrency: conc, via: "rest" }),
+    );
+  if (parts.includes("b2"))
+    await step("b2", () => fanout(t, { part: "b2", N: 10, mode: "max", senders: 200, concurrency: conc }));
   if (parts.includes("c"))
     await step("c", () => fanout(t, { part: "c", N, mode: "rate", rate: 20, duration: 10, concurrency: conc }));
   if (["d", "mem", "e"].some((p) => parts.includes(p)))
@@ -159,6 +165,7 @@ const ratio = (a, b, higherBetter) =>
 const HEADLINE = {
   a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
   b: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  b2: (r) => [r.ackedPerSec, true, "acked msg/s"],
   c: (r) => [r.p99, false, "fan-out p99 ms"],
   d: (r) => [r.connectTotal, false, "connect total ms"],
   mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
@@ -201,7 +208,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "c", "d", "mem", "e", "f"];
+const order = ["a", "b", "b2", "c", "d", "mem", "e", "f"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));
@@ -212,7 +219,7 @@ console.log(
   `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${startLoad}, at end ${loadavg()}`,
 );
 console.log(
-  `pinning: ${taskset && o.pin ? "servers on core 0, generator on core 1 (taskset)" : "none (no taskset or --no-pin)"}; CPU % is of one core`,
+  `pinning: ${taskset && !o["no-pin"] ? "servers on core 0, generator on core 1 (taskset)" : "none (no taskset or --no-pin)"}; CPU % is of one core`,
 );
 for (const r of all) {
   if (r.generatorCpu >= 85)

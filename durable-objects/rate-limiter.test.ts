@@ -1,4 +1,5 @@
 // The sharded fixed-window limiter (issue 3), driven with an injected clock.
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { testEnv } from "../test/helpers";
 import { RATE_LIMITER_SHARDS, type RateRule } from "../worker/lib/limits";
@@ -44,6 +45,19 @@ describe("rate limiter", () => {
     // the next window forgets the old count
     const next = await checkRate(testEnv, r, "k1", t0 + 60_000);
     expect(next).toMatchObject({ allowed: true, remaining: 2, resetAt: t0 / 1000 + 120 });
+  });
+
+  it("keeps a window's count across an eviction: counters are written behind, not lost", async () => {
+    const r = rule(5, 3600);
+    const t0 = Date.UTC(2030, 0, 2, 0, 0, 0);
+    const key = `evict-${crypto.randomUUID()}`;
+    // the first hit of a fresh instance is written at once (nothing was written in the last second)
+    expect((await checkRate(testEnv, r, key, t0)).remaining).toBe(4);
+    const full = `${r.name}:${key}`;
+    const stub = testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(`${r.name}#${shardOf(full)}`));
+    await evictDurableObject(stub);
+    // a new instance reloads the count from storage: this is the second hit, not a first
+    expect((await checkRate(testEnv, r, key, t0 + 1000)).remaining).toBe(3);
   });
 
   it("spreads keys over the shards, and always sends one key to the same shard", () => {

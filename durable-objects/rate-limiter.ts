@@ -1,6 +1,7 @@
 // Fixed-window rate-limit counters, replacing Redis (spec "Rate Limiting"). One object per shard; a key
 // always hashes to the same shard, so counts are exact while hot keys spread over many objects.
-// Counts live in the object's SQLite storage, so eviction or restart does not reset a window.
+// Counts live in memory and are written behind to the object's SQLite storage at most once a second, so an
+// eviction or restart keeps a window's count (less at most the last second of hits; see FLUSH_EVERY_MS).
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../worker/env";
 
@@ -34,50 +35,94 @@ export function decide(
 }
 
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
+/**
+ * Counters live in memory and are written behind, at most this often. A SQLite write gates every
+ * response that follows it until the write is durable (the output gate), so writing each hit made
+ * every REST request wait for a storage commit (an fsync under local workerd: docs/BENCHMARKS.md).
+ * What an eviction can lose is the hits of the last FLUSH_EVERY_MS, which errs toward allowing a
+ * handful of extra requests, never toward refusing.
+ */
+export const FLUSH_EVERY_MS = 1_000;
+
+interface Counter {
+  windowStart: number;
+  windowSeconds: number;
+  count: number;
+}
 
 export class RateLimiter extends DurableObject<Bindings> {
   #sweepScheduled = false;
+  #counters = new Map<string, Counter>();
+  #dirty = new Set<string>();
+  #lastFlush = 0;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec(
       "create table if not exists counters (key text primary key, window_start integer not null, window_seconds integer not null, count integer not null)",
     );
+    const rows = ctx.storage.sql.exec<{ key: string; window_start: number; window_seconds: number; count: number }>(
+      "select key, window_start, window_seconds, count from counters",
+    );
+    for (const r of rows)
+      this.#counters.set(r.key, { windowStart: r.window_start, windowSeconds: r.window_seconds, count: r.count });
   }
 
   /** Count one hit for `key` and say whether it is within `limit` per `windowSeconds`. */
   async hit(key: string, limit: number, windowSeconds: number, nowMs: number = Date.now()): Promise<RateDecision> {
     const nowSec = Math.floor(nowMs / 1000);
     const windowStart = nowSec - (nowSec % windowSeconds);
-    const row = this.ctx.storage.sql
-      .exec<{ count: number }>(
-        `insert into counters (key, window_start, window_seconds, count) values (?1, ?2, ?3, 1)
-         on conflict (key) do update set
-           count = case when window_start = ?2 then count + 1 else 1 end,
-           window_start = ?2, window_seconds = ?3
-         returning count`,
-        key,
-        windowStart,
-        windowSeconds,
-      )
-      .one();
+    let c = this.#counters.get(key);
+    if (!c || c.windowStart !== windowStart || c.windowSeconds !== windowSeconds) {
+      c = { windowStart, windowSeconds, count: 0 };
+      this.#counters.set(key, c);
+    }
+    c.count++;
+    this.#dirty.add(key);
+    if (Date.now() - this.#lastFlush >= FLUSH_EVERY_MS) this.#flush();
     // the sweep alarm is checked once per object instance, not on every hit
     if (!this.#sweepScheduled) {
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
       this.#sweepScheduled = true;
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
     }
-    return decide(row.count, limit, windowStart, windowSeconds, nowSec);
+    return decide(c.count, limit, windowStart, windowSeconds, nowSec);
+  }
+
+  /** Write the counters changed since the last flush, in one transaction. */
+  #flush(): void {
+    this.#lastFlush = Date.now();
+    if (this.#dirty.size === 0) return;
+    const sqlite = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      for (const key of this.#dirty) {
+        const c = this.#counters.get(key);
+        if (!c) continue;
+        sqlite.exec(
+          `insert into counters (key, window_start, window_seconds, count) values (?1, ?2, ?3, ?4)
+           on conflict (key) do update set window_start = ?2, window_seconds = ?3, count = ?4`,
+          key,
+          c.windowStart,
+          c.windowSeconds,
+          c.count,
+        );
+      }
+    });
+    this.#dirty.clear();
   }
 
   /** Forget a key (e.g. tests, or an operator lifting a limit). */
   async reset(key: string): Promise<void> {
+    this.#counters.delete(key);
+    this.#dirty.delete(key);
     this.ctx.storage.sql.exec("delete from counters where key = ?", key);
   }
 
   override async alarm(): Promise<void> {
+    this.#flush();
     const nowSec = Math.floor(Date.now() / 1000);
+    for (const [key, c] of this.#counters) if (c.windowStart + c.windowSeconds < nowSec) this.#counters.delete(key);
     this.ctx.storage.sql.exec("delete from counters where window_start + window_seconds < ?", nowSec);
-    const left = this.ctx.storage.sql.exec<{ n: number }>("select count(*) as n from counters").one().n;
+    const left = this.#counters.size;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
     this.#sweepScheduled = left > 0;
   }

@@ -1,8 +1,10 @@
 // `npm run dev`: the whole platform on this machine, no Docker, no network.
-//   embedded Postgres (data in $DEV_DATA_DIR/pg) → migrations → local Neon proxy → UI build → wrangler dev
+//   embedded Postgres (data in $DEV_DATA_DIR/pg) → migrations → local Neon proxy → UI build → the Worker in
+//   workerd (scripts/workerd.mjs; `npm run dev -- --wrangler …` runs `wrangler dev` instead)
 // Ports: PORT (8787), DEV_PG_PORT (54329), NEON_PROXY_PORT (5488); data: DEV_DATA_DIR (.dev). Set them to
 // run two stacks side by side. Ctrl-C stops everything.
 import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,40 +52,96 @@ if (fs.existsSync(path.join(root, "web", "vite.config.ts")) && process.env.DEV_S
   if (r.status !== 0) log("UI build failed; the API still runs");
 }
 
-// Ports and database addresses are passed explicitly so overrides win over .dev.vars.
+// Ports and database addresses are passed explicitly so they win over .dev.vars.
 const vars = {
   DATABASE_URL: db.appUrl(APP_PASSWORD),
   NEON_WS_PROXY: proxy.wsProxy,
 };
-const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", path.join(dataDir, "wrangler")];
-for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-args.push(...process.argv.slice(2));
-const wrangler = spawn("wrangler", args, {
-  cwd: root,
-  stdio: ["inherit", "pipe", "inherit"],
-  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-});
-let announced = false;
-wrangler.stdout.on("data", (chunk) => {
-  process.stdout.write(chunk);
-  if (!announced && /Ready on/i.test(String(chunk))) {
-    announced = true;
-    log(`MoltStack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    log(`  UI       http://127.0.0.1:${port}/`);
-    log(`  API      http://127.0.0.1:${port}/api/v1/health`);
-    log(`  API docs http://127.0.0.1:${port}/docs`);
-    log(`  Postgres postgres://postgres:postgres@127.0.0.1:${pgPort}/moltstack (owner)`);
+const persistTo = path.join(dataDir, "wrangler");
+
+function announce() {
+  log(`MoltStack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`  UI       http://127.0.0.1:${port}/`);
+  log(`  API      http://127.0.0.1:${port}/api/v1/health`);
+  log(`  API docs http://127.0.0.1:${port}/docs`);
+  log(`  Postgres postgres://postgres:postgres@127.0.0.1:${pgPort}/moltstack (owner)`);
+}
+
+/**
+ * Where the Durable Objects keep their SQLite files. Every object is its own database file, and workerd
+ * commits each object's writes with an fsync on its single thread: on disk, a storm of 1,000 agents
+ * connecting (1,000 new AgentHub objects) spent most of its time in ext4 and fsync (perf; see
+ * docs/BENCHMARKS.md). What these objects hold is soft state (presence, the recent-message window,
+ * rate-limit counters, leases); Postgres holds the record. So by default they live in memory-backed
+ * /dev/shm, keyed by the data directory: kept across `npm run dev` restarts, gone after a reboot.
+ * DEV_DO_DIR chooses another place (e.g. .dev/objects to keep them on disk).
+ */
+function objectStorageDir() {
+  if (process.env.DEV_DO_DIR) return path.resolve(process.env.DEV_DO_DIR);
+  const shm = "/dev/shm";
+  try {
+    fs.accessSync(shm, fs.constants.W_OK);
+    const key = crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
+    return path.join(shm, `moltstack-objects-${key}`);
+  } catch {
+    return path.join(persistTo, "v3"); // no /dev/shm (macOS): on disk, the layout `wrangler dev --persist-to` uses
   }
-});
+}
 
 let stopping = false;
+let stopWorker = async () => {};
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  wrangler.kill("SIGTERM");
+  await stopWorker().catch(() => {});
   for (const s of stops) await s().catch(() => {});
   process.exit(code);
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
-wrangler.on("exit", (code) => stop(code ?? 0));
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--wrangler") {
+  // `npm run dev -- --wrangler [wrangler dev options]`: the classic wrangler dev (its reload proxy,
+  // inspector and hotkeys), at a real cost per request and per WebSocket frame (docs/BENCHMARKS.md).
+  const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistTo];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  args.push(...argv.slice(1));
+  const wrangler = spawn("wrangler", args, {
+    cwd: root,
+    stdio: ["inherit", "pipe", "inherit"],
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+  });
+  let announced = false;
+  wrangler.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    if (!announced && /Ready on/i.test(String(chunk))) {
+      announced = true;
+      announce();
+    }
+  });
+  stopWorker = async () => wrangler.kill("SIGTERM");
+  wrangler.on("exit", (code) => stop(code ?? 0));
+} else {
+  // Default: the Worker bundle in workerd via Miniflare, no reload proxy in front (scripts/workerd.mjs).
+  const doDir = objectStorageDir();
+  try {
+    const { parseWorkerArgs, startWorker } = await import("./workerd.mjs");
+    const parsed = parseWorkerArgs(argv);
+    const worker = await startWorker(root, {
+      port,
+      vars: { ...vars, ...parsed.vars },
+      persistDir: doDir,
+      logLevel: parsed.logLevel,
+      inspectorPort: parsed.inspectorPort,
+      watch: process.env.DEV_WATCH !== "0",
+      onReload: (err, ms) => (err ? log(`reload failed: ${err.message}`) : log(`reloaded in ${ms} ms`)),
+    });
+    stopWorker = () => worker.close();
+    announce();
+    log(`  Durable Object storage ${doDir}`);
+  } catch (e) {
+    console.error(`[dev] ${e.message}`);
+    await stop(1);
+  }
+}

@@ -90,7 +90,8 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {}, c
   }
 
   // Fault injection for test/faults (only with `control: true`, which test/global-setup.ts passes; never
-  // `npm run dev`). A connection is tagged by the `tag` query parameter of its WebSocket URL; every control
+  // `npm run dev`). A connection is tagged by the `tag` query parameter of its WebSocket URL (an HTTP query,
+  // of its /sql URL: only `pause` applies there); every control
   // call takes `?tag=` and touches only connections with that tag, so faults never disturb other suites.
   const links = new Set(); // { tag, ws, sock, hold: {up, down, downAfter}, held: {up: Buffer[], down: Buffer[]} }
   const paused = new Set(); // tags whose new connections are refused
@@ -143,6 +144,13 @@ export function startNeonProxy({ port = 0, host = "127.0.0.1", log = () => {}, c
     if (control && req.method === "POST" && req.url?.startsWith("/__control/")) {
       handleControl(req, res);
     } else if (req.method === "POST" && req.url?.startsWith("/sql")) {
+      // the HTTP path honours the same faults: a paused tag's queries find no database (the socket drops)
+      const tag = control ? new URL(req.url, "http://x").searchParams.get("tag") : null;
+      if (tag) opened.set(tag, (opened.get(tag) ?? 0) + 1);
+      if (tag && paused.has(tag)) {
+        req.socket.destroy();
+        return;
+      }
       handleSql(req, res).catch((e) => sendJson(res, 500, { message: String(e?.message ?? e) }));
     } else sendJson(res, 404, { message: "not found" });
   });

@@ -28,6 +28,23 @@ function makeTraversable(dir) {
 export const SUPERUSER = { user: "postgres", password: "postgres" };
 
 /**
+ * The application role authenticates the way Neon's proxy authenticates serverless drivers: the
+ * password in cleartext (inside TLS in production; loopback here), which the server checks against its
+ * SCRAM verifier. SCRAM negotiated by the driver itself costs 4,096 HMAC rounds in JavaScript per
+ * connection — 65 % of a history request's CPU when profiled (docs/BENCHMARKS.md) — and Neon's proxy
+ * spares Workers exactly that. Cleartext also lets the driver pipeline startup and password
+ * (neonConfig.pipelineConnect), one round trip less. The owner role (migrations, tests) keeps SCRAM.
+ */
+function appRoleCleartext(dir) {
+  const hba = path.join(dir, "pg_hba.conf");
+  if (!fs.existsSync(hba)) return;
+  const rule = "host all moltstack_app 127.0.0.1/32 password";
+  const text = fs.readFileSync(hba, "utf8");
+  if (text.includes(rule)) return;
+  fs.writeFileSync(hba, `# MoltStack: the app role as Neon's proxy does it (scripts/pg.mjs)\n${rule}\n${text}`);
+}
+
+/**
  * Start (initialising on first use) a Postgres cluster in `dir` on 127.0.0.1:`port` and make sure
  * `database` exists. Returns the owner URL (used by migrations) and a stop() function.
  */
@@ -58,6 +75,7 @@ export async function startPostgres({ dir, port, database = "moltstack", persist
     postgresFlags: flags,
   });
   if (!fs.existsSync(path.join(dir, "PG_VERSION"))) await epg.initialise();
+  appRoleCleartext(dir);
   await epg.start();
   const admin = new pg.Client({ host: "127.0.0.1", port, ...SUPERUSER, database: "postgres" });
   await admin.connect();

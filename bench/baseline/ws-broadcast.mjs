@@ -6,7 +6,8 @@
 //
 //   node bench/baseline/ws-broadcast.mjs --port 8799 --secret <JWT_SECRET>
 //
-// Endpoints: GET /ws/channels/:id?token=…[&after_seq=N] (WebSocket), GET /api/v1/channels/:id/messages?limit=50.
+// Endpoints: GET /ws/channels/:id?token=…[&after_seq=N] (WebSocket), GET /api/v1/channels/:id/messages?limit=50,
+// POST /api/v1/channels/:id/messages {content} (201 {message}).
 import crypto from "node:crypto";
 import http from "node:http";
 import { parseArgs } from "node:util";
@@ -41,12 +42,61 @@ const room = (id) => {
   return r;
 };
 
+/**
+ * Assign the next seq, keep the frame for resume, let `ack` answer the sender, then broadcast the frame
+ * serialised once (MoltStack acks the sender before the broadcast too); the message frame.
+ */
+function post(channelId, sub, content, contentType, ack = () => {}) {
+  const r = room(channelId);
+  const seq = ++r.seq;
+  const id = crypto.randomUUID();
+  const created = new Date().toISOString();
+  const frame = {
+    op: "message",
+    channel: channelId,
+    id,
+    seq,
+    agent: { id: sub, username: sub, display_name: sub },
+    content,
+    content_type: contentType ?? "text",
+    reply_to: null,
+    mentions: [],
+    created_at: created,
+    edited_at: null,
+  };
+  const data = JSON.stringify(frame);
+  r.log.push({ seq, data });
+  if (r.log.length > 10_000) r.log.splice(0, r.log.length - 10_000);
+  ack(frame);
+  for (const s of r.sockets) s.send(data);
+  return frame;
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
   const m = /^\/api\/v1\/channels\/([^/]+)\/messages$/.exec(url.pathname);
   const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
-  if (!m || !verify(bearer)) {
+  const claims = m ? verify(bearer) : null;
+  if (!claims) {
     res.writeHead(m ? 401 : 404).end();
+    return;
+  }
+  if (req.method === "POST") {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      let f;
+      try {
+        f = JSON.parse(body);
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      post(m[1], claims.sub, String(f.content ?? ""), f.content_type, ({ op: _op, ...message }) => {
+        res.writeHead(201, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message }));
+      });
+    });
     return;
   }
   const limit = Math.min(100, Number(url.searchParams.get("limit") ?? 50));
@@ -88,26 +138,17 @@ server.on("upgrade", (req, socket, head) => {
       if (f.op === "ping") return ws.send('{"op":"pong"}');
       if (f.op === "resume") return replay(Number(f.after_seq));
       if (f.op !== "message" || typeof f.content !== "string") return;
-      const seq = ++r.seq;
-      const id = crypto.randomUUID();
-      const created = new Date().toISOString();
-      ws.send(JSON.stringify({ op: "message_ack", id, seq, nonce: f.nonce ?? null, timestamp: created }));
-      const data2 = JSON.stringify({
-        op: "message",
-        channel: m[1],
-        id,
-        seq,
-        agent,
-        content: f.content,
-        content_type: f.content_type ?? "text",
-        reply_to: null,
-        mentions: [],
-        created_at: created,
-        edited_at: null,
-      });
-      r.log.push({ seq, data: data2 });
-      if (r.log.length > 10_000) r.log.splice(0, r.log.length - 10_000);
-      for (const s of r.sockets) s.send(data2);
+      post(m[1], agent.id, f.content, f.content_type, (fr) =>
+        ws.send(
+          JSON.stringify({
+            op: "message_ack",
+            id: fr.id,
+            seq: fr.seq,
+            nonce: f.nonce ?? null,
+            timestamp: fr.created_at,
+          }),
+        ),
+      );
     });
   });
 });

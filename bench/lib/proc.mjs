@@ -49,18 +49,20 @@ export function tree(root) {
 }
 
 /**
- * The `npm run dev` stack serving `port`: the scripts/dev.mjs process (which also runs the Neon proxy)
- * and everything under it (Postgres, wrangler, workerd). Null when not found.
+ * The `npm run dev` stack serving `port`: the scripts/dev.mjs process (which also runs the Neon proxy and,
+ * by default, Miniflare) and everything under it (Postgres, workerd; wrangler with `--wrangler`). Found by
+ * its PORT environment variable (8787 when unset). Null when not found.
  */
 export function devStack(port) {
   for (const p of allPids()) {
     const cmd = (readProc(p, "cmdline") ?? "").split("\0");
-    if (cmd.some((a) => a.endsWith("wrangler")) && cmd.includes("dev") && cmd.includes(String(port))) {
-      const root = ppidOf(p);
-      const pids = tree(root);
-      const workerd = pids.filter((q) => (readProc(q, "cmdline") ?? "").includes("workerd"));
-      return { root, pids, workerd };
-    }
+    if (!cmd.some((a) => a.endsWith("scripts/dev.mjs"))) continue;
+    const env = (readProc(p, "environ") ?? "").split("\0");
+    const envPort = env.find((e) => e.startsWith("PORT="))?.slice(5) || "8787";
+    if (envPort !== String(port)) continue;
+    const pids = tree(p);
+    const workerd = pids.filter((q) => (readProc(q, "cmdline") ?? "").includes("workerd"));
+    return { root: p, pids, workerd };
   }
   return null;
 }

@@ -56,6 +56,35 @@ function sender(acked, errors) {
     });
 }
 
+/**
+ * A REST sender: POST /api/v1/channels/:id/messages as `agent`, the same bounded wait, the seq from the
+ * 201 body. `fetch` keeps connections alive, so a lane reuses its connection.
+ */
+function restSender(t, world, acked, errors) {
+  const url = `${t.url}/api/v1/channels/${world.channelId}/messages`;
+  let ip = 0;
+  return async (agent) => {
+    try {
+      const r = await fetch(url, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${agent.token}`,
+          "content-type": "application/json",
+          "cf-connecting-ip": `10.77.${(ip >> 8) & 255}.${ip++ & 255}`,
+        },
+        body: JSON.stringify({ content: `t ${now()} bench` }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await r.json().catch(() => null);
+      if (r.status === 201 && typeof body?.message?.seq === "number") acked.push(body.message.seq);
+      else errors[`http_${r.status}`] = (errors[`http_${r.status}`] ?? 0) + 1;
+    } catch (e) {
+      const k = e?.name === "TimeoutError" ? "no_ack" : "fetch_failed";
+      errors[k] = (errors[k] ?? 0) + 1;
+    }
+  };
+}
+
 async function drain(received, N, expected, ms = 15_000) {
   const deadline = now() + ms;
   while (now() < deadline) {
@@ -74,11 +103,12 @@ function closedEarly(socks) {
 
 /**
  * Fan-out: N subscribers; senders either as fast as acks allow (`max`: each of `senders` keeps `window`
- * messages outstanding, PER_SENDER each) or at `rate` msg/s for `duration` s.
+ * messages outstanding, PER_SENDER each) or at `rate` msg/s for `duration` s. Senders hold sockets (and
+ * so also receive every broadcast) or, with `via: "rest"`, post over REST and hold no socket.
  */
 export async function fanout(
   t,
-  { part, N, mode, rate = 20, duration = 10, senders = 200, window = 4, concurrency = 200 },
+  { part, N, mode, rate = 20, duration = 10, senders = 200, window = 4, concurrency = 200, via = "socket" },
 ) {
   const total = mode === "max" ? senders * PER_SENDER : Math.round(rate * duration);
   const senderCount = mode === "max" ? senders : Math.max(4, Math.ceil(total / PER_SENDER));
@@ -108,18 +138,32 @@ export async function fanout(
   const connectTotal = now() - t0;
   const connCpu = connMeter();
   const connectTimes = subs.map((s) => s.connectMs);
-  const sendSocks = await connectAll(
-    world.senders.map((a) => () => openSocket(`${base}?token=${a.token}`, null)),
-    100,
-  );
+  const sendSocks =
+    via === "rest"
+      ? []
+      : await connectAll(
+          world.senders.map((a) => () => openSocket(`${base}?token=${a.token}`, null)),
+          100,
+        );
   await sleep(300);
   const acked = [];
   const errors = {};
   const sendOne = sender(acked, errors);
+  const postOne = restSender(t, world, acked, errors);
   const la = loadavg();
   const meter = cpuMeter(t.serverPids);
   const tSend = now();
-  if (mode === "max") {
+  if (mode === "max" && via === "rest") {
+    await Promise.all(
+      world.senders.map(async (a) => {
+        let left = PER_SENDER;
+        const lane = async () => {
+          while (left-- > 0) await postOne(a);
+        };
+        await Promise.all(Array.from({ length: window }, lane));
+      }),
+    );
+  } else if (mode === "max") {
     await Promise.all(
       sendSocks.map(async (s) => {
         let left = PER_SENDER;
@@ -150,7 +194,10 @@ export async function fanout(
     {
       part,
       target: t.name,
-      what: mode === "max" ? `${N} subs, ${senderCount} senders max` : `${N} subs @ ${rate} msg/s`,
+      what:
+        mode === "max"
+          ? `${N} subs, ${senderCount} ${via === "rest" ? "REST " : ""}senders max`
+          : `${N} subs @ ${rate} msg/s`,
       acked: acked.length,
       ackedPerSec: (acked.length / sendElapsed) * 1000,
       deliveriesPerSec: (deliveries / span) * 1000,

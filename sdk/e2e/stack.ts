@@ -42,6 +42,7 @@ export async function startStack(): Promise<Stack> {
       DEV_PG_PORT: String(pgPort),
       NEON_PROXY_PORT: String(proxyPort),
       DEV_DATA_DIR: dataDir,
+      DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
       DEV_SKIP_UI: "1",
     },
   });

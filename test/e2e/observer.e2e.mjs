@@ -1,5 +1,5 @@
 // End-to-end test of the observer UI in real Chromium (issue 7): starts the whole stack (scripts/dev.mjs:
-// Postgres, Neon proxy, UI build, wrangler dev), seeds it through the public API, then drives the UI.
+// Postgres, Neon proxy, UI build, the Worker in workerd), seeds it through the public API, then drives the UI.
 // Run: `npm run test:e2e` (vitest, Node environment: test/e2e/vitest.config.mjs). Skips loudly only when
 // no Chromium can be found or installed.
 import assert from "node:assert/strict";
@@ -63,6 +63,33 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     for (const l of labels)
       assert.doesNotMatch(l, /\b(send|post|reply|react|add reaction)\b/i, `unexpected control "${l}"`);
   }
+
+  it("serves the UI's pages and assets with the security headers of web/public/_headers (fetched live)", async () => {
+    const html = await (await fetch(`${stack.base}/`)).text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset, "index.html references its script bundle");
+    const want = {
+      "content-security-policy": /frame-ancestors 'none'/,
+      "x-content-type-options": /^nosniff$/,
+      "x-frame-options": /^DENY$/,
+      "referrer-policy": /^no-referrer$/,
+      "strict-transport-security": /max-age=\d+/,
+      "cross-origin-opener-policy": /^same-origin$/,
+    };
+    // the home page, a deep link answered by the single-page fallback, a hashed asset, and an API route
+    for (const p of ["/", "/servers/00000000-0000-7000-8000-000000000000/channels/x", asset, "/api/v1/health"]) {
+      const res = await fetch(`${stack.base}${p}`);
+      assert.equal(res.status, 200, p);
+      for (const [h, re] of Object.entries(want)) {
+        if (p.startsWith("/api/") && h === "cross-origin-opener-policy") continue; // JSON, not a document
+        assert.match(res.headers.get(h) ?? "", re, `${h} on ${p}`);
+      }
+      if (!p.startsWith("/api/"))
+        assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'/, p);
+      // no CORS on the UI or the API: nothing grants another origin access
+      assert.equal(res.headers.get("access-control-allow-origin"), null, `no CORS on ${p}`);
+    }
+  });
 
   it("home shows what MoltStack is, the join snippets and live counters", async () => {
     await page.goto(`${stack.base}/`);

@@ -35,6 +35,8 @@ export async function routeThroughFaultTag(tag: string): Promise<void> {
   const proxy = testEnv.NEON_WS_PROXY;
   if (!proxy) throw new Error("NEON_WS_PROXY is not set");
   neonConfig.wsProxy = (host: string, port: number | string) => `${proxy}?address=${host}:${port}&tag=${tag}`;
+  // one-shot reads go over the HTTP endpoint (worker/db/http.ts): tagged the same way
+  neonConfig.fetchEndpoint = () => `http://${proxy.split("/")[0]}/sql?tag=${encodeURIComponent(tag)}`;
 }
 
 /** cut: drop the tag's connections · pause: cut and refuse new ones · stall: hold bytes · resume · stats */

@@ -11,18 +11,21 @@ import * as schema from "./schema";
 export type Schema = typeof schema;
 export type Tx = Parameters<Parameters<NeonDatabase<Schema>["transaction"]>[0]>[0];
 
-type DbEnv = Pick<Bindings, "DATABASE_URL" | "NEON_WS_PROXY">;
+export type DbEnv = Pick<Bindings, "DATABASE_URL" | "NEON_WS_PROXY">;
 
 let configuredProxy: string | undefined;
 
-/** Local stack only: route the driver through scripts/neon-proxy.mjs (plain ws, no TLS, SCRAM auth). */
-function configureDriver(env: DbEnv) {
+/** Local stack only: route the driver through scripts/neon-proxy.mjs (plain ws, no TLS; the app role
+ * authenticates in cleartext, as Neon's proxy asks serverless drivers to). */
+export function configureDriver(env: DbEnv) {
   if (!env.NEON_WS_PROXY || configuredProxy === env.NEON_WS_PROXY) return;
   const proxy = env.NEON_WS_PROXY;
   neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false; // local Postgres uses SCRAM, which cannot be pipelined
+  // The app role authenticates with a cleartext password, as behind Neon's proxy (scripts/pg.mjs), so
+  // startup and password go in one flight, as in production.
+  neonConfig.pipelineConnect = "password";
   neonConfig.forceDisablePgSSL = true;
   neonConfig.fetchEndpoint = () => `http://${proxy.split("/")[0]}/sql`;
   configuredProxy = proxy;

@@ -9,7 +9,7 @@ interface PgErrorLike {
 }
 
 const CONNECTION_LOST =
-  /connection (terminated|lost|refused|closed)|ECONNREFUSED|ECONNRESET|WebSocket|socket hang up|Network connection lost|timeout exceeded|Client has encountered a connection error/i;
+  /connection (terminated|lost|refused|closed)|ECONNREFUSED|ECONNRESET|WebSocket|socket hang up|Network connection lost|timeout exceeded|Client has encountered a connection error|fetch failed|Error connecting to database/i;
 
 export function isDatabaseError(e: unknown): e is PgErrorLike {
   return (

@@ -109,6 +109,35 @@ describe("row-level security", () => {
     ]);
   });
 
+  it("remembers a channel as readable only after the check passes, and never past a change of actor", async () => {
+    const b = await createAgent();
+    const c = await createAgent();
+    const outsider = await createAgent();
+    const dm = await dmBetween(b.id, c.id);
+    // the read-once check refuses an outsider and remembers nothing: the rows stay hidden
+    const refused = await asActor(agentActor(outsider.id), async (tx) => {
+      const ok = await tx.execute<{ ok: boolean }>(sql`select app.can_read_channel_once(${dm}::uuid) as ok`);
+      const rows = await tx.execute(sql`select content from messages where channel_id = ${dm}`);
+      return { ok: ok.rows[0]?.ok, rows: rows.rows };
+    });
+    expect(refused).toEqual({ ok: false, rows: [] });
+    // a participant's passing check does not carry over to the next actor of the same transaction
+    const carried = await asActor(agentActor(b.id), async (tx) => {
+      await tx.execute(sql`select app.can_read_channel_once(${dm}::uuid)`);
+      const own = await tx.execute(sql`select content from messages where channel_id = ${dm}`);
+      await tx.execute(sql`select app.set_actor('agent', ${outsider.id}::uuid)`);
+      const other = await tx.execute(sql`select content from messages where channel_id = ${dm}`);
+      return { own: own.rows.length, other: other.rows.length };
+    });
+    expect(carried).toEqual({ own: 1, other: 0 });
+    // every actor starts with an empty memo (app.set_actor resets it), so nothing is readable through it
+    const fresh = await queryAs(
+      agentActor(outsider.id),
+      sql`select content from messages where channel_id = ${dm} and current_setting('moltstack.read_channel', true) = ''`,
+    );
+    expect(fresh).toEqual([]);
+  });
+
   it("refuses writes to another agent's rows", async () => {
     const a = await createAgent();
     const b = await createAgent();

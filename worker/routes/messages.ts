@@ -205,7 +205,7 @@ export function messageRoutes() {
             ? { mode: "around" as const, id: q.around }
             : null;
       const page = await history(
-        c.get("db"),
+        c.env,
         c.get("actor"),
         id,
         mode ? { ...mode, limit: q.limit } : { mode: "latest", limit: q.limit },

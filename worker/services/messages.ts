@@ -1,11 +1,12 @@
 // Messages REST (issue 5): history (keyset on the UUIDv7 id), edit, delete, reactions. Reads and writes
 // run as the caller, so RLS decides visibility; posting goes through the channel object (durable write +
 // live broadcast) in worker/routes/messages.ts. Every change is broadcast through the channel object.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { MessageView, ServerOp } from "../../protocol";
 import { parseMentions } from "../../protocol";
 import type { Actor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
+import { type Database, type DbEnv, type Tx, withActor } from "../db/client";
+import { readAsActor } from "../db/http";
 import type { Bindings } from "../env";
 import { type ApiError, forbidden, notFound } from "../lib/errors";
 import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "./messages-view";
@@ -28,79 +29,93 @@ export type HistoryQuery =
   | { mode: "latest"; limit: number }
   | { mode: "before" | "after" | "around"; id: string; limit: number };
 
-/** 404 when the channel is invisible to the caller, 403 when visible but unreadable (banned). */
-async function assertReadable(tx: Tx, channelId: string): Promise<void> {
-  const r = await tx.execute<{ visible: boolean; readable: boolean }>(
-    sql`select exists (select 1 from channels where id = ${channelId}) as visible,
-               app.can_read_channel(${channelId}::uuid) as readable`,
-  );
-  const row = r.rows[0];
-  if (!row?.visible) throw notFound("channel");
-  if (!row.readable) throw forbidden("you cannot read this channel");
-}
+/**
+ * visible: the caller may know the channel exists (RLS); readable: it may read its messages (not banned).
+ * can_read_channel_once also lets the statements after it in this transaction pass the messages policy
+ * on a comparison instead of a per-row check (migrations/0004_read_once.sql).
+ */
+const readableSql = (channelId: string) =>
+  sql`select exists (select 1 from channels where id = ${channelId}) as visible,
+             app.can_read_channel_once(${channelId}::uuid) as readable`;
 
-async function page(tx: Tx, channelId: string, cmp: "<" | ">" | ">=" | null, id: string | null, n: number) {
+/** One keyset page: newest first without a bound or below `id`, oldest first above it. */
+function pageSql(channelId: string, cmp: "<" | ">" | ">=" | null, id: string | null, n: number): SQL {
   const where = cmp && id ? sql`and m.id ${sql.raw(cmp)} ${id}::uuid` : sql``;
   const order = cmp === ">" || cmp === ">=" ? sql.raw("asc") : sql.raw("desc");
-  const r = await tx.execute<MessageRow>(
-    sql`select ${sql.raw(MESSAGE_COLUMNS)} from messages m join agents a on a.id = m.agent_id
-        where m.channel_id = ${channelId} and m.deleted_at is null ${where}
-        order by m.id ${order} limit ${n}`,
-  );
-  return r.rows;
+  return sql`select ${sql.raw(MESSAGE_COLUMNS)} from messages m join agents a on a.id = m.agent_id
+             where m.channel_id = ${channelId} and m.deleted_at is null ${where}
+             order by m.id ${order} limit ${n}`;
 }
 
-export async function history(db: Database, actor: Actor, channelId: string, q: HistoryQuery): Promise<HistoryPage> {
-  return withActor(db, actor, async (tx) => {
-    await assertReadable(tx, channelId);
-    const L = q.limit;
-    let rows: MessageRow[];
-    let before = false;
-    let after = false;
-    if (q.mode === "latest" || q.mode === "before") {
-      const got = await page(tx, channelId, q.mode === "before" ? "<" : null, q.mode === "before" ? q.id : null, L + 1);
-      before = got.length > L;
-      after = q.mode === "before";
-      rows = got.slice(0, L).reverse();
-    } else if (q.mode === "after") {
-      const got = await page(tx, channelId, ">", q.id, L + 1);
-      after = got.length > L;
-      before = true;
-      rows = got.slice(0, L);
-    } else {
-      const half = Math.floor(L / 2);
-      const older = await page(tx, channelId, "<", q.id, half + 1);
-      const newer = await page(tx, channelId, ">=", q.id, L - half + 1);
-      before = older.length > half;
-      after = newer.length > L - half;
-      rows = [...older.slice(0, half).reverse(), ...newer.slice(0, L - half)];
-    }
-    const reactions = await reactionsOf(
-      tx,
-      rows.map((r) => r.id),
-    );
-    return {
-      messages: rows.map((r) => ({ ...toMessageView(r), reactions: reactions.get(r.id) ?? [] })),
-      has_more_before: before,
-      has_more_after: after,
-    };
-  });
+/** Reaction counts of every message the pages return, computed in the same statement batch. */
+function reactionsSql(pages: SQL[]): SQL {
+  const ids = sql.join(
+    pages.map((p) => sql`select id from (${p}) p`),
+    sql` union all `,
+  );
+  return sql`select message_id, emoji, count(*)::int as n, coalesce(bool_or(agent_id = app.agent_id()), false) as me
+             from message_reactions where message_id in (${ids})
+             group by message_id, emoji order by min(created_at)`;
 }
 
-async function reactionsOf(tx: Tx, ids: string[]): Promise<Map<string, ReactionCount[]>> {
-  const out = new Map<string, ReactionCount[]>();
-  if (!ids.length) return out;
-  const r = await tx.execute<{ message_id: string; emoji: string; n: number; me: boolean }>(
-    sql`select message_id, emoji, count(*)::int as n, coalesce(bool_or(agent_id = app.agent_id()), false) as me
-        from message_reactions where message_id = any(${`{${ids.join(",")}}`}::uuid[])
-        group by message_id, emoji order by min(created_at)`,
-  );
-  for (const row of r.rows) {
-    const list = out.get(row.message_id) ?? [];
-    list.push({ emoji: row.emoji, count: row.n, me: row.me });
-    out.set(row.message_id, list);
+/**
+ * A history page in one round trip (worker/db/http.ts): the readability check, the page(s) and their
+ * reactions go as one read-only batch, since none depends on another's result. 404 when the channel is
+ * invisible to the caller, 403 when visible but unreadable (banned).
+ */
+export async function history(env: DbEnv, actor: Actor, channelId: string, q: HistoryQuery): Promise<HistoryPage> {
+  const L = q.limit;
+  const half = Math.floor(L / 2);
+  const pages =
+    q.mode === "latest"
+      ? [pageSql(channelId, null, null, L + 1)]
+      : q.mode === "before"
+        ? [pageSql(channelId, "<", q.id, L + 1)]
+        : q.mode === "after"
+          ? [pageSql(channelId, ">", q.id, L + 1)]
+          : [pageSql(channelId, "<", q.id, half + 1), pageSql(channelId, ">=", q.id, L - half + 1)];
+  const [check, ...rest] = await readAsActor(env, actor, [readableSql(channelId), ...pages, reactionsSql(pages)]);
+  const row = check?.[0] as { visible?: boolean; readable?: boolean } | undefined;
+  if (!row?.visible) throw notFound("channel");
+  if (!row.readable) throw forbidden("you cannot read this channel");
+  const got = rest.slice(0, pages.length) as unknown as MessageRow[][];
+  const reactionRows = (rest[pages.length] ?? []) as unknown as {
+    message_id: string;
+    emoji: string;
+    n: number;
+    me: boolean;
+  }[];
+  let rows: MessageRow[];
+  let before = false;
+  let after = false;
+  if (q.mode === "latest" || q.mode === "before") {
+    const p = got[0] ?? [];
+    before = p.length > L;
+    after = q.mode === "before";
+    rows = p.slice(0, L).reverse();
+  } else if (q.mode === "after") {
+    const p = got[0] ?? [];
+    after = p.length > L;
+    before = true;
+    rows = p.slice(0, L);
+  } else {
+    const older = got[0] ?? [];
+    const newer = got[1] ?? [];
+    before = older.length > half;
+    after = newer.length > L - half;
+    rows = [...older.slice(0, half).reverse(), ...newer.slice(0, L - half)];
   }
-  return out;
+  const reactions = new Map<string, ReactionCount[]>();
+  for (const r of reactionRows) {
+    const list = reactions.get(r.message_id) ?? [];
+    list.push({ emoji: r.emoji, count: r.n, me: r.me });
+    reactions.set(r.message_id, list);
+  }
+  return {
+    messages: rows.map((r) => ({ ...toMessageView(r), reactions: reactions.get(r.id) ?? [] })),
+    has_more_before: before,
+    has_more_after: after,
+  };
 }
 
 async function oneMessage(tx: Tx, id: string): Promise<MessageRow | undefined> {
