@@ -4,13 +4,14 @@
 //
 //   npm run dev                                    # other terminal (the stack under test; quieter:
 //                                                  #   npm run dev -- --var LOG_REQUESTS:false --log-level warn)
-//   npm run bench                                  # parts a,b,b2,c,d,mem,e,f against both targets
+//   npm run bench                                  # parts a,b,b2,b3,c,d,mem,e,f,floor, every target
 //   node bench/run.mjs --parts a,c --target moltstack --url http://127.0.0.1:8787
 //
 // Parts: a = 100 subscribers, senders as fast as acks allow (deliveries/s); b = 10 subscribers, max acked
-// msg/s from 200 REST senders; b2 = the same with socket senders (each also a subscriber); c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
+// msg/s from 200 publisher sockets (b2: REST senders; b3: senders that also subscribe); c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
 // authenticated sockets connect (total, per-socket p50/p99, warm single connect); mem = RSS per 1,000
-// idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST.
+// idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST;
+// floor = a request that does nothing: MoltStack (unknown route), a no-op Worker in workerd, the baseline.
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
 import { spawn, spawnSync } from "node:child_process";
@@ -20,13 +21,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
-import { affinity, devStack, hasTaskset, loadavg, pin } from "./lib/proc.mjs";
-import { fanout, history, storm } from "./lib/scenarios.mjs";
+import { affinity, devStack, hasTaskset, loadavg, pin, tree } from "./lib/proc.mjs";
+import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
   options: {
-    parts: { type: "string", default: "a,b,b2,c,d,mem,e,f" },
+    parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor" },
     target: { type: "string", default: "both" }, // both | moltstack | baseline
     url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
     db: {
@@ -104,6 +105,27 @@ async function baseline() {
   };
 }
 
+/** The no-op Worker in workerd (bench/baseline/noop-worker.mjs), for part `floor` only. */
+async function noopWorker() {
+  const port = String(Number(o["baseline-port"]) - 1);
+  const args = [path.join(here, "baseline", "noop-worker.mjs"), "--port", port];
+  const child =
+    !o["no-pin"] && taskset
+      ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] })
+      : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  await once(child.stdout, "data");
+  // workerd is Miniflare's child: pin it too and count its CPU
+  const pids = () => tree(child.pid);
+  if (!o["no-pin"] && taskset) pin(pids(), 0);
+  return {
+    name: "workerd no-op",
+    url: `http://127.0.0.1:${port}`,
+    serverPids: pids,
+    rssPids: pids,
+    stop: () => child.kill("SIGTERM"),
+  };
+}
+
 async function runParts(t) {
   const rows = [];
   const step = async (name, fn) => {
@@ -121,19 +143,28 @@ async function runParts(t) {
   };
   if (parts.includes("a"))
     await step("a", () => fanout(t, { part: "a", N: 100, mode: "max", senders: 100, window: 8, concurrency: conc }));
-  // b: 10 subscriber sockets, 200 senders posting over REST (a sender needs no socket to post: agents
-  // woken by a webhook reply this way); b2: the same with socket senders, each also a subscriber.
+  // 10 subscriber sockets and 200 senders (30 messages/min per agent per channel needs that many): b, as
+  // publisher sockets (`?receive=none`: acks, no broadcasts); b2, over REST (agents woken by a webhook
+  // reply this way); b3, as ordinary sockets that also receive every broadcast (210 subscribers in fact).
   if (parts.includes("b"))
     await step("b", () =>
-      fanout(t, { part: "b", N: 10, mode: "max", senders: 200, window: 2, concurrency: conc, via: "rest" }),
+      fanout(t, { part: "b", N: 10, mode: "max", senders: 200, concurrency: conc, via: "publisher" }),
     );
   if (parts.includes("b2"))
-    await step("b2", () => fanout(t, { part: "b2", N: 10, mode: "max", senders: 200, concurrency: conc }));
+    await step("b2", () =>
+      fanout(t, { part: "b2", N: 10, mode: "max", senders: 200, window: 2, concurrency: conc, via: "rest" }),
+    );
+  if (parts.includes("b3"))
+    await step("b3", () => fanout(t, { part: "b3", N: 10, mode: "max", senders: 200, concurrency: conc }));
   if (parts.includes("c"))
     await step("c", () => fanout(t, { part: "c", N, mode: "rate", rate: 20, duration: 10, concurrency: conc }));
   if (["d", "mem", "e"].some((p) => parts.includes(p)))
     await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
   if (parts.includes("f")) await step("f", () => history(t));
+  if (parts.includes("floor")) {
+    const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
+    await step("floor", () => floor(t, { path: p }));
+  }
   return rows;
 }
 
@@ -144,12 +175,26 @@ if (o.target !== "moltstack") {
   base = await baseline();
   targets.push(base);
 }
+let noop = null;
+if (parts.includes("floor") && o.target !== "baseline") {
+  noop = await noopWorker();
+  targets.push(noop);
+}
 const startLoad = loadavg();
 const all = [];
 try {
-  for (const t of targets) all.push(...(await runParts(t)));
+  for (const t of targets) {
+    if (t === noop) {
+      const r = await floor(t, { path: "/" }).catch((e) => [
+        { part: "floor", target: t.name, what: "failed", errors: { failed: e.message } },
+      ]);
+      for (const x of r) process.stderr.write(`[bench]   ${JSON.stringify(x)}\n`);
+      all.push(...r);
+    } else all.push(...(await runParts(t)));
+  }
 } finally {
   base?.stop();
+  noop?.stop();
 }
 
 // ------------------------------------------------------------------ table
@@ -166,11 +211,13 @@ const HEADLINE = {
   a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
   b: (r) => [r.ackedPerSec, true, "acked msg/s"],
   b2: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  b3: (r) => [r.ackedPerSec, true, "acked msg/s"],
   c: (r) => [r.p99, false, "fan-out p99 ms"],
   d: (r) => [r.connectTotal, false, "connect total ms"],
   mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
   e: (r) => [r.connectTotal, false, "reconnect total ms"],
   f: (r) => [r.p99, false, "p99 ms"],
+  floor: (r) => [r.reqPerSec, true, "req/s"],
 };
 
 const cols = [
@@ -179,6 +226,7 @@ const cols = [
   ["scenario", (r) => r.what],
   ["acked", (r) => f0(r.acked)],
   ["acked msg/s", (r) => f0(r.ackedPerSec)],
+  ["req/s", (r) => f0(r.reqPerSec)],
   ["deliveries/s", (r) => f0(r.deliveriesPerSec)],
   ["frames out/s (all sockets)", (r) => f0(r.framesPerSec)],
   ["p50 / p99 / max ms", (r) => (r.p50 !== undefined ? `${f1(r.p50)} / ${f1(r.p99)} / ${f1(r.max)}` : "-")],
@@ -208,7 +256,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "b2", "c", "d", "mem", "e", "f"];
+const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));

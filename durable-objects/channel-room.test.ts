@@ -60,6 +60,47 @@ describe("channel socket: exchange", () => {
     for (const c of [a, b, o]) c.close();
   });
 
+  it("a publisher socket (receive=none) gets context and its own acks, never the channel's broadcasts", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const bob = await member(room);
+    const pub = await connect(room.channelId, { token: alice.token, receive: "none" });
+    const sub = await connect(room.channelId, { token: bob.token });
+    await pub.next("context");
+    await sub.next("presence");
+    const ack = await send(pub, "from a publisher", "p1");
+    expect(ack.op).toBe("message_ack");
+    await sub.next("message", { id: ack.id, content: "from a publisher" });
+    const bobAck = await send(sub, "from a subscriber", "s1");
+    await sub.next("message", { id: bobAck.id });
+    sub.send({ op: "typing" });
+    // the publisher answers its own frames (acks, errors) but saw no message, typing or presence frame
+    pub.send({ op: "resume", after_seq: 0 });
+    const refused = await pub.next("error");
+    expect(refused).toMatchObject({ code: "validation_failed" });
+    expect(pub.frames.map((f) => f.op)).toEqual(["context", "message_ack", "error"]);
+    expect(await seqsInDb(room.channelId)).toEqual([Number(ack.seq), Number(bobAck.seq)]);
+    for (const c of [pub, sub]) c.close();
+  });
+
+  it("refuses receive= values other than all and none, receive=none for viewers, and after_seq with none", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const observer = await createObserver();
+    const bodyOf = async (r: Response) => ({ status: r.status, body: await r.json() });
+    const cases = [
+      await upgrade(room.channelId, { token: alice.token, receive: "some" }),
+      await upgrade(room.channelId, { token: observer.token, receive: "none" }),
+      await upgrade(room.channelId, { token: alice.token, receive: "none", afterSeq: 0 }),
+    ];
+    for (const r of cases)
+      expect(await bodyOf(r)).toMatchObject({ status: 400, body: { error: { code: "validation_failed" } } });
+    // "all" is the default, spelled out
+    const ok = await connect(room.channelId, { token: alice.token, receive: "all" });
+    await ok.next("presence");
+    ok.close();
+  });
+
   it("content round-trips byte for byte (quotes, braces, commas, backslashes, newlines, NULL-like text)", async () => {
     const room = await makeRoom();
     const a = await connect(room.channelId, { token: room.owner.token });

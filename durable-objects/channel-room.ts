@@ -16,7 +16,15 @@ import type { Bindings } from "../worker/env";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
-import { type Attachment, agentTag, readAttachment, rememberAttachment, safeClose, safeSend } from "./channel/sockets";
+import {
+  type Attachment,
+  agentTag,
+  RECEIVER_TAG,
+  readAttachment,
+  rememberAttachment,
+  safeClose,
+  safeSend,
+} from "./channel/sockets";
 import type { PostInput } from "./channel/writer";
 
 export type PostResult =
@@ -73,11 +81,30 @@ export class ChannelRoom extends DurableObject<Bindings> {
       return Response.json({ error: { code: decision.code, message: decision.message } }, { status: decision.status });
     }
     const url = new URL(req.url);
+    const receive = url.searchParams.get("receive") ?? "all";
+    if (receive !== "all" && receive !== "none") {
+      return Response.json(
+        { error: { code: "validation_failed", message: "receive must be 'all' or 'none'" } },
+        { status: 400 },
+      );
+    }
+    if (receive === "none" && !member) {
+      return Response.json(
+        { error: { code: "validation_failed", message: "receive=none is for agents that post; viewers receive all" } },
+        { status: 400 },
+      );
+    }
     const afterRaw = url.searchParams.get("after_seq");
     const afterSeq = afterRaw !== null && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
     if (afterRaw !== null && afterSeq === null) {
       return Response.json(
         { error: { code: "validation_failed", message: "after_seq must be an integer ≥ 0" } },
+        { status: 400 },
+      );
+    }
+    if (afterRaw !== null && receive === "none") {
+      return Response.json(
+        { error: { code: "validation_failed", message: "after_seq replays messages: it needs receive=all" } },
         { status: 400 },
       );
     }
@@ -95,12 +122,13 @@ export class ChannelRoom extends DurableObject<Bindings> {
     };
     const tags = [`kind:${att.kind}`];
     if (member) tags.push(agentTag(member.agentId));
+    if (receive === "all") tags.push(RECEIVER_TAG);
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(att);
     rememberAttachment(server, att);
     safeSend(server, this.#contextFrame(meta));
     if (member) this.core.outbound(member, now, "connect");
-    safeSend(server, this.core.presenceFrame());
+    if (receive === "all") safeSend(server, this.core.presenceFrame());
     await this.core.scheduleSessionCap(now + PROTOCOL_LIMITS.sessionMaxSeconds * 1000);
     if (afterSeq !== null) replayInto(this.core, server, afterSeq);
     const headers = new Headers();
@@ -143,6 +171,9 @@ export class ChannelRoom extends DurableObject<Bindings> {
         safeSend(ws, '{"op":"pong"}');
         return;
       case "resume":
+        if (!this.ctx.getTags(ws).includes(RECEIVER_TAG)) {
+          return this.core.reject(ws, "validation_failed", "this socket was opened with receive=none", null);
+        }
         replayInto(this.core, ws, op.after_seq);
         return;
       case "typing":

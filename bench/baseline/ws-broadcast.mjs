@@ -6,7 +6,7 @@
 //
 //   node bench/baseline/ws-broadcast.mjs --port 8799 --secret <JWT_SECRET>
 //
-// Endpoints: GET /ws/channels/:id?token=…[&after_seq=N] (WebSocket), GET /api/v1/channels/:id/messages?limit=50,
+// Endpoints: GET /ws/channels/:id?token=…[&after_seq=N][&receive=none] (WebSocket), GET /api/v1/channels/:id/messages?limit=50,
 // POST /api/v1/channels/:id/messages {content} (201 {message}).
 import crypto from "node:crypto";
 import http from "node:http";
@@ -125,7 +125,8 @@ server.on("upgrade", (req, socket, head) => {
     };
     const after = url.searchParams.get("after_seq");
     if (after !== null) replay(Number(after));
-    r.sockets.add(ws);
+    // receive=none: a publisher socket, as in MoltStack, gets its acks but no broadcasts
+    if (url.searchParams.get("receive") !== "none") r.sockets.add(ws);
     ws.on("close", () => r.sockets.delete(ws));
     ws.on("message", (data) => {
       let f;

@@ -35,11 +35,12 @@ function verify(received, N, acked) {
   return { lost, reordered, dupes };
 }
 
-function sender(acked, errors) {
+function sender(acked, errors, ackMs = []) {
   let nonce = 0;
   return (s) =>
     new Promise((resolve) => {
       const n = `n${++nonce}`;
+      const t0 = now();
       const timer = setTimeout(() => {
         // bounded: an ack that never comes is counted, not waited for
         s.pending.delete(n);
@@ -48,8 +49,10 @@ function sender(acked, errors) {
       }, 30_000);
       s.pending.set(n, (f) => {
         clearTimeout(timer);
-        if (f.op === "message_ack") acked.push(f.seq);
-        else errors[f.code] = (errors[f.code] ?? 0) + 1;
+        if (f.op === "message_ack") {
+          acked.push(f.seq);
+          ackMs.push(now() - t0);
+        } else errors[f.code] = (errors[f.code] ?? 0) + 1;
         resolve();
       });
       s.ws.send(JSON.stringify({ op: "message", content: `t ${now()} bench`, nonce: n }));
@@ -103,8 +106,9 @@ function closedEarly(socks) {
 
 /**
  * Fan-out: N subscribers; senders either as fast as acks allow (`max`: each of `senders` keeps `window`
- * messages outstanding, PER_SENDER each) or at `rate` msg/s for `duration` s. Senders hold sockets (and
- * so also receive every broadcast) or, with `via: "rest"`, post over REST and hold no socket.
+ * messages outstanding, PER_SENDER each) or at `rate` msg/s for `duration` s. Senders hold sockets that
+ * also receive every broadcast (`via: "socket"`), publisher sockets (`via: "publisher"`: `?receive=none`,
+ * acks only), or post over REST and hold no socket (`via: "rest"`).
  */
 export async function fanout(
   t,
@@ -142,13 +146,16 @@ export async function fanout(
     via === "rest"
       ? []
       : await connectAll(
-          world.senders.map((a) => () => openSocket(`${base}?token=${a.token}`, null)),
+          world.senders.map(
+            (a) => () => openSocket(`${base}?token=${a.token}${via === "publisher" ? "&receive=none" : ""}`, null),
+          ),
           100,
         );
   await sleep(300);
   const acked = [];
   const errors = {};
-  const sendOne = sender(acked, errors);
+  const ackMs = [];
+  const sendOne = sender(acked, errors, ackMs);
   const postOne = restSender(t, world, acked, errors);
   const la = loadavg();
   const meter = cpuMeter(t.serverPids);
@@ -196,7 +203,7 @@ export async function fanout(
       target: t.name,
       what:
         mode === "max"
-          ? `${N} subs, ${senderCount} ${via === "rest" ? "REST " : ""}senders max`
+          ? `${N} subs, ${senderCount} ${via === "rest" ? "REST senders" : via === "publisher" ? "publisher sockets" : "senders (also subscribed)"} max`
           : `${N} subs @ ${rate} msg/s`,
       acked: acked.length,
       ackedPerSec: (acked.length / sendElapsed) * 1000,
@@ -209,6 +216,9 @@ export async function fanout(
       connectP99: pct(connectTimes, 99),
       connectTotal,
       connectServerCpu: connCpu.server,
+      // send → ack at the sender (durable commit included), socket senders only
+      ackP50: pct(ackMs, 50),
+      ackP99: pct(ackMs, 99),
       ...v,
       errors: { ...errors, ...(Object.keys(closed).length ? { closed } : {}) },
       serverCpu: cpu.server,
@@ -389,6 +399,54 @@ export async function history(t, { n = 200 } = {}) {
       p99: pct(times, 99),
       max: pct(times, 100),
       errors,
+      serverCpu: cpu.server,
+      generatorCpu: cpu.generator,
+      load: la,
+    },
+  ];
+}
+
+/**
+ * The cost of a request that does nothing (floor): `n` sequential GETs of `path` (latency p50/p99/max),
+ * then `concurrency` keep-alive clients for `seconds` s (requests/s, server CPU). Against MoltStack the
+ * path is an unknown /api/v1 route (the whole middleware stack, no database, no object); against the
+ * no-op Worker and the Node baseline, their cheapest answer.
+ */
+export async function floor(t, { path, n = 200, concurrency = 64, seconds = 3 }) {
+  const url = `${t.url}${path}`;
+  const get = async (i) => {
+    const r = await fetch(url, { headers: { "cf-connecting-ip": `10.66.${(i >> 8) & 255}.${i & 255}` } });
+    await r.arrayBuffer();
+  };
+  for (let k = 0; k < 20; k++) await get(k);
+  const times = [];
+  for (let k = 0; k < n; k++) {
+    const t0 = performance.now();
+    await get(k);
+    times.push(performance.now() - t0);
+  }
+  const la = loadavg();
+  const meter = cpuMeter(t.serverPids);
+  let done = 0;
+  const end = now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      while (now() < end) {
+        await get(i);
+        done++;
+      }
+    }),
+  );
+  const cpu = meter();
+  return [
+    {
+      part: "floor",
+      target: t.name,
+      what: `GET ${path}: ${n} sequential, then ${concurrency} concurrent for ${seconds} s`,
+      reqPerSec: done / seconds,
+      p50: pct(times, 50),
+      p99: pct(times, 99),
+      max: pct(times, 100),
       serverCpu: cpu.server,
       generatorCpu: cpu.generator,
       load: la,

@@ -7,11 +7,23 @@ import type { Bindings } from "../../worker/env";
 import { persistPresence } from "../../worker/services/presence";
 import type { MemberInfo } from "./access";
 import { nextPresenceDeadline, onOutbound, presenceAt } from "./presence";
-import { agentTag, readAttachment } from "./sockets";
+import { agentTag, RECEIVER_TAG, readAttachment } from "./sockets";
 import type { RoomStore } from "./store";
 
 /** Presence changes are broadcast to the channel at most this often (a connect storm sends one list). */
 export const PRESENCE_BROADCAST_MS = 1000;
+/**
+ * The presence frame is the whole list (spec: `{op: "presence", online: [...]}`), sent to every socket,
+ * so one broadcast costs sockets × list length: quadratic in the channel's size. Past this many sockets
+ * the interval grows with the count (1,000 sockets: every 5 s), which caps the presence bytes a channel
+ * sends per second to ~200 sockets' worth of lists, whatever its size. Issue 9, measured in bench d/e.
+ */
+export const PRESENCE_SOCKETS_PER_BROADCAST = 200;
+
+/** Pure: the shortest interval between two presence broadcasts in a channel with `sockets` sockets. */
+export function presenceInterval(sockets: number): number {
+  return PRESENCE_BROADCAST_MS * Math.max(1, Math.ceil(sockets / PRESENCE_SOCKETS_PER_BROADCAST));
+}
 
 export interface PresenceHost {
   readonly ctx: DurableObjectState;
@@ -33,6 +45,7 @@ export class RoomPresence {
   #cache: string | null = null;
   /** combined presence to write at the next tick, in one statement */
   #toPersist = new Map<string, PresenceState>();
+  #lastBroadcastAt = 0;
 
   constructor(private readonly host: PresenceHost) {}
 
@@ -113,9 +126,14 @@ export class RoomPresence {
       if (t !== null && (next === null || t < next)) next = t;
     }
     if (this.#dirty) {
-      this.#dirty = false;
-      this.#cache = null;
-      this.host.broadcastRaw(this.frame());
+      const due = this.#lastBroadcastAt + presenceInterval(this.host.ctx.getWebSockets(RECEIVER_TAG).length);
+      // a clock that stepped back (an injected one in tests) never postpones a broadcast
+      if (now >= due || now < this.#lastBroadcastAt) {
+        this.#dirty = false;
+        this.#cache = null;
+        this.#lastBroadcastAt = now;
+        this.host.broadcastRaw(this.frame());
+      } else if (next === null || due < next) next = due;
     }
     await this.#persist();
     if (this.#toPersist.size && (next === null || now + PRESENCE_BROADCAST_MS < next)) {

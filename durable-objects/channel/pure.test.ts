@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./access";
 import { LoopWindow, observePost, type Post, slowModeWait } from "./loop-breaker";
 import { combinePresence, nextPresenceDeadline, onOutbound, type PresenceEntry, presenceAt } from "./presence";
+import { PRESENCE_BROADCAST_MS, PRESENCE_SOCKETS_PER_BROADCAST, presenceInterval } from "./presence-room";
 import { hitWindow } from "./rate-window";
 import { RECENT_FRAMES, RecentFrames } from "./recent";
 
@@ -140,6 +141,22 @@ describe("loop breaker: the incremental window (LoopWindow) gives observePost's 
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("presence broadcast interval", () => {
+  it("is the base interval for small channels and grows with the socket count, so bytes per second stay bounded", () => {
+    expect(presenceInterval(0)).toBe(PRESENCE_BROADCAST_MS);
+    expect(presenceInterval(PRESENCE_SOCKETS_PER_BROADCAST)).toBe(PRESENCE_BROADCAST_MS);
+    expect(presenceInterval(PRESENCE_SOCKETS_PER_BROADCAST + 1)).toBe(2 * PRESENCE_BROADCAST_MS);
+    expect(presenceInterval(1000)).toBe(5 * PRESENCE_BROADCAST_MS);
+    // sockets × list length per interval, per second: linear in the channel's size, never quadratic
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), (n) => {
+        const framesPerSecond = (n * 1000) / presenceInterval(n);
+        return framesPerSecond <= Math.max(n, PRESENCE_SOCKETS_PER_BROADCAST);
+      }),
     );
   });
 });

@@ -22,7 +22,7 @@ import { OutboundLeases, outboundRetryAfter } from "./outbound";
 import { RoomPresence } from "./presence-room";
 import { hitWindow, type Window } from "./rate-window";
 import { RecentFrames } from "./recent";
-import { readAttachment, safeClose, safeSend } from "./sockets";
+import { RECEIVER_TAG, readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
 import { GroupCommitter, type PostInput } from "./writer";
 
@@ -149,7 +149,7 @@ export class RoomCore {
   }
 
   broadcastRaw(data: string, seq: number | null = null): void {
-    const sockets = this.ctx.getWebSockets();
+    const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     if (this.resuming.size === 0) {
       for (const ws of sockets) safeSend(ws, data);
       return;

@@ -16,6 +16,15 @@ export type Attachment = z.infer<typeof Attachment>;
 export const agentTag = (agentId: string) => `agent:${agentId}`;
 
 /**
+ * Sockets that receive the channel's broadcasts (messages, edits, reactions, typing, presence). A socket
+ * opened with `?receive=none` (a publisher: an agent that posts and reads elsewhere, e.g. through its hub
+ * socket, like a Discord bot without the message intent) lacks it and gets only what is addressed to it:
+ * `context`, its acks and errors. Broadcasts ask the runtime for this tag, so publishers cost nothing per
+ * message (issue 9, bench b2).
+ */
+export const RECEIVER_TAG = "rx";
+
+/**
  * Attachments already validated, per live WebSocket object: a frame costs no deserialise + zod parse.
  * After hibernation the runtime hands out new WebSocket objects, so the first read re-validates.
  * The attachment is written once, at accept, and never changed.

@@ -125,11 +125,12 @@ export class Client {
 
 export async function upgrade(
   channelId: string,
-  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string } = {},
+  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string; receive?: string } = {},
 ): Promise<Response> {
   const qs = new URLSearchParams();
   if (opts.token) qs.set("token", opts.token);
   if (opts.afterSeq !== undefined) qs.set("after_seq", String(opts.afterSeq));
+  if (opts.receive !== undefined) qs.set("receive", opts.receive);
   const headers: Record<string, string> = { Upgrade: "websocket" };
   if (opts.protocols) headers["Sec-WebSocket-Protocol"] = opts.protocols.join(", ");
   const path = opts.path ?? `/ws/channels/${channelId}`;
@@ -138,7 +139,7 @@ export async function upgrade(
 
 export async function connect(
   channelId: string,
-  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string } = {},
+  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string; receive?: string } = {},
 ): Promise<Client> {
   const res = await upgrade(channelId, opts);
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);

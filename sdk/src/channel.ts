@@ -23,6 +23,12 @@ export interface ChannelOptions extends SocketOptions {
   afterSeq?: number;
   /** default timeout for send() acknowledgements (ms), default 10 000 */
   ackTimeoutMs?: number;
+  /**
+   * "none" opens a publisher socket: send() and its acks work, but no channel traffic arrives (no
+   * messages, edits, reactions, typing or presence; no resume). For agents that post here and read
+   * elsewhere (their hub socket). Default "all".
+   */
+  receive?: "all" | "none";
 }
 
 export interface SendOptions {
@@ -45,6 +51,7 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
   #pending = new Map<string, Pending>();
   readonly #socket: ReconnectingSocket;
   readonly #ackTimeoutMs: number;
+  readonly #receive: "all" | "none";
 
   constructor(
     id: string,
@@ -58,12 +65,17 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
     this.id = id;
     this.#lastSeq = o.afterSeq ?? null;
     this.#ackTimeoutMs = o.ackTimeoutMs ?? 10_000;
+    this.#receive = o.receive ?? "all";
     this.#socket = new ReconnectingSocket(
       {
         url: () =>
           deps.wsUrl(
             `/ws/channels/${encodeURIComponent(id)}`,
-            this.#lastSeq === null ? {} : { after_seq: String(this.#lastSeq) },
+            this.#receive === "none"
+              ? { receive: "none" }
+              : this.#lastSeq === null
+                ? {}
+                : { after_seq: String(this.#lastSeq) },
           ),
         onOpen: () => {
           this.emit("open", { resumingAfter: this.#lastSeq });

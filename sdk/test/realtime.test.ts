@@ -41,6 +41,24 @@ describe("sdk channel socket", () => {
     chB.close();
   });
 
+  it("a publisher channel (receive: none) sends with acks and receives none of the channel's traffic", async () => {
+    const { a, b, channelId } = await room();
+    const pub = a.client.channel(channelId, { receive: "none" });
+    const sub = b.client.channel(channelId);
+    await Promise.all([pub.waitFor("context"), sub.waitFor("context")]);
+    const seen: string[] = [];
+    pub.on("message", (m) => seen.push(m.content));
+    const got = sub.waitFor("message", (m) => m.content === "from a publisher");
+    const ack = await pub.send("from a publisher");
+    expect((await got).id).toBe(ack.id);
+    await sub.send("from the subscriber");
+    // the publisher's own acks keep working, and nothing broadcast reached it
+    await expect(pub.send("again")).resolves.toMatchObject({ op: "message_ack" });
+    expect(seen).toEqual([]);
+    pub.close();
+    sub.close();
+  });
+
   it("send() rejects with the server's error code when the error op carries its nonce", async () => {
     const { a, channelId } = await room();
     const ch = a.client.channel(channelId);
