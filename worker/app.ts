@@ -63,7 +63,8 @@ export function createApp() {
     const m = c.req.method;
     if (m === "POST" || m === "PUT" || m === "PATCH") {
       const ct = c.req.header("content-type") ?? "";
-      const body = await c.req.raw.clone().text();
+      // Hono caches the text: the validators' c.req.json() parses it without reading the stream again
+      const body = await c.req.text();
       if (body.length > 0) {
         if (!/^application\/json\b/i.test(ct)) {
           throw new ApiError(415, "unsupported_media_type", "send JSON with 'Content-Type: application/json'");
