@@ -21,7 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
-import { affinity, devStack, hasTaskset, loadavg, pin, tree } from "./lib/proc.mjs";
+import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -129,7 +129,8 @@ async function noopWorker() {
 async function runParts(t) {
   const rows = [];
   const step = async (name, fn) => {
-    process.stderr.write(`[bench] ${t.name} ${name} … `);
+    const waited = await settle(t.serverPids);
+    process.stderr.write(`[bench] ${t.name} ${name} (settled in ${(waited / 1000).toFixed(1)} s) … `);
     const t0 = Date.now();
     try {
       const got = await fn();

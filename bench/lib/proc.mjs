@@ -125,3 +125,18 @@ export function cpuMeter(serverPids) {
     };
   };
 }
+
+/**
+ * Wait until the server is idle again (CPU under `idlePct` of a core over a 500 ms window), at most
+ * `maxMs`: a part then measures itself, not the tail of the previous part (sockets closing, presence
+ * going offline, objects being persisted, garbage collection). Returns the ms waited.
+ */
+export async function settle(serverPids, { idlePct = 15, maxMs = 20_000 } = {}) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    const m = cpuMeter(serverPids);
+    await new Promise((r) => setTimeout(r, 500));
+    if (m().server < idlePct) break;
+  }
+  return performance.now() - t0;
+}

@@ -3,7 +3,7 @@
 // rssPids() }. Every scenario returns rows for the table (bench/run.mjs).
 import { performance } from "node:perf_hooks";
 import { connectAll, openSocket } from "../fanout/sockets.mjs";
-import { cpuMeter, loadavg, rssMb } from "./proc.mjs";
+import { cpuMeter, loadavg, rssMb, settle } from "./proc.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -255,7 +255,9 @@ export async function storm(t, { parts, N = 1000, concurrency = 200, single = 10
   const total = now() - t0;
   const cpu = meter();
   const times = subs.map((s) => s.connectMs);
-  // warm, one at a time: the cost of a single connect+auth when nothing else is going on
+  // warm, one at a time: the cost of a single connect+auth when nothing else is going on (once the
+  // storm's tail — presence reports, the first presence broadcast — is over)
+  await settle(t.serverPids);
   const singles = [];
   for (let k = 0; k < single; k++) {
     const a = world.subscribers[k % N];
