@@ -34,6 +34,7 @@ export default defineConfig({
       : ["default"],
     globalSetup: ["./test/global-setup.ts"],
     include: [
+      "common/**/*.test.ts",
       "worker/**/*.test.ts",
       "durable-objects/**/*.test.ts",
       "protocol/**/*.test.ts",

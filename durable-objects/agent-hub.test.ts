@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createAgent } from "../test/helpers";
-import { connect, createObserver, makeRoom, member, upgrade } from "./channel/test-fixtures";
+import { connect, createObserver, makeRoom, member, upgrade } from "../test/support/channel-fixtures";
 
 describe("agent hub: GET /ws", () => {
   it("agents only; ping/pong; mentions and replies arrive as personal events", async () => {
@@ -61,7 +61,7 @@ describe("agent hub: friends' presence", () => {
 
   it("a friend's hub socket sees the agent come online and go offline", async () => {
     const { asSystem } = await import("../test/helpers");
-    const { friendships } = await import("../worker/db/schema");
+    const { friendships } = await import("../common/db/schema");
     const room = await makeRoom();
     const alice = await member(room);
     const bob = await member(room);
@@ -84,7 +84,7 @@ describe("agent hub: friends' presence", () => {
 describe("agent hub: DMs", () => {
   it("a DM reaches the other participant's hub as a dm event; outsiders cannot even see the channel", async () => {
     const { asSystem } = await import("../test/helpers");
-    const { channels } = await import("../worker/db/schema");
+    const { channels } = await import("../common/db/schema");
     const alice = await createAgent();
     const bob = await createAgent();
     const [x, y] = alice.id < bob.id ? [alice.id, bob.id] : [bob.id, alice.id];

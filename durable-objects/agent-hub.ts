@@ -7,6 +7,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { SYSTEM } from "../common/db/actor";
+import { createDatabase, withActor } from "../common/db/client";
+import type { Bindings } from "../common/env";
+import { LIMITS } from "../common/limits";
+import type { PersonalEvent } from "../protocol";
 import {
   CLOSE,
   HubClientOp,
@@ -16,11 +21,6 @@ import {
   parseClientFrame,
   SUBPROTOCOL,
 } from "../protocol";
-import { SYSTEM } from "../worker/db/actor";
-import { createDatabase, withActor } from "../worker/db/client";
-import type { Bindings } from "../worker/env";
-import { LIMITS } from "../worker/lib/limits";
-import type { PersonalEvent } from "../worker/services/notify";
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";

@@ -1,10 +1,10 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { SYSTEM } from "../common/db/actor";
+import { agentConfig } from "../common/db/schema";
 import { CLOSE, PROTOCOL_LIMITS } from "../protocol";
 import { asSystem, createAgent, queryAs } from "../test/helpers";
-import { SYSTEM } from "../worker/db/actor";
-import { agentConfig } from "../worker/db/schema";
 import {
   ban,
   type Client,
@@ -14,7 +14,7 @@ import {
   member,
   roomStub,
   upgrade,
-} from "./channel/test-fixtures";
+} from "../test/support/channel-fixtures";
 import type { ChannelRoom } from "./channel-room";
 
 const seqsInDb = async (channelId: string) =>

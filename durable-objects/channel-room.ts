@@ -2,6 +2,7 @@
 // loop breaker, and the group-committed durable writes of its messages. Protocol: protocol/.
 // Connection auth happens in worker/routes/ws.ts (JWT) and here (membership, cached). See docs/REALTIME.md.
 import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../common/env";
 import {
   CLOSE,
   type ClientOp,
@@ -12,7 +13,6 @@ import {
   type ServerOp,
   SUBPROTOCOL,
 } from "../protocol";
-import type { Bindings } from "../worker/env";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";

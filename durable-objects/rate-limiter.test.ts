@@ -1,8 +1,8 @@
 // The sharded fixed-window limiter (issue 3), driven with an injected clock.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RATE_LIMITER_SHARDS, type RateRule } from "../common/limits";
 import { testEnv } from "../test/helpers";
-import { RATE_LIMITER_SHARDS, type RateRule } from "../worker/lib/limits";
 import { checkRate, shardOf } from "../worker/services/rate-limit";
 import { decide } from "./rate-limiter";
 

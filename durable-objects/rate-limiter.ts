@@ -3,7 +3,7 @@
 // Counts live in memory and are written behind to the object's SQLite storage at most once a second, so an
 // eviction or restart keeps a window's count (less at most the last second of hits; see FLUSH_EVERY_MS).
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../worker/env";
+import type { Bindings } from "../common/env";
 
 export interface RateDecision {
   allowed: boolean;

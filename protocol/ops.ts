@@ -1,6 +1,7 @@
 // Every WebSocket op, as zod schemas (the single definition) and the TypeScript types inferred from them.
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
+import { PERSONAL_EVENT_TYPES } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 
 const uuid = z.uuid();
@@ -143,7 +144,6 @@ export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
 
 // ------------------------------------------------------------------ server → client (agent hub, GET /ws)
-export const PERSONAL_EVENT_TYPES = ["friend_request", "friend_accepted", "mention", "reply", "dm"] as const;
 export const PersonalEventOp = z.object({
   op: z.enum(PERSONAL_EVENT_TYPES),
   type: z.enum(PERSONAL_EVENT_TYPES),

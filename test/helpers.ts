@@ -2,12 +2,12 @@
 // database door (withActor); nothing is mocked.
 import { env, exports } from "cloudflare:workers";
 import type { sql } from "drizzle-orm";
+import { type Actor, SYSTEM } from "../common/db/actor";
+import { createDatabase, type Tx, withActor } from "../common/db/client";
+import { agents } from "../common/db/schema";
+import { toBase64Url } from "../common/encoding";
+import type { Bindings } from "../common/env";
 import { signAccessToken } from "../worker/auth/tokens";
-import { type Actor, SYSTEM } from "../worker/db/actor";
-import { createDatabase, type Tx, withActor } from "../worker/db/client";
-import { agents } from "../worker/db/schema";
-import type { Bindings } from "../worker/env";
-import { toBase64Url } from "../worker/lib/encoding";
 
 export const testEnv = env as unknown as Bindings;
 export const BASE = "http://moltstack.test";

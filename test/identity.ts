@@ -2,8 +2,8 @@
 // Other features' tests may use registerVerifiedAgent() when they want a key-holding agent that went
 // through register → verify instead of test/helpers.ts createAgent().
 import { getPublicKeyAsync, signAsync, utils } from "@noble/ed25519";
+import { toBase64Url } from "../common/encoding";
 import { challengeMessage } from "../worker/auth/ed25519";
-import { toBase64Url } from "../worker/lib/encoding";
 import { api } from "./helpers";
 
 /** A random, syntactically valid client IP: every test gets its own rate-limit buckets. */

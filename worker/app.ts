@@ -2,10 +2,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
+import { toApiErrorFromDb } from "../common/db/errors";
+import { ApiError } from "../common/errors";
 import type { AppEnv } from "./context";
-import { toApiErrorFromDb } from "./db/errors";
 import { configProblems } from "./lib/config";
-import { ApiError } from "./lib/errors";
 import { validationError } from "./lib/validation";
 import { requestContext } from "./middleware/request";
 import { docsRoutes, OPENAPI_PATH } from "./routes/docs";

@@ -1,8 +1,8 @@
 // Per-request context shared by every route module (Hono Variables).
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Actor } from "./db/actor";
-import type { Database } from "./db/client";
-import type { Bindings } from "./env";
+import type { Actor } from "../common/db/actor";
+import type { Database } from "../common/db/client";
+import type { Bindings } from "../common/env";
 
 export interface Variables {
   requestId: string;

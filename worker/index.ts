@@ -1,10 +1,11 @@
 // Worker entry: HTTP (Hono app), the Queue consumer, the cron housekeeping, and the Durable Object classes.
+
+import { createDatabase } from "../common/db/client";
+import type { Bindings } from "../common/env";
 import { AgentHub } from "../durable-objects/agent-hub";
 import { ChannelRoom } from "../durable-objects/channel-room";
 import { RateLimiter } from "../durable-objects/rate-limiter";
 import { createApp } from "./app";
-import { createDatabase } from "./db/client";
-import type { Bindings } from "./env";
 import { handleQueue } from "./queue/consumer";
 import { runIdentityHousekeeping } from "./services/housekeeping";
 

@@ -3,9 +3,9 @@
 // object authorises first and then writes as system (migrations/0001_rls.sql, messages_insert).
 // Moderation calls ChannelRoom.invalidateMembership / kick when membership changes.
 import { sql } from "drizzle-orm";
-import { SYSTEM } from "../../worker/db/actor";
-import { type Database, withActor } from "../../worker/db/client";
-import { LIMITS } from "../../worker/lib/limits";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { LIMITS } from "../../common/limits";
 
 export interface ChannelMeta {
   id: string;

@@ -1,8 +1,9 @@
 // What happens once a batch is durable, in seq order: ack the sender first, broadcast the message once,
 // count it as the author's outbound action (presence), feed the loop breaker, notify the hub of each
 // mentioned / replied-to / DM'd agent.
+
+import { notifyAgent } from "../../common/notify";
 import type { MessageView, ServerOp } from "../../protocol";
-import { notifyAgent } from "../../worker/services/notify";
 import { LoopWindow, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";

@@ -3,7 +3,7 @@
 // tokens at a time and spends them locally, so a busy sender costs one hub call per OUTBOUND_LEASE
 // messages instead of one per message. Leased tokens left unused when the object is evicted are simply
 // lost (the limit errs on the strict side).
-import type { Bindings } from "../../worker/env";
+import type { Bindings } from "../../common/env";
 
 export const OUTBOUND_LEASE = 10;
 export const OUTBOUND_WINDOW_MS = 3_600_000;

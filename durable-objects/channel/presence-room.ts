@@ -1,10 +1,11 @@
 // Presence inside one channel object: the per-agent entries (SQLite, survive eviction), the coalesced
 // `presence` broadcast, reports to each agent's hub and the batched write of agents.presence /
 // last_seen_at. The state machine itself is pure (presence.ts).
+
+import type { Database } from "../../common/db/client";
+import type { Bindings } from "../../common/env";
+import { persistPresence } from "../../common/presence";
 import type { PresenceState, ServerOp } from "../../protocol";
-import type { Database } from "../../worker/db/client";
-import type { Bindings } from "../../worker/env";
-import { persistPresence } from "../../worker/services/presence";
 import type { MemberInfo } from "./access";
 import { nextPresenceDeadline, onOutbound, presenceAt } from "./presence";
 import { agentTag, RECEIVER_TAG, readAttachment } from "./sockets";

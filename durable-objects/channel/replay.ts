@@ -1,10 +1,10 @@
 // Gap-free resume: every message after a seq, in order, straight from Postgres (the source of truth).
 import { sql } from "drizzle-orm";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
 import type { ServerOp } from "../../protocol";
 import { PROTOCOL_LIMITS } from "../../protocol";
-import { SYSTEM } from "../../worker/db/actor";
-import { type Database, withActor } from "../../worker/db/client";
-import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../worker/services/messages-view";
 
 /** One chunk of frames after `afterSeq` (deleted messages replay as message_delete, keeping seq continuity). */
 export async function framesAfter(

@@ -1,11 +1,12 @@
 // The channel object's state and behaviour, apart from the Durable Object entry points
 // (durable-objects/channel-room.ts): caches, the posting gate (permission, rate, slow mode, outbound/hour),
 // broadcast, alarms. Presence: presence-room.ts; after a commit: after-commit.ts.
+
+import { createDatabase, type Database } from "../../common/db/client";
+import { isDatabaseError, toApiErrorFromDb } from "../../common/db/errors";
+import type { Bindings } from "../../common/env";
+import { RATE } from "../../common/limits";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
-import { createDatabase, type Database } from "../../worker/db/client";
-import { isDatabaseError, toApiErrorFromDb } from "../../worker/db/errors";
-import type { Bindings } from "../../worker/env";
-import { RATE } from "../../worker/lib/limits";
 import type { PostResult } from "../channel-room";
 import {
   ACCESS_CACHE_MS,

@@ -5,10 +5,10 @@
 // (the object is the only writer of its channel, so seqs are strictly increasing and gap-free), inserts
 // the rows and bumps the server's activity counters. See docs/REALTIME.md "Persistence".
 import { sql } from "drizzle-orm";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { uuidv7 } from "../../common/ids";
 import { parseMentions } from "../../protocol";
-import { SYSTEM } from "../../worker/db/actor";
-import { type Database, withActor } from "../../worker/db/client";
-import { uuidv7 } from "../../worker/lib/ids";
 import type { MemberInfo } from "./access";
 
 export interface PostInput {

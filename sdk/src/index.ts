@@ -13,6 +13,7 @@ export {
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
   ServerOp,
+  WakePayload,
 } from "../../protocol";
 export type { Challenge, RegisterInput, TokenManagerOptions, Tokens, Transport } from "./auth";
 export { login, refresh, register, TokenManager, verify } from "./auth";
@@ -42,4 +43,4 @@ export {
 export type { BackoffOptions, CloseInfo, SocketOptions, WebSocketConstructor, WebSocketLike } from "./socket";
 export { backoffDelay, ReconnectingSocket } from "./socket";
 export type { HeaderSource, WebhookVerification } from "./webhook";
-export { verifyWebhook, WakePayload, WEBHOOK_HEADERS, WEBHOOK_TOLERANCE_SECONDS } from "./webhook";
+export { verifyWebhook, WEBHOOK_HEADERS, WEBHOOK_TOLERANCE_SECONDS } from "./webhook";

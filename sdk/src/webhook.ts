@@ -1,7 +1,7 @@
 // Receiving wake-ups (issue 6): `X-MoltStack-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`
 // with `X-MoltStack-Timestamp` in Unix seconds; anything older or newer than 5 minutes is a replay.
 // WebCrypto only, so it runs in Node ≥ 20, Workers and browsers.
-import { z } from "zod";
+import { WakePayload } from "../../protocol";
 import { timingSafeEqual, toHex, utf8 } from "./encoding";
 
 export const WEBHOOK_HEADERS = {
@@ -13,17 +13,6 @@ export const WEBHOOK_HEADERS = {
 
 /** The spec's replay window. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
-
-export const WakePayload = z.object({
-  id: z.string(),
-  type: z.enum(["dm.received", "mention.received", "reply.received", "friend_request.received"]),
-  created_at: z.string(),
-  agent_id: z.string(),
-  channel_id: z.string().nullable(),
-  message_id: z.string().nullable(),
-  from: z.object({ id: z.string(), username: z.string() }).nullable(),
-});
-export type WakePayload = z.infer<typeof WakePayload>;
 
 export type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 

@@ -1,9 +1,9 @@
 // Abuse (issue 10, "Faults and load"): registration floods from many IPs and API floods from one agent
 // spread over many IPs stay within their limits (429 with X-RateLimit-* and Retry-After, never a 5xx),
 // while a bystander agent calling the API at the same time keeps getting 2xx. The limits are fixed
-// windows (worker/lib/limits.ts), so every check is per window (X-RateLimit-Reset), never per run.
+// windows (common/limits.ts), so every check is per window (X-RateLimit-Reset), never per run.
 import { afterAll, describe, expect, it } from "vitest";
-import { RATE } from "../../worker/lib/limits";
+import { RATE } from "../../common/limits";
 import { type ApiResponse, api, createAgent, type TestAgent, uniqueName } from "../helpers";
 import { registerWithKey, uniqueIp } from "../identity";
 import { FULL, figures } from "./fault-helpers";

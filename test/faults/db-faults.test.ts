@@ -5,10 +5,10 @@
 // scoped to this file's connections (fault-helpers.ts), so the rest of `npm test` is undisturbed.
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Client, connect, type Frame, makeRoom, member } from "../../durable-objects/channel/test-fixtures";
-import { SYSTEM } from "../../worker/db/actor";
+import { SYSTEM } from "../../common/db/actor";
 import { type ApiResponse, api, createAgent, queryAs } from "../helpers";
 import { registerWithKey, uniqueIp } from "../identity";
+import { type Client, connect, type Frame, makeRoom, member } from "../support/channel-fixtures";
 import { control, figures, routeThroughFaultTag, waitFor } from "./fault-helpers";
 
 const TAG = `db-faults-${crypto.randomUUID().slice(0, 8)}`;

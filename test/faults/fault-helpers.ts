@@ -31,11 +31,11 @@ export interface ProxyStats {
  * this file's alone.
  */
 export async function routeThroughFaultTag(tag: string): Promise<void> {
-  await asSystem(async () => {}); // the Worker's own driver configuration runs first (worker/db/client.ts)
+  await asSystem(async () => {}); // the Worker's own driver configuration runs first (common/db/client.ts)
   const proxy = testEnv.NEON_WS_PROXY;
   if (!proxy) throw new Error("NEON_WS_PROXY is not set");
   neonConfig.wsProxy = (host: string, port: number | string) => `${proxy}?address=${host}:${port}&tag=${tag}`;
-  // one-shot reads go over the HTTP endpoint (worker/db/http.ts): tagged the same way
+  // one-shot reads go over the HTTP endpoint (common/db/http.ts): tagged the same way
   neonConfig.fetchEndpoint = () => `http://${proxy.split("/")[0]}/sql?tag=${encodeURIComponent(tag)}`;
 }
 

@@ -6,17 +6,10 @@
 import { evictDurableObject } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type Client,
-  connect,
-  type Frame,
-  join,
-  makeRoom,
-  roomStub,
-} from "../../durable-objects/channel/test-fixtures";
-import { SYSTEM } from "../../worker/db/actor";
-import { agentConfig } from "../../worker/db/schema";
+import { SYSTEM } from "../../common/db/actor";
+import { agentConfig } from "../../common/db/schema";
 import { asSystem, createAgent, queryAs, type TestAgent } from "../helpers";
+import { type Client, connect, type Frame, join, makeRoom, roomStub } from "../support/channel-fixtures";
 import { FULL, figures, rng } from "./fault-helpers";
 
 const CHANNELS = FULL ? 4 : 2;

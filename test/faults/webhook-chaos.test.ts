@@ -5,17 +5,11 @@
 // deliveries are retried, dead-lettered and recorded; every message ends acked or retried (nothing
 // silently dropped); one agent's hanging receiver never holds back other agents' deliveries in its batch.
 import { afterAll, describe, expect, it } from "vitest";
-import { createDatabase } from "../../worker/db/client";
+import { createDatabase } from "../../common/db/client";
+import { enqueueWake } from "../../common/wake";
 import { handleQueue, WEBHOOKS_DLQ, WEBHOOKS_QUEUE } from "../../worker/queue/consumer";
-import {
-  agentWithWebhook,
-  deliveryRow,
-  type Recorded,
-  recordingBatch,
-  recordingQueue,
-} from "../../worker/queue/webhooks-test-helpers";
-import { enqueueWake } from "../../worker/services/wake";
 import { testEnv } from "../helpers";
+import { agentWithWebhook, deliveryRow, type Recorded, recordingBatch, recordingQueue } from "../support/webhooks";
 import { FULL, figures, rng } from "./fault-helpers";
 
 const KINDS = ["ok", "slow", "hang", "s500", "s429", "redirect", "network", "flaky"] as const;

@@ -5,8 +5,8 @@
 // The route list comes from the document: a new path-parameter route fails the sweep until PROBES maps it.
 // Afterwards the victim's rows are exactly as before.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createObserver } from "../../durable-objects/channel/test-fixtures";
 import { type ApiResponse, api, createAgent, type TestAgent } from "../helpers";
+import { createObserver } from "../support/channel-fixtures";
 import {
   diffSnapshots,
   fillPath,

@@ -3,8 +3,8 @@
 // 401/403; banned agents against the banned server's routes and sockets. Operations come from the document,
 // with the world's real ids and valid-looking bodies, so a refusal cannot hide behind a 400 or a 404.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ban, upgrade } from "../../durable-objects/channel/test-fixtures";
 import { api } from "../helpers";
+import { ban, upgrade } from "../support/channel-fixtures";
 import {
   fillPath,
   MUTATING,

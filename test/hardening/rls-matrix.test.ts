@@ -7,9 +7,9 @@
 // unrelated verified agent), system. Expectations are strings of the allowed operations: S I U D.
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, ANONYMOUS, agentActor, observerActor, SYSTEM } from "../../worker/db/actor";
-import { createDatabase, type Tx, withActor } from "../../worker/db/client";
-import { uuidv7 } from "../../worker/lib/ids";
+import { type Actor, ANONYMOUS, agentActor, observerActor, SYSTEM } from "../../common/db/actor";
+import { createDatabase, type Tx, withActor } from "../../common/db/client";
+import { uuidv7 } from "../../common/ids";
 import { asSystem, createAgent, queryAs, testEnv, uniqueName } from "../helpers";
 
 type Row = Record<string, unknown>;

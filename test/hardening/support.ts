@@ -3,14 +3,14 @@
 // snapshot. Not a test file.
 import { sql } from "drizzle-orm";
 import { inject } from "vitest";
-import { createObserver } from "../../durable-objects/channel/test-fixtures";
+import { SYSTEM } from "../../common/db/actor";
+import { createDatabase, withActor } from "../../common/db/client";
+import { channels, messageReactions, messages, serverBans, serverMembers, servers } from "../../common/db/schema";
+import { uuidv7 } from "../../common/ids";
 import { signAccessToken } from "../../worker/auth/tokens";
-import { SYSTEM } from "../../worker/db/actor";
-import { createDatabase, withActor } from "../../worker/db/client";
-import { channels, messageReactions, messages, serverBans, serverMembers, servers } from "../../worker/db/schema";
-import { uuidv7 } from "../../worker/lib/ids";
 import { type ApiResponse, api, asSystem, createAgent, type TestAgent, testEnv, uniqueName } from "../helpers";
 import { uniqueIp } from "../identity";
+import { createObserver } from "../support/channel-fixtures";
 
 /**
  * `HARDENING_PROFILE=full npm run test:hardening` (test/hardening/vitest.config.ts provides it) raises case

@@ -4,8 +4,8 @@
 // documented code (CLOSE); the object keeps serving a second, well-behaved socket on the same channel.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Client, connect, makeRoom, member } from "../../durable-objects/channel/test-fixtures";
 import { CLOSE, ERROR_CODES, PROTOCOL_LIMITS } from "../../protocol";
+import { type Client, connect, makeRoom, member } from "../support/channel-fixtures";
 import { nastyJson, nastyString } from "./fuzz-core";
 import { FULL, report, safe } from "./support";
 

@@ -2,9 +2,9 @@
 // Worker: wake-ups reach only agents that are live nowhere, and membership or channel changes made over
 // REST take effect on live sockets at once (no stale cache in the channel object).
 import { describe, expect, it } from "vitest";
-import { type Client, connect, join, makeRoom, member, upgrade } from "../../durable-objects/channel/test-fixtures";
-import { agentWithWebhook, deliveriesOf } from "../../worker/queue/webhooks-test-helpers";
 import { api, createAgent } from "../helpers";
+import { type Client, connect, join, makeRoom, member, upgrade } from "../support/channel-fixtures";
+import { agentWithWebhook, deliveriesOf } from "../support/webhooks";
 
 /** Poll (bounded) until `fn` returns something truthy; notifications run after the response. */
 async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 5000): Promise<T> {

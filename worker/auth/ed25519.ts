@@ -1,7 +1,7 @@
 // Agent identity keys (issue 3): raw 32-byte Ed25519 public keys, base64url without padding, and the
 // domain-separated challenge message an agent signs to prove it holds the private key.
 import { Point, verifyAsync } from "@noble/ed25519";
-import { fromBase64Url, utf8 } from "../lib/encoding";
+import { fromBase64Url, utf8 } from "../../common/encoding";
 
 export const PUBLIC_KEY_BYTES = 32;
 export const SIGNATURE_BYTES = 64;

@@ -2,8 +2,8 @@
 // runtime accepts; it refuses higher counts), a 16-byte random salt per user, a 32-byte derived key.
 // Stored self-describing as `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>` so the cost can be
 // raised later without a migration: verification always uses the parameters stored with the hash.
-import { fromBase64Url, timingSafeEqual, toBase64Url, utf8 } from "../lib/encoding";
-import { LIMITS } from "../lib/limits";
+import { fromBase64Url, timingSafeEqual, toBase64Url, utf8 } from "../../common/encoding";
+import { LIMITS } from "../../common/limits";
 
 const SCHEME = "pbkdf2-sha256";
 const SALT_BYTES = 16;

@@ -1,10 +1,10 @@
 // Access tokens: HS256 JWTs (jose), 15 minutes, claims sub/scope/jti/iat/exp/iss/aud (issue 3).
 // Verification pins the algorithm, so `alg: none` and algorithm-confusion tokens are refused.
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import type { Bindings } from "../env";
-import { utf8 } from "../lib/encoding";
-import { ApiError } from "../lib/errors";
-import { isUuid } from "../lib/ids";
+import { utf8 } from "../../common/encoding";
+import type { Bindings } from "../../common/env";
+import { ApiError } from "../../common/errors";
+import { isUuid } from "../../common/ids";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 900; // spec 001 "Token Management": 15-minute expiry
 export const JWT_AUDIENCE = "moltstack-api";

@@ -1,8 +1,8 @@
 // Production must never run with development settings: a local proxy, loopback webhooks or a development
 // signing key would each quietly undo a defence. The Worker refuses every request until they are fixed.
 
+import type { Bindings } from "../../common/env";
 import { MIN_JWT_SECRET_BYTES } from "../auth/tokens";
-import type { Bindings } from "../env";
 
 type ConfigEnv = Pick<
   Bindings,

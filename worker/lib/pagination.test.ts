@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { toBase64Url, utf8 } from "./encoding";
-import { ApiError } from "./errors";
+import { toBase64Url, utf8 } from "../../common/encoding";
+import { ApiError } from "../../common/errors";
 import { decodeCursor, encodeCursor, isoMicros, pageOf } from "./pagination";
 
 const Key = z.object({ t: isoMicros, id: z.uuid() }).strict();

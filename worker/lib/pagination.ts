@@ -12,9 +12,9 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { fromBase64Url, toBase64Url, utf8 } from "./encoding";
-import { ApiError } from "./errors";
-import { LIMITS } from "./limits";
+import { fromBase64Url, toBase64Url, utf8 } from "../../common/encoding";
+import { ApiError } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 
 /** Longest cursor accepted; real ones are well under 200 characters. */
 export const CURSOR_MAX_CHARS = 512;

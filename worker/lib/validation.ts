@@ -1,6 +1,6 @@
 // Turns zod issues into one readable sentence ("body.username: must match ...; query.limit: ...").
 import type { z } from "zod";
-import { ApiError } from "./errors";
+import { ApiError } from "../../common/errors";
 
 export function summarizeIssues(issues: readonly z.core.$ZodIssue[], where: string): string {
   const parts = issues.slice(0, 5).map((i) => {

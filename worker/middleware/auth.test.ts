@@ -3,10 +3,10 @@
 // behind requireAuth); agent-only behaviour is exercised on a probe route added to a real app instance.
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { fromBase64Url, toBase64Url, utf8 } from "../../common/encoding";
 import { api, createAgent, testEnv } from "../../test/helpers";
 import { createApp } from "../app";
 import { signAccessToken } from "../auth/tokens";
-import { fromBase64Url, toBase64Url, utf8 } from "../lib/encoding";
 import { currentAgentId, requireAgent } from "./auth";
 
 const logout = (token: string) => api<{ error: { message: string } }>("POST", "/api/v1/auth/logout", { token });

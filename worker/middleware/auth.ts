@@ -4,11 +4,11 @@
 // an authenticated request costs no extra database round trip.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { agentActor, observerActor } from "../../common/db/actor";
+import { ApiError } from "../../common/errors";
+import { RATE } from "../../common/limits";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
-import { agentActor, observerActor } from "../db/actor";
-import { ApiError } from "../lib/errors";
-import { RATE } from "../lib/limits";
 import { enforceRate } from "../services/rate-limit";
 
 // Verified claims per request, for handlers that need more than the actor (logout needs the jti).

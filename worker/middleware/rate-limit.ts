@@ -1,8 +1,8 @@
 // Per-IP rate limits for the unauthenticated boundaries (registration, login, refresh). Mounted as route
 // middleware so they run before body validation: malformed attempts count too, and probing is not free.
 import { createMiddleware } from "hono/factory";
+import type { RateRule } from "../../common/limits";
 import type { AppEnv } from "../context";
-import type { RateRule } from "../lib/limits";
 import { enforceRate } from "../services/rate-limit";
 
 /**

@@ -1,8 +1,8 @@
 // Request id, structured access log, and the per-request database handle.
 import { createMiddleware } from "hono/factory";
+import { ANONYMOUS } from "../../common/db/actor";
+import { createDatabase } from "../../common/db/client";
 import type { AppEnv } from "../context";
-import { ANONYMOUS } from "../db/actor";
-import { createDatabase } from "../db/client";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
 

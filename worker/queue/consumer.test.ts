@@ -1,18 +1,18 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../common/db/client";
+import { agentConfig } from "../../common/db/schema";
+import { enqueueWake } from "../../common/wake";
 import { asSystem, testEnv } from "../../test/helpers";
-import { createDatabase } from "../db/client";
-import { agentConfig } from "../db/schema";
-import { enqueueWake } from "../services/wake";
-import { handleQueue, WEBHOOKS_DLQ, WEBHOOKS_QUEUE } from "./consumer";
 import {
   agentWithWebhook,
   deliveryRow,
   recordingBatch,
   recordingQueue,
   verifyingReceiver,
-} from "./webhooks-test-helpers";
+} from "../../test/support/webhooks";
+import { handleQueue, WEBHOOKS_DLQ, WEBHOOKS_QUEUE } from "./consumer";
 
 const from = { id: "0194a1b2-0000-7000-8000-0000000000dd", username: "sender" };
 const noJitter = () => 0;

@@ -2,8 +2,8 @@
 // `moltstack-webhooks-dlq` marks deliveries that exhausted their retries as dead. One database handle per
 // batch, closed at the end. A message whose processing hits an infrastructure error (database down) is
 // retried with backoff rather than failing the whole batch.
-import { createDatabase } from "../db/client";
-import type { Bindings } from "../env";
+import { createDatabase } from "../../common/db/client";
+import type { Bindings } from "../../common/env";
 import { backoffSeconds, type DeliveryDeps } from "../services/webhooks-delivery";
 import { deliveryIdOf, markDead, processDelivery } from "./deliveries";
 

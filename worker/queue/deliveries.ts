@@ -5,12 +5,13 @@
 // backoff; after the last retry Queues moves the message to the dead-letter queue, whose consumer
 // (worker/queue/dlq.ts) marks the row 'dead'. All of it runs as the SYSTEM actor (platform work).
 import { eq } from "drizzle-orm";
-import { SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { agentConfig, webhookDeliveries } from "../db/schema";
-import type { Bindings } from "../env";
-import { isUuid } from "../lib/ids";
-import { LIMITS } from "../lib/limits";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { agentConfig, webhookDeliveries } from "../../common/db/schema";
+import type { Bindings } from "../../common/env";
+import { isUuid } from "../../common/ids";
+import { LIMITS } from "../../common/limits";
+import type { WakePayload } from "../../protocol";
 import { checkWebhookUrl, urlPolicyFrom } from "../services/ssrf";
 import {
   type AttemptOutcome,
@@ -18,7 +19,6 @@ import {
   buildWakeRequest,
   type DeliveryDeps,
   deliver,
-  type WakePayload,
 } from "../services/webhooks-delivery";
 
 export const FINAL_STATUSES = ["delivered", "failed", "dead", "suppressed"] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { observers, serverMembers, servers } from "../../common/db/schema";
 import { api, asSystem, createAgent, testEnv, uniqueName } from "../../test/helpers";
 import { signAccessToken } from "../auth/tokens";
-import { observers, serverMembers, servers } from "../db/schema";
 
 async function createObserver() {
   const email = `${uniqueName("obs")}@example.test`;

@@ -2,8 +2,8 @@
 // work in services/profiles.ts and services/follows.ts. `/agents/@me` is declared before
 // `/agents/{username}` so it is never taken for a username (and "@me" would not be a valid one anyway).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { forbidden } from "../../common/errors";
 import type { AppEnv } from "../context";
-import { forbidden } from "../lib/errors";
 import { PageQuery } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent, requireAuth } from "../middleware/auth";
 import { UsernameParam } from "../services/agent-refs";

@@ -2,6 +2,9 @@
 // attack in the issue. Each test uses its own client IP so rate-limit buckets never collide.
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../common/db/client";
+import { agents, agentTokens, auditLog, authChallenges, tokenFamilies } from "../../common/db/schema";
+import { fromBase64Url, sha256Hex, toBase64Url } from "../../common/encoding";
 import { api, asSystem, createAgent, testEnv, uniqueName } from "../../test/helpers";
 import {
   type Challenge,
@@ -12,9 +15,6 @@ import {
   type Tokens,
   uniqueIp,
 } from "../../test/identity";
-import { createDatabase } from "../db/client";
-import { agents, agentTokens, auditLog, authChallenges, tokenFamilies } from "../db/schema";
-import { fromBase64Url, sha256Hex, toBase64Url } from "../lib/encoding";
 import { verifyChallenge } from "../services/auth-agents";
 
 const ipHeader = (ip: string) => ({ "cf-connecting-ip": ip });

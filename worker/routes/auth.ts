@@ -1,13 +1,13 @@
 // Agent identity endpoints (issue 3): register → verify (challenge-response), login challenges, refresh
 // rotation, logout. Thin: validation here, the work in worker/services/auth-*.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { fromBase64Url } from "../../common/encoding";
+import { badRequest } from "../../common/errors";
+import { UUID_RE } from "../../common/ids";
+import { LIMITS, RATE } from "../../common/limits";
 import { parsePublicKey, SIGNATURE_BYTES } from "../auth/ed25519";
 import { ErrorSchema, jsonBody, jsonResponse, TokenPairSchema } from "../auth/schemas";
 import type { AppEnv } from "../context";
-import { fromBase64Url } from "../lib/encoding";
-import { badRequest } from "../lib/errors";
-import { UUID_RE } from "../lib/ids";
-import { LIMITS, RATE } from "../lib/limits";
 import { currentClaims, requireAuth } from "../middleware/auth";
 import { rateLimitByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";

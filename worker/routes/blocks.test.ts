@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { agentActor } from "../../common/db/actor";
+import { observers } from "../../common/db/schema";
 import { api, asSystem, createAgent, queryAs, type TestAgent, testEnv, uniqueName } from "../../test/helpers";
 import { signAccessToken } from "../auth/tokens";
-import { agentActor } from "../db/actor";
-import { observers } from "../db/schema";
 
 async function observerToken() {
   const [row] = await asSystem((tx) =>

@@ -1,9 +1,9 @@
 // Channels (issue 4): create, list by category and position, read, update, delete, instructions, the cap.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../common/limits";
 import { api, asSystem, createAgent } from "../../test/helpers";
-import { LIMITS } from "../lib/limits";
-import { addMember, createServer, UNKNOWN_ID } from "./servers-test-helpers";
+import { addMember, createServer, UNKNOWN_ID } from "../../test/support/servers";
 
 type Channel = {
   id: string;

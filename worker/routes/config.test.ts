@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../common/db/client";
+import { agentConfig } from "../../common/db/schema";
+import { enqueueWake } from "../../common/wake";
 import { api, asSystem, createAgent, testEnv } from "../../test/helpers";
-import { createDatabase } from "../db/client";
-import { agentConfig } from "../db/schema";
-import { recordingQueue } from "../queue/webhooks-test-helpers";
-import { enqueueWake } from "../services/wake";
+import { recordingQueue } from "../../test/support/webhooks";
 
 const CONFIG = "/api/v1/agents/@me/config";
 const HOOK = "http://127.0.0.1:8788/hook";

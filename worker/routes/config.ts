@@ -1,14 +1,14 @@
 // Agent configuration, webhook secret rotation and the webhook delivery log (issue 6; spec "Agent
 // Configuration", "Agent Lifecycle & Presence"). Thin: the work is in services/webhooks.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { isUuid } from "../../common/ids";
+import { LIMITS } from "../../common/limits";
+import { WAKE_EVENT_TYPES } from "../../protocol";
 import type { AppEnv } from "../context";
-import { isUuid } from "../lib/ids";
-import { LIMITS } from "../lib/limits";
 import { decodeCursor, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { urlPolicyFrom } from "../services/ssrf";
 import { DELIVERY_STATUSES, getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
-import { WAKE_EVENT_TYPES } from "../services/webhooks-delivery";
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });

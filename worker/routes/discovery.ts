@@ -1,8 +1,8 @@
 // Discovery (issue 4): the public server directory and full-text search. Public data only; anonymous
 // callers and observers welcome.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { LIMITS } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { LIMITS } from "../lib/limits";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { optionalAuth } from "../middleware/auth";
 import { listPublicServers, search } from "../services/discovery";

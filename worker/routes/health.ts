@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { ANONYMOUS } from "../../common/db/actor";
+import { withActor } from "../../common/db/client";
 import type { AppEnv } from "../context";
-import { ANONYMOUS } from "../db/actor";
-import { withActor } from "../db/client";
 
 const HealthSchema = z
   .object({

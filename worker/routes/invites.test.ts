@@ -2,7 +2,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { api, asSystem, createAgent } from "../../test/helpers";
-import { addMember, createServer } from "./servers-test-helpers";
+import { addMember, createServer } from "../../test/support/servers";
 
 type Invite = { code: string; expires_at: string; max_uses: number; uses: number; server_id: string };
 

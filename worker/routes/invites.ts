@@ -1,8 +1,8 @@
 // Invite codes (issue 4): moderators mint, list and revoke; any agent redeems (the only way into a
 // private server).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { LIMITS } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { LIMITS } from "../lib/limits";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { memberChanged } from "../services/channel-sync";

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { connect, createObserver, join, makeRoom, member } from "../../durable-objects/channel/test-fixtures";
+import { SYSTEM } from "../../common/db/actor";
 import { api, createAgent, queryAs } from "../../test/helpers";
-import { SYSTEM } from "../db/actor";
+import { connect, createObserver, join, makeRoom, member } from "../../test/support/channel-fixtures";
 
 interface Msg {
   id: string;

@@ -3,13 +3,13 @@
 // RLS and are then broadcast through the channel object.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { agentActor } from "../../common/db/actor";
+import { withActor } from "../../common/db/client";
+import { ApiError } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
-import { agentActor } from "../db/actor";
-import { withActor } from "../db/client";
-import { ApiError } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
 

@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { connect, upgrade } from "../../durable-objects/channel/test-fixtures";
+import { agentActor, SYSTEM } from "../../common/db/actor";
+import { channelReports, channels, messages, serverBans, serverMembers, servers } from "../../common/db/schema";
+import { uuidv7 } from "../../common/ids";
 import { CLOSE } from "../../protocol";
 import { api, asActor, asSystem, createAgent, queryAs, type TestAgent, uniqueName } from "../../test/helpers";
-import { agentActor, SYSTEM } from "../db/actor";
-import { channelReports, channels, messages, serverBans, serverMembers, servers } from "../db/schema";
-import { uuidv7 } from "../lib/ids";
+import { connect, upgrade } from "../../test/support/channel-fixtures";
 import { banRefusal } from "../services/moderation";
 import { autoBanDecision, cooldownRemaining } from "../services/moderation-reports";
 

@@ -3,11 +3,11 @@
 // the banned agent's open sockets in the server's channels are closed live (waitUntil).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { SYSTEM } from "../../common/db/actor";
+import { withActor } from "../../common/db/client";
+import { UUID_RE } from "../../common/ids";
+import { LIMITS } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { SYSTEM } from "../db/actor";
-import { withActor } from "../db/client";
-import { UUID_RE } from "../lib/ids";
-import { LIMITS } from "../lib/limits";
 import { decodeCursor, isoMicros, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { Username } from "../services/agent-refs";

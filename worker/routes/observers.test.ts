@@ -2,10 +2,10 @@
 // not reveal whether an email is registered.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { auditLog, observers } from "../../common/db/schema";
+import { fromBase64Url, sha256Hex } from "../../common/encoding";
 import { api, asSystem, createAgent, uniqueName } from "../../test/helpers";
 import { uniqueIp } from "../../test/identity";
-import { auditLog, observers } from "../db/schema";
-import { fromBase64Url, sha256Hex } from "../lib/encoding";
 
 interface Login {
   observer_id: string;

@@ -1,8 +1,8 @@
 // Human observer accounts (issue 3): register, log in (read-only tokens, scope "observer"), own profile.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { LIMITS, RATE } from "../../common/limits";
 import { ErrorSchema, jsonBody, jsonResponse, TokenPairSchema } from "../auth/schemas";
 import type { AppEnv } from "../context";
-import { LIMITS, RATE } from "../lib/limits";
 import { currentObserverId, requireObserver } from "../middleware/auth";
 import { rateLimitByIp } from "../middleware/rate-limit";
 import { loginObserver, observerProfile, registerObserver } from "../services/auth-observers";

@@ -1,8 +1,8 @@
 // GET /api/v1/servers/recommended (issue 8): capability vs. tag ranking, public servers only.
 import { describe, expect, it } from "vitest";
 import { api, createAgent } from "../../test/helpers";
+import { createServer } from "../../test/support/servers";
 import { capabilityTags } from "../services/recommendations";
-import { createServer } from "./servers-test-helpers";
 
 interface Recs {
   capabilities: string[];

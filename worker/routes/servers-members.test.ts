@@ -1,9 +1,9 @@
 // Server membership (issue 4): join, leave, bans, capacity, member list, admin roles, ownership transfer.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { servers } from "../../common/db/schema";
 import { api, asSystem, createAgent } from "../../test/helpers";
-import { servers } from "../db/schema";
-import { addBanned, addMember, createServer, UNKNOWN_ID } from "./servers-test-helpers";
+import { addBanned, addMember, createServer, UNKNOWN_ID } from "../../test/support/servers";
 
 type Server = {
   id: string;

@@ -1,7 +1,7 @@
 // Zod/OpenAPI schemas shared by the servers, channels, invites and discovery routes (issue 4).
 import { z } from "@hono/zod-openapi";
-import { UUID_RE } from "../lib/ids";
-import { LIMITS } from "../lib/limits";
+import { UUID_RE } from "../../common/ids";
+import { LIMITS } from "../../common/limits";
 
 export const uuidParam = (name: string) =>
   z

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../common/limits";
 import { api, createAgent, testEnv } from "../../test/helpers";
+import { addMember, createServer, UNKNOWN_ID } from "../../test/support/servers";
 import { signAccessToken } from "../auth/tokens";
-import { LIMITS } from "../lib/limits";
-import { addMember, createServer, UNKNOWN_ID } from "./servers-test-helpers";
 
 type Server = {
   id: string;

@@ -1,8 +1,8 @@
 // Servers (issue 4): create, read, update, delete and tier-2 instructions. Thin: validation here, rules in
 // worker/services/servers.ts. Membership routes are in servers-members.ts, discovery in discovery.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { RATE } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { RATE } from "../lib/limits";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { CLOSE, channelsClosed, serverChannelIds, serverSettingsChanged } from "../services/channel-sync";
 import { enforceRate } from "../services/rate-limit";

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { agents, channels, messages, servers } from "../../common/db/schema";
+import { uuidv7 } from "../../common/ids";
 import { api, asSystem, createAgent } from "../../test/helpers";
-import { agents, channels, messages, servers } from "../db/schema";
-import { uuidv7 } from "../lib/ids";
 
 interface Stats {
   agents_online: number;

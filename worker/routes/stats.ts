@@ -3,9 +3,9 @@
 // and messages of private servers never contribute. Aggregates only; no row ever leaves the database.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { ANONYMOUS } from "../../common/db/actor";
+import { withActor } from "../../common/db/client";
 import type { AppEnv } from "../context";
-import { ANONYMOUS } from "../db/actor";
-import { withActor } from "../db/client";
 
 export const StatsSchema = z
   .object({

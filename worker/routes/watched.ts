@@ -3,11 +3,11 @@
 // the caller's own rows, and servers the caller cannot see (private, unknown) answer 404.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
+import { observerActor } from "../../common/db/actor";
+import { withActor } from "../../common/db/client";
+import { observerWatched, servers } from "../../common/db/schema";
+import { ApiError } from "../../common/errors";
 import type { AppEnv } from "../context";
-import { observerActor } from "../db/actor";
-import { withActor } from "../db/client";
-import { observerWatched, servers } from "../db/schema";
-import { ApiError } from "../lib/errors";
 import { requireObserver } from "../middleware/auth";
 
 const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");

@@ -5,12 +5,12 @@
 // Token: `?token=<jwt>` or `Sec-WebSocket-Protocol: moltstack.v1, bearer.<jwt>` (browsers).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { ApiError } from "../../common/errors";
+import { isUuid } from "../../common/ids";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
-import { ApiError } from "../lib/errors";
-import { isUuid } from "../lib/ids";
 
 interface Credentials {
   token: string | null;

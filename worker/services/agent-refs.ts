@@ -2,10 +2,10 @@
 // summary every social list returns, karma, and the per-pair lock that serialises social writes.
 import { z } from "@hono/zod-openapi";
 import { and, eq, ne, sql } from "drizzle-orm";
-import type { Tx } from "../db/client";
-import { agentKarma, agents } from "../db/schema";
-import { badRequest, notFound } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import type { Tx } from "../../common/db/client";
+import { agentKarma, agents } from "../../common/db/schema";
+import { badRequest, notFound } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 
 // ---------------------------------------------------------------- usernames
 /** A username (also the `:username` path parameter): 2–32 of [a-z0-9_], case-insensitive (stored lower-case). */

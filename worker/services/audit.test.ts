@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { agentActor } from "../../common/db/actor";
+import { auditLog } from "../../common/db/schema";
 import { asActor, asSystem, createAgent } from "../../test/helpers";
-import { agentActor } from "../db/actor";
-import { auditLog } from "../db/schema";
 import { audit, inetOrNull } from "./audit";
 
 describe("audit log", () => {

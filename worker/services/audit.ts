@@ -2,9 +2,9 @@
 // logout, suspension. audit_log is append-only under RLS (any actor inserts, only the system reads, nobody
 // updates or deletes), so an event is written in the same transaction as the change it records.
 // Failures are recorded by transactions that commit and *return* the failure; the caller throws after.
-import type { Actor } from "../db/actor";
-import type { Tx } from "../db/client";
-import { auditLog } from "../db/schema";
+import type { Actor } from "../../common/db/actor";
+import type { Tx } from "../../common/db/client";
+import { auditLog } from "../../common/db/schema";
 
 export type AuditEvent =
   | "agent.registered"

@@ -2,14 +2,14 @@
 // 5-minute challenge, receive tokens. Auth flows run as the system actor: the caller has no identity yet,
 // and credential rows are writable by the system only (migrations/0001_rls.sql).
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { agents, authChallenges } from "../../common/db/schema";
+import { fromBase64Url, randomBytes, toBase64Url } from "../../common/encoding";
+import type { Bindings } from "../../common/env";
+import { ApiError, conflict, notFound } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { challengeMessage, verifySignature } from "../auth/ed25519";
-import { SYSTEM } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { agents, authChallenges } from "../db/schema";
-import type { Bindings } from "../env";
-import { fromBase64Url, randomBytes, toBase64Url } from "../lib/encoding";
-import { ApiError, conflict, notFound } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
 import { audit, type RequestMeta } from "./audit";
 import { issueTokens, type TokenPair } from "./auth-tokens";
 

@@ -2,13 +2,13 @@
 // (worker/auth/passwords.ts). Login answers the same 401 for an unknown email and a wrong password, after
 // the same KDF work, so neither the message nor the timing says whether an account exists.
 import { eq } from "drizzle-orm";
+import { observerActor, SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { observers } from "../../common/db/schema";
+import { sha256Hex } from "../../common/encoding";
+import type { Bindings } from "../../common/env";
+import { ApiError, conflict, notFound } from "../../common/errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../auth/passwords";
-import { observerActor, SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { observers } from "../db/schema";
-import type { Bindings } from "../env";
-import { sha256Hex } from "../lib/encoding";
-import { ApiError, conflict, notFound } from "../lib/errors";
 import { audit, type RequestMeta } from "./audit";
 import { issueTokens, type TokenPair } from "./auth-tokens";
 

@@ -1,10 +1,10 @@
 // Refresh rotation, reuse detection, logout and suspension (issue 3), through the real Worker.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../common/db/client";
+import { agentTokens, auditLog, tokenFamilies } from "../../common/db/schema";
 import { api, asSystem, testEnv, uniqueName } from "../../test/helpers";
 import { type Challenge, registerVerifiedAgent, signChallenge, type Tokens, uniqueIp } from "../../test/identity";
-import { createDatabase } from "../db/client";
-import { agentTokens, auditLog, tokenFamilies } from "../db/schema";
 import { suspendAgent } from "./auth-tokens";
 
 type Refreshed = Tokens & { scope: string };

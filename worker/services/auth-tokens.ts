@@ -7,14 +7,14 @@
 // values with 256 bits of entropy); the access token's jti is stored hashed too, which links a bearer token
 // to its family for logout. Access tokens themselves are stateless 15-minute JWTs.
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { type Actor, agentActor, observerActor, SYSTEM } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { agents, agentTokens, observers, tokenFamilies } from "../../common/db/schema";
+import { randomBytes, sha256Hex, toBase64Url } from "../../common/encoding";
+import type { Bindings } from "../../common/env";
+import { ApiError } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { signAccessToken, type TokenScope } from "../auth/tokens";
-import { type Actor, agentActor, observerActor, SYSTEM } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { agents, agentTokens, observers, tokenFamilies } from "../db/schema";
-import type { Bindings } from "../env";
-import { randomBytes, sha256Hex, toBase64Url } from "../lib/encoding";
-import { ApiError } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
 import { audit, type RequestMeta } from "./audit";
 
 type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;

@@ -6,9 +6,9 @@
 // Follows are untouched (refusing them would reveal the block).
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, or, sql } from "drizzle-orm";
-import type { Actor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { agentBlocks, agents, friendRequests, friendships } from "../db/schema";
+import type { Actor } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { agentBlocks, agents, friendRequests, friendships } from "../../common/db/schema";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
 import { AgentSummary, lockPair, pairOf, resolveAgent, resolveOther, summaryColumns, toSummary } from "./agent-refs";
 

@@ -5,11 +5,11 @@
 // Each call is one RPC per channel of the server (≤ 100, LIMITS.channelsPerServer); these are rare
 // administrative actions, not the chat hot path.
 import { eq } from "drizzle-orm";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { channels } from "../../common/db/schema";
+import type { Bindings } from "../../common/env";
 import { CLOSE } from "../../protocol";
-import { SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { channels } from "../db/schema";
-import type { Bindings } from "../env";
 
 type SyncEnv = Pick<Bindings, "CHANNEL">;
 

@@ -2,11 +2,11 @@
 // behavioural instructions. Server channels follow their server's visibility (RLS); DM channels exist only
 // for their two participants and are created by the friends flow, never here.
 import { and, eq, ne, sql } from "drizzle-orm";
-import { type Actor, agentActor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { channels } from "../db/schema";
-import { ApiError, conflict } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import { type Actor, agentActor } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { channels } from "../../common/db/schema";
+import { ApiError, conflict } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { timestampKey } from "../lib/pagination";
 import { channelAccess, requireChannelModerator, requireModerator, serverAccess } from "./permissions";
 

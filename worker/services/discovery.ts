@@ -10,10 +10,10 @@
 // talking now. All keysets end in the id, so every order is total and pages never overlap.
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Actor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { ApiError } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import type { Actor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { ApiError } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
 
 /**

@@ -5,9 +5,9 @@
 // Blocks do not touch follows: refusing a follow would tell the blocked agent it was blocked.
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Actor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { agentFollows, agents } from "../db/schema";
+import type { Actor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { agentFollows, agents } from "../../common/db/schema";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
 import { AgentSummary, Karma, karmaOf, resolveAgent, resolveOther, summaryColumns, toSummary } from "./agent-refs";
 

@@ -3,11 +3,11 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, or, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { agentActor } from "../../common/db/actor";
+import { type Tx, withActor } from "../../common/db/client";
+import { agents, friendRequests, friendships } from "../../common/db/schema";
+import { badRequest, notFound } from "../../common/errors";
 import type { AppEnv } from "../context";
-import { agentActor } from "../db/actor";
-import { type Tx, withActor } from "../db/client";
-import { agents, friendRequests, friendships } from "../db/schema";
-import { badRequest, notFound } from "../lib/errors";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
 import { currentAgentId } from "../middleware/auth";
 import { AgentSummary, summaryColumns, toSummary, Username } from "./agent-refs";

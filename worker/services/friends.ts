@@ -11,18 +11,19 @@
 //   a DM needs a friendship again). Without a friendship, removes the caller's own pending request.
 import { and, eq, ne, or, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
+import { agentActor } from "../../common/db/actor";
+import { type Tx, withActor } from "../../common/db/client";
+import { channels, friendRequests, friendships } from "../../common/db/schema";
+import { conflict, forbidden, notFound } from "../../common/errors";
+import { RATE } from "../../common/limits";
+import { notifyAgent } from "../../common/notify";
+import type { PersonalEvent } from "../../protocol";
 import type { AppEnv } from "../context";
-import { agentActor } from "../db/actor";
-import { type Tx, withActor } from "../db/client";
-import { channels, friendRequests, friendships } from "../db/schema";
-import { conflict, forbidden, notFound } from "../lib/errors";
-import { RATE } from "../lib/limits";
 import { timestampKey } from "../lib/pagination";
 import { currentAgentId } from "../middleware/auth";
 import { type AgentRef, lockPair, pairOf, resolveAgent, resolveOther } from "./agent-refs";
 import { blockedBetween, severPair } from "./blocks";
 import { type FriendEntry, type FriendRequestEntry, type RequestRef, type SendResult, summaryOf } from "./friend-lists";
-import { notifyAgent, type PersonalEvent } from "./notify";
 import { enforceRate } from "./rate-limit";
 
 type Ctx = Context<AppEnv>;

@@ -3,10 +3,10 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase } from "../../common/db/client";
+import { agents, authChallenges } from "../../common/db/schema";
 import { asSystem, createAgent, testEnv, uniqueName } from "../../test/helpers";
 import { registerWithKey, uniqueIp } from "../../test/identity";
-import { createDatabase } from "../db/client";
-import { agents, authChallenges } from "../db/schema";
 import worker from "../index";
 import { runIdentityHousekeeping } from "./housekeeping";
 

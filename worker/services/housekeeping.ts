@@ -4,10 +4,10 @@
 //  - expired or used challenges are deleted (they can never verify again);
 //  - refresh-token rows expired for longer than a day, and families left without tokens, are deleted.
 import { and, eq, lt, sql } from "drizzle-orm";
-import { SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { agents, agentTokens, authChallenges, tokenFamilies } from "../db/schema";
-import { LIMITS } from "../lib/limits";
+import { SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { agents, agentTokens, authChallenges, tokenFamilies } from "../../common/db/schema";
+import { LIMITS } from "../../common/limits";
 
 export interface HousekeepingReport {
   pending_agents: number;

@@ -4,10 +4,10 @@
 // use is counted in the same statement that inserts the membership.
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { agentActor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { serverInvites } from "../db/schema";
-import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
+import { agentActor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { serverInvites } from "../../common/db/schema";
+import { ApiError, conflict, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
 import { requireModerator, serverAccess } from "./permissions";
 import type { Membership } from "./servers-members";

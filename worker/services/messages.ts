@@ -2,14 +2,14 @@
 // run as the caller, so RLS decides visibility; posting goes through the channel object (durable write +
 // live broadcast) in worker/routes/messages.ts. Every change is broadcast through the channel object.
 import { type SQL, sql } from "drizzle-orm";
+import type { Actor } from "../../common/db/actor";
+import { type Database, type DbEnv, type Tx, withActor } from "../../common/db/client";
+import { readAsActor } from "../../common/db/http";
+import type { Bindings } from "../../common/env";
+import { type ApiError, forbidden, notFound } from "../../common/errors";
+import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
 import type { MessageView, ServerOp } from "../../protocol";
 import { parseMentions } from "../../protocol";
-import type { Actor } from "../db/actor";
-import { type Database, type DbEnv, type Tx, withActor } from "../db/client";
-import { readAsActor } from "../db/http";
-import type { Bindings } from "../env";
-import { type ApiError, forbidden, notFound } from "../lib/errors";
-import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "./messages-view";
 
 export interface ReactionCount {
   emoji: string;
@@ -59,7 +59,7 @@ function reactionsSql(pages: SQL[]): SQL {
 }
 
 /**
- * A history page in one round trip (worker/db/http.ts): the readability check, the page(s) and their
+ * A history page in one round trip (common/db/http.ts): the readability check, the page(s) and their
  * reactions go as one read-only batch, since none depends on another's result. 404 when the channel is
  * invisible to the caller, 403 when visible but unreadable (banned).
  */

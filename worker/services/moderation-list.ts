@@ -2,9 +2,9 @@
 // agent's own row is also readable to it under RLS, but this endpoint is for moderators.
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { agentActor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { agents, serverBans } from "../db/schema";
+import { agentActor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { agents, serverBans } from "../../common/db/schema";
 import { type Page, pageOf, timestampKey } from "../lib/pagination";
 import type { BanView } from "./moderation";
 import { requireModerator, serverAccess } from "./permissions";

@@ -5,11 +5,11 @@
 // SYSTEM actor, because the reporter is not a moderator and cannot see other agents' reports. The owner is
 // never banned. The report is written as the reporter (RLS channel_reports_insert: it must be able to post).
 import { and, eq, lt, sql } from "drizzle-orm";
-import { agentActor, SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { channelReports, servers } from "../db/schema";
-import { ApiError, badRequest, forbidden } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import { agentActor, SYSTEM } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { channelReports, servers } from "../../common/db/schema";
+import { ApiError, badRequest, forbidden } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { resolveAgent } from "./agent-refs";
 import type { RequestMeta } from "./audit";
 import { auditModeration, serverChannelIds, writeBan } from "./moderation";

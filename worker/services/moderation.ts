@@ -4,13 +4,13 @@
 // cannot be banned, and admins cannot ban each other. A ban removes the membership in the same
 // transaction; after commit the caller closes the banned agent's sockets (closeBannedSockets).
 import { and, eq, sql } from "drizzle-orm";
+import { type Actor, agentActor } from "../../common/db/actor";
+import type { Database, Tx } from "../../common/db/client";
+import { withActor } from "../../common/db/client";
+import { agents, auditLog, channelReports, channels, serverBans, serverMembers, servers } from "../../common/db/schema";
+import type { Bindings } from "../../common/env";
+import { badRequest, conflict, forbidden, notFound } from "../../common/errors";
 import { CLOSE } from "../../protocol";
-import { type Actor, agentActor } from "../db/actor";
-import type { Database, Tx } from "../db/client";
-import { withActor } from "../db/client";
-import { agents, auditLog, channelReports, channels, serverBans, serverMembers, servers } from "../db/schema";
-import type { Bindings } from "../env";
-import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { resolveAgent } from "./agent-refs";
 import { inetOrNull, type RequestMeta } from "./audit";
 import { requireModerator, serverAccess } from "./permissions";

@@ -3,8 +3,8 @@
 // existence must not leak. A banned agent keeps no rights, whatever membership row it still has.
 // Used by servers, channels, invites and (issue 5) the real-time layer.
 import { sql } from "drizzle-orm";
-import type { Tx } from "../db/client";
-import { forbidden, notFound } from "../lib/errors";
+import type { Tx } from "../../common/db/client";
+import { forbidden, notFound } from "../../common/errors";
 
 export type ServerRole = "owner" | "admin" | "member";
 

@@ -2,11 +2,11 @@
 // view of any verified (or suspended) agent; pending registrations are 404 to everyone.
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, ne, type SQL, sql } from "drizzle-orm";
-import type { Actor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { agentConfig, agentKarma, agents, serverMembers, servers } from "../db/schema";
-import { ApiError, notFound } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import type { Actor } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { agentConfig, agentKarma, agents, serverMembers, servers } from "../../common/db/schema";
+import { ApiError, notFound } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { Karma } from "./agent-refs";
 
 // ---------------------------------------------------------------- profiles

@@ -2,11 +2,11 @@
 // headers (spec "Rate Limiting"). A refusal is a 429 with Retry-After and
 // {"error": {"code": "rate_limited", "message", "retry_after"}}.
 import type { Context } from "hono";
+import type { Bindings } from "../../common/env";
+import { ApiError } from "../../common/errors";
+import { RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
 import type { RateDecision } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../context";
-import type { Bindings } from "../env";
-import { ApiError } from "../lib/errors";
-import { RATE_LIMITER_SHARDS, type RateRule } from "../lib/limits";
 
 /** FNV-1a: a stable, cheap hash to pick the shard for a key. */
 export function shardOf(key: string): number {

@@ -8,8 +8,8 @@
 // to or is banned from are left out. When few servers match, popular public servers fill the list with
 // score 0, so a new agent always gets somewhere to start. Runs as the caller (RLS) AND filters is_public.
 import { sql } from "drizzle-orm";
-import type { Actor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
+import type { Actor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
 import { timestampKey } from "../lib/pagination";
 
 /** Same normalisation as server tags (services/servers.ts), without rejecting: unusable ones drop out. */

@@ -2,10 +2,10 @@
 // transfer. Private servers are joined only through invites (invites.ts → app.redeem_invite).
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Actor, agentActor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { serverMembers, servers } from "../db/schema";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { type Actor, agentActor } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { serverMembers, servers } from "../../common/db/schema";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
 import { requireOwner, type ServerRole, serverAccess } from "./permissions";
 import { loadServerView, type ServerView } from "./servers";

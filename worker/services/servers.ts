@@ -2,11 +2,11 @@
 // servers-members.ts, invites in invites.ts, channels in channels.ts. Every query runs as the calling
 // actor, so RLS has the last word; the checks here only turn refusals into precise statuses.
 import { eq, sql } from "drizzle-orm";
-import { type Actor, agentActor } from "../db/actor";
-import { type Database, type Tx, withActor } from "../db/client";
-import { channels, serverMembers, servers, serverTags } from "../db/schema";
-import { ApiError, conflict, notFound } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import { type Actor, agentActor } from "../../common/db/actor";
+import { type Database, type Tx, withActor } from "../../common/db/client";
+import { channels, serverMembers, servers, serverTags } from "../../common/db/schema";
+import { ApiError, conflict, notFound } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { timestampKey } from "../lib/pagination";
 import { requireModerator, requireOwner, type ServerRole, serverAccess } from "./permissions";
 

@@ -4,7 +4,7 @@
 // checked here is the only host ever contacted. Names that *resolve* to private addresses cannot be checked
 // from a Worker (no DNS API); Cloudflare's outbound fetch does not route to private networks, and a short
 // list of well-known "resolves to loopback" domains is refused here as defence in depth.
-import { LIMITS } from "../lib/limits";
+import { LIMITS } from "../../common/limits";
 import { ipv4Problem, ipv6Problem, parseIpv4, parseIpv6 } from "./ssrf-ip";
 
 export { ipv4Problem, ipv6Problem, parseIpv4, parseIpv6 };

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../lib/limits";
-import {
-  backoffSeconds,
-  buildWakeRequest,
-  classifyStatus,
-  deliver,
-  parseRetryAfter,
-  type WakePayload,
-} from "./webhooks-delivery";
+import { LIMITS } from "../../common/limits";
+import type { WakePayload } from "../../protocol";
+import { backoffSeconds, buildWakeRequest, classifyStatus, deliver, parseRetryAfter } from "./webhooks-delivery";
 import {
   generateWebhookSecret,
   hmacHex,

@@ -1,27 +1,10 @@
 // One webhook attempt (issue 6): build the signed request, POST it with a 10 s timeout and without
 // following redirects, and classify the outcome. Pure apart from the injected `fetch`, so the queue
 // consumer's tests drive it with receiver functions; the retry schedule is a pure function too.
-import { LIMITS } from "../lib/limits";
+
+import { LIMITS } from "../../common/limits";
+import type { WakePayload } from "../../protocol";
 import { HEADER, signatureHeader } from "./webhooks-signing";
-
-export const WAKE_EVENT_TYPES = [
-  "dm.received",
-  "mention.received",
-  "reply.received",
-  "friend_request.received",
-] as const;
-export type WakeEventType = (typeof WAKE_EVENT_TYPES)[number];
-
-/** The JSON body POSTed to the receiver: ids only, never message content (the agent fetches it). */
-export interface WakePayload {
-  id: string;
-  type: WakeEventType;
-  created_at: string;
-  agent_id: string;
-  channel_id: string | null;
-  message_id: string | null;
-  from: { id: string; username: string } | null;
-}
 
 export type FetchFn = (input: Request) => Promise<Response>;
 

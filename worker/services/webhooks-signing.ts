@@ -2,8 +2,8 @@
 // where timestamp is the X-MoltStack-Timestamp header (Unix seconds) and body the exact bytes POSTed. The
 // key is the secret string's UTF-8 bytes exactly as returned to the agent (prefix included). Receivers
 // verify with the same steps (docs/WEBHOOKS.md) and reject timestamps more than 5 minutes away.
-import { randomBytes, timingSafeEqual, toHex, utf8 } from "../lib/encoding";
-import { LIMITS } from "../lib/limits";
+import { randomBytes, timingSafeEqual, toHex, utf8 } from "../../common/encoding";
+import { LIMITS } from "../../common/limits";
 
 export const SIGNATURE_VERSION = "v1";
 export const SECRET_PREFIX = "whsec_";

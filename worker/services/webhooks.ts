@@ -3,14 +3,14 @@
 // is newly set (no URL before) or on rotation — and never read back otherwise. Runs as the agent itself
 // (RLS agent_config_all / webhook_deliveries_select: own rows only).
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { agentActor } from "../db/actor";
-import { type Database, withActor } from "../db/client";
-import { agentConfig, webhookDeliveries } from "../db/schema";
-import { ApiError, conflict } from "../lib/errors";
-import { LIMITS } from "../lib/limits";
+import { agentActor } from "../../common/db/actor";
+import { type Database, withActor } from "../../common/db/client";
+import { agentConfig, webhookDeliveries } from "../../common/db/schema";
+import { ApiError, conflict } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
+import type { WakeEventType } from "../../protocol";
 import { type Page, pageOf } from "../lib/pagination";
 import { checkWebhookUrl, type UrlPolicy } from "./ssrf";
-import type { WakeEventType } from "./webhooks-delivery";
 import { generateWebhookSecret } from "./webhooks-signing";
 
 export interface AgentConfigView {

@@ -1,6 +1,6 @@
 // Postgres errors → API errors. Constraint and RLS failures are the caller's fault (4xx); a lost
 // connection or a serialization conflict is retryable (503); anything else is a bug (500, logged).
-import { ApiError } from "../lib/errors";
+import { ApiError } from "../errors";
 
 interface PgErrorLike {
   code?: unknown;

@@ -1,6 +1,5 @@
 // One error type for the whole API. Anything thrown that is not an ApiError becomes a 500 with a generic
 // message (the details go to the log, never to the client). See app.onError in worker/app.ts.
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export type ErrorCode =
   | "bad_request"
@@ -17,9 +16,12 @@ export type ErrorCode =
   | "database_unavailable"
   | "internal_error";
 
+/** The HTTP statuses an ApiError may carry (4xx for the caller, 503 for a dependency; 500 is never thrown). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
+
 export class ApiError extends Error {
   constructor(
-    readonly status: ContentfulStatusCode,
+    readonly status: ErrorStatus,
     readonly code: ErrorCode,
     message: string,
     /** extra fields merged into the error body, e.g. retry_after */

@@ -1,7 +1,7 @@
 // Test helpers for the servers/channels/invites/discovery suites (issue 4).
 import { expect } from "vitest";
-import { api, asSystem, createAgent, type TestAgent, uniqueName } from "../../test/helpers";
-import { serverBans, serverMembers } from "../db/schema";
+import { serverBans, serverMembers } from "../../common/db/schema";
+import { api, asSystem, createAgent, type TestAgent, uniqueName } from "../helpers";
 
 export interface TestServer {
   id: string;

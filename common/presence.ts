@@ -1,9 +1,9 @@
 // Persisting presence (spec "Presence State Machine"): agents.presence and last_seen_at, written in one
 // statement per batch by the channel objects (their alarm tick), as the system actor.
 import { sql } from "drizzle-orm";
-import type { PresenceState } from "../../protocol";
-import { SYSTEM } from "../db/actor";
-import { type Database, withActor } from "../db/client";
+import type { PresenceState } from "../protocol";
+import { SYSTEM } from "./db/actor";
+import { type Database, withActor } from "./db/client";
 
 export async function persistPresence(db: Database, agentIds: string[], states: PresenceState[]): Promise<void> {
   if (!agentIds.length) return;

@@ -1,9 +1,9 @@
 // Test fixtures for the real-time tests (not a test file): servers, channels, memberships inserted as
 // the system actor, and a WebSocket client that records every frame.
 import { exports } from "cloudflare:workers";
-import { asSystem, BASE, createAgent, type TestAgent, testEnv, uniqueName } from "../../test/helpers";
+import { channels, observers, serverBans, serverMembers, servers } from "../../common/db/schema";
 import { signAccessToken } from "../../worker/auth/tokens";
-import { channels, observers, serverBans, serverMembers, servers } from "../../worker/db/schema";
+import { asSystem, BASE, createAgent, type TestAgent, testEnv, uniqueName } from "../helpers";
 
 export interface Room {
   serverId: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createAgent, testEnv } from "../../test/helpers";
-import { createDatabase } from "../db/client";
-import { agentWithWebhook, deliveriesOf, deliveryRow, recordingQueue } from "../queue/webhooks-test-helpers";
+import { createAgent, testEnv } from "../test/helpers";
+import { agentWithWebhook, deliveriesOf, deliveryRow, recordingQueue } from "../test/support/webhooks";
+import { createDatabase } from "./db/client";
 import { enqueueWake, underWakeCap, wakeEventFor, wakeOffline } from "./wake";
 
 const from = { id: "0194a1b2-0000-7000-8000-0000000000dd", username: "sender" };

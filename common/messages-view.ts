@@ -1,5 +1,5 @@
 // The one JSON shape of a message, shared by REST history and the channel object's frames (resume).
-import type { MessageView } from "../../protocol";
+import type { MessageView } from "../protocol";
 
 export type MessageRow = {
   id: string;

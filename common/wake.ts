@@ -4,14 +4,13 @@
 // the delivery id to the webhooks queue. Runs as the SYSTEM actor: the recipient is not the caller, and
 // webhook_deliveries is written by the platform only (migrations/0001_rls.sql).
 import { and, eq, gt, ne, sql } from "drizzle-orm";
-import { SYSTEM } from "../db/actor";
-import { createDatabase, type Database, withActor } from "../db/client";
-import { agentConfig, webhookDeliveries } from "../db/schema";
-import type { Bindings } from "../env";
-import { uuidv7 } from "../lib/ids";
-import { LIMITS } from "../lib/limits";
-import type { PersonalEvent, PersonalEventType } from "./notify";
-import type { WakeEventType, WakePayload } from "./webhooks-delivery";
+import type { PersonalEvent, PersonalEventType, WakeEventType, WakePayload } from "../protocol";
+import { SYSTEM } from "./db/actor";
+import { createDatabase, type Database, withActor } from "./db/client";
+import { agentConfig, webhookDeliveries } from "./db/schema";
+import type { Bindings } from "./env";
+import { uuidv7 } from "./ids";
+import { LIMITS } from "./limits";
 
 export interface WakeEvent {
   type: WakeEventType;

@@ -2,23 +2,13 @@
 // agent's hub object (durable-objects/agent-hub.ts), which pushes them to its live sockets.
 // Callers: friends (friend_request, friend_accepted), messages (mention, reply, dm). Agents that are
 // offline everywhere are woken by webhook instead (issue 6).
-import type { Bindings } from "../env";
+import type { PersonalEvent } from "../protocol";
+import type { Bindings } from "./env";
 import { wakeOffline } from "./wake";
-
-export type PersonalEventType = "friend_request" | "friend_accepted" | "mention" | "reply" | "dm";
-
-export interface PersonalEvent {
-  type: PersonalEventType;
-  /** who caused it */
-  from: { id: string; username: string };
-  channel_id?: string;
-  message_id?: string;
-  created_at: string;
-}
 
 /**
  * Deliver to the agent's hub; when the agent has no live socket anywhere (no hub socket, offline in every
- * channel), wake it by webhook instead (worker/services/wake.ts applies its chosen events and hourly cap).
+ * channel), wake it by webhook instead (common/wake.ts applies its chosen events and hourly cap).
  * Never throws: a notification must not fail the action that caused it.
  */
 export async function notifyAgent(

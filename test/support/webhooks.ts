@@ -2,9 +2,9 @@
 // a recording message batch (getQueueResult does not report delaySeconds), and a receiver that verifies
 // signatures exactly as docs/WEBHOOKS.md tells receivers to (Workers snippet), independent of our signer.
 import { eq } from "drizzle-orm";
-import { asSystem, createAgent, type TestAgent } from "../../test/helpers";
-import { agentConfig, webhookDeliveries } from "../db/schema";
-import { generateWebhookSecret } from "../services/webhooks-signing";
+import { agentConfig, webhookDeliveries } from "../../common/db/schema";
+import { generateWebhookSecret } from "../../worker/services/webhooks-signing";
+import { asSystem, createAgent, type TestAgent } from "../helpers";
 
 export const RECEIVER_URL = "http://127.0.0.1:9/hook";
 

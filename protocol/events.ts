@@ -1,0 +1,42 @@
+// Events that leave the platform for one agent: personal events (pushed on the agent's hub socket, and the
+// reason for a webhook wake-up when it is offline everywhere) and the wake-up payload itself. One definition
+// here; the Worker, the objects, the SDK and the OpenClaw plugin import it.
+import { z } from "zod";
+
+export const PERSONAL_EVENT_TYPES = ["friend_request", "friend_accepted", "mention", "reply", "dm"] as const;
+export type PersonalEventType = (typeof PERSONAL_EVENT_TYPES)[number];
+
+/** Who caused an event or a wake-up. */
+export const EventSource = z.object({ id: z.uuid(), username: z.string() });
+export type EventSource = z.infer<typeof EventSource>;
+
+/** What a service hands to the agent's hub; the hub frames it as a `PersonalEventOp`. */
+export const PersonalEvent = z.object({
+  type: z.enum(PERSONAL_EVENT_TYPES),
+  from: EventSource,
+  channel_id: z.uuid().optional(),
+  message_id: z.uuid().optional(),
+  created_at: z.string(),
+});
+export type PersonalEvent = z.infer<typeof PersonalEvent>;
+
+/** Webhook wake-up events (the spec's "Webhook Events"). */
+export const WAKE_EVENT_TYPES = [
+  "dm.received",
+  "mention.received",
+  "reply.received",
+  "friend_request.received",
+] as const;
+export type WakeEventType = (typeof WAKE_EVENT_TYPES)[number];
+
+/** The JSON body POSTed to the receiver: ids only, never message content (the agent fetches it). */
+export const WakePayload = z.object({
+  id: z.string(),
+  type: z.enum(WAKE_EVENT_TYPES),
+  created_at: z.string(),
+  agent_id: z.string(),
+  channel_id: z.string().nullable(),
+  message_id: z.string().nullable(),
+  from: z.object({ id: z.string(), username: z.string() }).nullable(),
+});
+export type WakePayload = z.infer<typeof WakePayload>;
