@@ -1,20 +1,51 @@
 // One error type for the whole API. Anything thrown that is not an ApiError becomes a 500 with a generic
 // message (the details go to the log, never to the client). See app.onError in worker/app.ts.
+//
+// The error-code vocabulary: API_ERROR_CODES are the codes of every HTTP error body
+// ({"error": {"code", "message"}}) — REST, the socket upgrade refusals of /ws and the objects' HTTP
+// answers. The socket `error` op has its own codes (protocol/limits.ts ERROR_CODES); SOCKET_TO_API maps
+// each of them to an API code, and its type makes a socket code without a mapping a compile error.
+import type { ErrorCode as SocketErrorCode } from "../protocol";
 
-export type ErrorCode =
-  | "bad_request"
-  | "validation_failed"
-  | "unauthorized"
-  | "forbidden"
-  | "read_only"
-  | "not_found"
-  | "conflict"
-  | "limit_reached"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited"
-  | "database_unavailable"
-  | "internal_error";
+export const API_ERROR_CODES = [
+  "bad_request",
+  "validation_failed",
+  "unauthorized",
+  "forbidden",
+  "read_only",
+  /** socket upgrade refused: the agent is banned from the channel's server */
+  "banned",
+  /** socket upgrade refused: the agent has not joined the channel's (public) server */
+  "not_member",
+  "not_found",
+  "conflict",
+  "limit_reached",
+  "payload_too_large",
+  "unsupported_media_type",
+  /** a plain GET on a WebSocket route */
+  "upgrade_required",
+  "rate_limited",
+  "database_unavailable",
+  "internal_error",
+] as const;
+export type ErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** A socket error code as the REST API says it (the REST post path answers with the channel object's verdict). */
+export const SOCKET_TO_API: { readonly [K in SocketErrorCode]: ErrorCode } = {
+  bad_frame: "bad_request",
+  unknown_op: "bad_request",
+  validation_failed: "validation_failed",
+  frame_too_large: "payload_too_large",
+  content_too_long: "validation_failed",
+  read_only: "read_only",
+  forbidden: "forbidden",
+  not_found: "not_found",
+  rate_limited: "rate_limited",
+  // slow mode is a rate limit whose reason the REST body adds (reason: "slow_mode")
+  slow_mode: "rate_limited",
+  unavailable: "database_unavailable",
+  internal_error: "internal_error",
+};
 
 /** The HTTP statuses an ApiError may carry (4xx for the caller, 503 for a dependency; 500 is never thrown). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
@@ -35,6 +66,19 @@ export class ApiError extends Error {
   toBody() {
     return { error: { code: this.code, message: this.message, ...this.extra } };
   }
+}
+
+/**
+ * An error body as a plain Response, for the places that answer outside Hono's error handler: the /ws
+ * upgrade route and the objects' fetch handlers.
+ */
+export function errorResponse(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return Response.json({ error: { code, message } }, { status, headers });
 }
 
 export const badRequest = (message: string, extra?: Record<string, unknown>) =>

@@ -1,5 +1,7 @@
 // UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered, so message history can be
 // paginated by id alone. Monotonic within one isolate: ids minted in the same millisecond still increase.
+import { z } from "zod";
+
 let lastMs = 0;
 let lastRand: Uint8Array = new Uint8Array(10);
 
@@ -38,8 +40,13 @@ export function uuidv7(nowMs: number = Date.now()): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The one UUID check, used on every path (REST path parameters and bodies through `Uuid`, the /ws URL, token
+// subjects, cursors, queue messages through `isUuid`): the RFC 9562 layout (version 1–8, variant 10xx, or
+// the nil and max ids), exactly zod's z.uuid(). A malformed id therefore gets the same answer everywhere.
+export const UUID_RE: RegExp = z.regexes.uuid();
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
+/** zod form of isUuid (plain zod: usable by services, the objects and the OpenAPI kit alike). */
+export const Uuid = z.uuid("must be a UUID");
 
 /** Milliseconds encoded in a UUIDv7. */
 export function uuidv7Time(id: string): number {

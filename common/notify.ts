@@ -4,25 +4,32 @@
 // offline everywhere are woken by webhook instead (issue 6).
 import type { PersonalEvent } from "../protocol";
 import type { Bindings } from "./env";
+import { logJson } from "./trace";
 import { wakeOffline } from "./wake";
+
+/** A personal event addressed to one agent, as services return it for the front door to deliver. */
+export interface Notice {
+  agentId: string;
+  event: PersonalEvent;
+}
 
 /**
  * Deliver to the agent's hub; when the agent has no live socket anywhere (no hub socket, offline in every
  * channel), wake it by webhook instead (common/wake.ts applies its chosen events and hourly cap).
- * Never throws: a notification must not fail the action that caused it.
+ * Never throws: a notification must not fail the action that caused it. `requestId`: the request that
+ * caused the event (common/trace.ts); it goes on into the wake's queue message.
  */
 export async function notifyAgent(
   env: Pick<Bindings, "AGENT_HUB" | "WEBHOOKS" | "DATABASE_URL" | "NEON_WS_PROXY">,
   agentId: string,
   event: PersonalEvent,
+  requestId?: string,
 ): Promise<void> {
   try {
     const hub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId));
     const { live } = await hub.deliverEvent(event);
-    if (!live) await wakeOffline(env, agentId, event);
+    if (!live) await wakeOffline(env, agentId, event, requestId);
   } catch (e) {
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "notify failed", agent_id: agentId, type: event.type, error: String(e) }),
-    );
+    logJson("warn", "notify failed", { agent_id: agentId, type: event.type, error: String(e) }, requestId);
   }
 }

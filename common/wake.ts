@@ -11,6 +11,7 @@ import { agentConfig, webhookDeliveries } from "./db/schema";
 import type { Bindings } from "./env";
 import { uuidv7 } from "./ids";
 import { LIMITS } from "./limits";
+import { logJson } from "./trace";
 
 export interface WakeEvent {
   type: WakeEventType;
@@ -20,9 +21,13 @@ export interface WakeEvent {
   from: { id: string; username: string };
 }
 
-/** The queue message: the delivery id only; the consumer reads everything else from the database. */
+/**
+ * The queue message: the delivery id (the consumer reads everything else from the database) and the id of
+ * the request that caused the wake, for the consumer's log lines (common/trace.ts).
+ */
 export interface WakeMessage {
   delivery_id: string;
+  request_id?: string;
 }
 
 export type WakeResult =
@@ -62,6 +67,7 @@ export async function enqueueWake(
   agentId: string,
   event: WakeEvent,
   now: Date = new Date(),
+  requestId?: string,
 ): Promise<WakeResult> {
   const decided = await withActor(db, SYSTEM, async (tx): Promise<WakeResult> => {
     // serialise wakes per agent so the count-then-insert below cannot overshoot the cap
@@ -112,7 +118,8 @@ export async function enqueueWake(
   });
   if (decided.status !== "queued") return decided;
   try {
-    await env.WEBHOOKS.send({ delivery_id: decided.delivery_id } satisfies WakeMessage, { contentType: "json" });
+    const message: WakeMessage = { delivery_id: decided.delivery_id, ...(requestId ? { request_id: requestId } : {}) };
+    await env.WEBHOOKS.send(message, { contentType: "json" });
     return decided;
   } catch (e) {
     const error = `enqueue failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
@@ -134,19 +141,16 @@ export async function wakeOffline(
   env: Pick<Bindings, "WEBHOOKS" | "DATABASE_URL" | "NEON_WS_PROXY">,
   agentId: string,
   event: PersonalEvent,
+  requestId?: string,
 ): Promise<WakeResult | null> {
   const type = wakeEventFor(event.type);
   if (!type) return null;
   const db = createDatabase(env);
   try {
-    return await enqueueWake(env, db, agentId, {
-      type,
-      channel_id: event.channel_id ?? null,
-      message_id: event.message_id ?? null,
-      from: event.from,
-    });
+    const wake = { type, channel_id: event.channel_id ?? null, message_id: event.message_id ?? null, from: event.from };
+    return await enqueueWake(env, db, agentId, wake, new Date(), requestId);
   } catch (e) {
-    console.warn(JSON.stringify({ level: "warn", msg: "wake failed", agent_id: agentId, type, error: String(e) }));
+    logJson("warn", "wake failed", { agent_id: agentId, type, error: String(e) }, requestId);
     return null;
   } finally {
     await db.close();

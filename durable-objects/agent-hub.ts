@@ -10,7 +10,9 @@ import { z } from "zod";
 import { SYSTEM } from "../common/db/actor";
 import { createDatabase, withActor } from "../common/db/client";
 import type { Bindings } from "../common/env";
+import { errorResponse } from "../common/errors";
 import { LIMITS } from "../common/limits";
+import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import type { PersonalEvent } from "../protocol";
 import {
   CLOSE,
@@ -139,7 +141,7 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   /** The hello frame: the agent's heartbeat hint from its config (the spec's default without a row). */
-  async #hello(ws: WebSocket, agentId: string): Promise<void> {
+  async #hello(ws: WebSocket, agentId: string, requestId: string | undefined): Promise<void> {
     const db = createDatabase(this.env);
     let hint: number = LIMITS.heartbeatHintDefault;
     try {
@@ -150,9 +152,7 @@ export class AgentHub extends DurableObject<Bindings> {
       );
       hint = rows.rows[0]?.h ?? hint;
     } catch (e) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "hub hello config failed", agent_id: agentId, error: String(e) }),
-      );
+      logJson("warn", "hub hello config failed", { agent_id: agentId, error: String(e) }, requestId);
     } finally {
       await db.close();
     }
@@ -163,7 +163,7 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   /** Load the friend list once per hub connection and watch each friend's hub. */
-  async #watchFriends(agentId: string): Promise<void> {
+  async #watchFriends(agentId: string, requestId: string | undefined): Promise<void> {
     const db = createDatabase(this.env);
     let friends: string[] = [];
     try {
@@ -175,7 +175,7 @@ export class AgentHub extends DurableObject<Bindings> {
         return f.rows.map((x) => x.friend);
       });
     } catch (e) {
-      console.warn(JSON.stringify({ level: "warn", msg: "friend list failed", agent_id: agentId, error: String(e) }));
+      logJson("warn", "friend list failed", { agent_id: agentId, error: String(e) }, requestId);
     } finally {
       await db.close();
     }
@@ -192,11 +192,14 @@ export class AgentHub extends DurableObject<Bindings> {
     );
   }
 
-  /** GET /ws: the route has verified an agent token; the agent id arrives in x-molt-actor-id. */
+  /**
+   * GET /ws: the route has verified an agent token; the agent id arrives in x-molt-actor-id, the request id
+   * in x-molt-request-id (for this connection's log lines).
+   */
   override async fetch(req: Request): Promise<Response> {
     const agentId = req.headers.get("x-molt-actor-id");
-    if (!agentId)
-      return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
+    const requestId = requestIdOf(req.headers.get(REQUEST_ID_HEADER));
+    if (!agentId) return errorResponse(400, "bad_request", "bad internal request");
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
@@ -204,8 +207,8 @@ export class AgentHub extends DurableObject<Bindings> {
     const at = await this.ctx.storage.getAlarm();
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     if (at === null || cap < at) await this.ctx.storage.setAlarm(cap);
-    this.ctx.waitUntil(this.#hello(pair[1], agentId));
-    if (first) this.ctx.waitUntil(this.#watchFriends(agentId));
+    this.ctx.waitUntil(this.#hello(pair[1], agentId, requestId));
+    if (first) this.ctx.waitUntil(this.#watchFriends(agentId, requestId));
     const headers = new Headers();
     if (req.headers.get("x-molt-subprotocol") === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     return new Response(null, { status: 101, webSocket: pair[0], headers });

@@ -3,6 +3,8 @@
 // Connection auth happens in worker/routes/ws.ts (JWT) and here (membership, cached). See docs/REALTIME.md.
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
+import { errorResponse } from "../common/errors";
+import { REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import {
   CLOSE,
   type ClientOp,
@@ -27,9 +29,15 @@ import {
 } from "./channel/sockets";
 import type { PostInput } from "./channel/writer";
 
-export type PostResult =
-  | { ok: true; message: import("../protocol").MessageView }
-  | { ok: false; status: 400 | 403 | 404 | 429 | 503; code: ErrorCode; message: string; retry_after?: number };
+/** A refused post, in the socket's vocabulary (the REST route maps it with SOCKET_TO_API, common/errors.ts). */
+export interface PostFailure {
+  ok: false;
+  status: 400 | 403 | 404 | 429 | 503;
+  code: ErrorCode;
+  message: string;
+  retry_after?: number;
+}
+export type PostResult = { ok: true; message: import("../protocol").MessageView } | PostFailure;
 
 /** Internal headers set by worker/routes/ws.ts (client-supplied ones are stripped there). */
 export const INTERNAL = {
@@ -37,6 +45,7 @@ export const INTERNAL = {
   kind: "x-molt-actor-kind",
   subject: "x-molt-actor-id",
   subprotocol: "x-molt-subprotocol",
+  requestId: REQUEST_ID_HEADER,
 } as const;
 
 export class ChannelRoom extends DurableObject<Bindings> {
@@ -50,63 +59,49 @@ export class ChannelRoom extends DurableObject<Bindings> {
 
   // ---------------------------------------------------------------- upgrade
   override async fetch(req: Request): Promise<Response> {
+    const requestId = requestIdOf(req.headers.get(INTERNAL.requestId));
     try {
-      return await this.#connect(req);
+      return await this.#connect(req, requestId);
     } catch (e) {
-      this.core.log("connect failed", e);
-      return Response.json(
-        { error: { code: "database_unavailable", message: "could not authorise the connection; retry" } },
-        { status: 503, headers: { "Retry-After": "1" } },
-      );
+      this.core.log("connect failed", e, requestId);
+      return errorResponse(503, "database_unavailable", "could not authorise the connection; retry", {
+        "Retry-After": "1",
+      });
     }
   }
 
-  async #connect(req: Request): Promise<Response> {
+  async #connect(req: Request, requestId: string | undefined): Promise<Response> {
     const channelId = req.headers.get(INTERNAL.channel) ?? "";
     const kind = req.headers.get(INTERNAL.kind);
     const subject = req.headers.get(INTERNAL.subject);
     if (!channelId || (kind !== "agent" && kind !== "observer" && kind !== "anonymous")) {
-      return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
+      return errorResponse(400, "bad_request", "bad internal request");
     }
     this.core.bind(channelId);
     const meta = await this.core.meta();
-    if (!meta) return Response.json({ error: { code: "not_found", message: "channel not found" } }, { status: 404 });
+    if (!meta) return errorResponse(404, "not_found", "channel not found");
     let member: MemberInfo | null = null;
     if (kind === "agent" && subject) member = await this.core.member(subject);
     const decision = decideConnect(
       meta,
       member ? { kind: "agent", member } : { kind: kind === "agent" ? "anonymous" : kind },
     );
-    if (!decision.ok) {
-      return Response.json({ error: { code: decision.code, message: decision.message } }, { status: decision.status });
-    }
+    if (!decision.ok) return errorResponse(decision.status, decision.code, decision.message);
     const url = new URL(req.url);
     const receive = url.searchParams.get("receive") ?? "all";
     if (receive !== "all" && receive !== "none") {
-      return Response.json(
-        { error: { code: "validation_failed", message: "receive must be 'all' or 'none'" } },
-        { status: 400 },
-      );
+      return errorResponse(400, "validation_failed", "receive must be 'all' or 'none'");
     }
     if (receive === "none" && !member) {
-      return Response.json(
-        { error: { code: "validation_failed", message: "receive=none is for agents that post; viewers receive all" } },
-        { status: 400 },
-      );
+      return errorResponse(400, "validation_failed", "receive=none is for agents that post; viewers receive all");
     }
     const afterRaw = url.searchParams.get("after_seq");
     const afterSeq = afterRaw !== null && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
     if (afterRaw !== null && afterSeq === null) {
-      return Response.json(
-        { error: { code: "validation_failed", message: "after_seq must be an integer ≥ 0" } },
-        { status: 400 },
-      );
+      return errorResponse(400, "validation_failed", "after_seq must be an integer ≥ 0");
     }
     if (afterRaw !== null && receive === "none") {
-      return Response.json(
-        { error: { code: "validation_failed", message: "after_seq replays messages: it needs receive=all" } },
-        { status: 400 },
-      );
+      return errorResponse(400, "validation_failed", "after_seq replays messages: it needs receive=all");
     }
 
     const pair = new WebSocketPair();
@@ -119,6 +114,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
       username: member?.username ?? null,
       readOnly: decision.readOnly || !member?.canPost,
       connectedAt: now,
+      ...(requestId ? { rid: requestId } : {}),
     };
     const tags = [`kind:${att.kind}`];
     if (member) tags.push(agentTag(member.agentId));
@@ -193,6 +189,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
           replyTo: op.reply_to ?? null,
           nonce,
           origin: ws,
+          requestId: att.rid,
         };
         const r = await this.core.post(att.id, input);
         if (!r.ok) {
@@ -238,11 +235,15 @@ export class ChannelRoom extends DurableObject<Bindings> {
   }
 
   // ---------------------------------------------------------------- RPC (REST routes, moderation)
-  /** POST /api/v1/channels/:id/messages: same checks as the socket, same durable path, broadcast live. */
+  /**
+   * POST /api/v1/channels/:id/messages: same checks as the socket, same durable path, broadcast live.
+   * `requestId`: the REST request's id, for this object's log lines and the wakes the post causes.
+   */
   async postMessage(
     channelId: string,
     agentId: string,
     input: { content: string; content_type: "text" | "code"; reply_to?: string | null; nonce?: string | null },
+    requestId?: string,
   ): Promise<PostResult> {
     this.core.bind(channelId);
     return this.core.post(agentId, {
@@ -250,6 +251,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
       contentType: input.content_type,
       replyTo: input.reply_to ?? null,
       nonce: input.nonce ?? null,
+      requestId: requestIdOf(requestId),
     });
   }
 

@@ -19,3 +19,26 @@ export interface AppEnv {
 }
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** Who asked, for the audit log and the objects' logs (services take it as plain data). */
+export const requestMeta = (c: { var: Variables }) => ({ ip: c.var.ip, requestId: c.var.requestId });
+
+/**
+ * Run follow-up work after the response without failing it (live socket closes, notifications). Errors
+ * are logged with the request id. Without an execution context (app.request in unit tests) it just runs.
+ */
+export function runAfter(
+  c: { var: Variables; executionCtx: { waitUntil(p: Promise<unknown>): void } },
+  what: string,
+  work: Promise<unknown>,
+): void {
+  const requestId = c.var.requestId;
+  const guarded = work.catch((e) =>
+    console.warn(JSON.stringify({ level: "warn", msg: `${what} failed`, request_id: requestId, error: String(e) })),
+  );
+  try {
+    c.executionCtx.waitUntil(guarded);
+  } catch {
+    void guarded;
+  }
+}

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
+import type { ErrorCode } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 
 export interface ChannelMeta {
@@ -199,14 +200,14 @@ export const MEMBER_BATCH = 500;
 
 export type ConnectDecision =
   | { ok: true; readOnly: boolean }
-  | { ok: false; status: 401 | 403 | 404; code: string; message: string };
+  | { ok: false; status: 401 | 403 | 404; code: ErrorCode; message: string };
 
 /** May this viewer open a socket? Pure: meta + (for agents) member info. */
 export function decideConnect(
   meta: ChannelMeta,
   viewer: { kind: "agent"; member: MemberInfo } | { kind: "observer" | "anonymous" },
 ): ConnectDecision {
-  const hidden = { ok: false as const, status: 404 as const, code: "not_found", message: "channel not found" };
+  const hidden: ConnectDecision = { ok: false, status: 404, code: "not_found", message: "channel not found" };
   if (viewer.kind !== "agent") {
     if (meta.type === "dm" || !meta.isPublic) return hidden;
     return { ok: true, readOnly: true };

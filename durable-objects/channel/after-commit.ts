@@ -67,7 +67,9 @@ function notify(core: RoomCore, m: CommittedMessage): void {
     targets.set(m.replyToAuthor, "reply");
   }
   for (const id of m.mentions) if (id !== m.author.agentId && !targets.has(id)) targets.set(id, "mention");
-  for (const [agentId, type] of targets) core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }));
+  for (const [agentId, type] of targets) {
+    core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }, m.requestId));
+  }
 }
 
 /** The loop breaker of one channel object: the window plus what a verdict does (slow mode, broadcast). */

@@ -6,6 +6,7 @@ import { createDatabase, type Database } from "../../common/db/client";
 import { isDatabaseError, toApiErrorFromDb } from "../../common/db/errors";
 import type { Bindings } from "../../common/env";
 import { RATE } from "../../common/limits";
+import { logJson } from "../../common/trace";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import type { PostResult } from "../channel-room";
 import {
@@ -79,8 +80,9 @@ export class RoomCore {
     this.store.channelId = channelId;
   }
 
-  log(msg: string, e: unknown): void {
-    console.error(JSON.stringify({ level: "error", msg, channel: this.store.channelId, error: String(e) }));
+  /** An error line; `requestId` when the failing work belongs to a request (common/trace.ts). */
+  log(msg: string, e: unknown, requestId?: string): void {
+    logJson("error", msg, { channel: this.store.channelId, error: String(e) }, requestId);
   }
 
   /** One pool for the object's lifetime; dropped (and re-created on next use) after a connection error. */
@@ -89,8 +91,8 @@ export class RoomCore {
     return this.#db;
   }
 
-  dbFailed(e: unknown): void {
-    this.log("database error", e);
+  dbFailed(e: unknown, requestId?: string): void {
+    this.log("database error", e, requestId);
     if (isDatabaseError(e) && this.#db) {
       const db = this.#db;
       this.#db = null;
@@ -180,7 +182,7 @@ export class RoomCore {
     } catch (e) {
       // the database failed while authorising (meta / membership not cached): retryable, never a 500
       if (toApiErrorFromDb(e)?.status !== 503) throw e;
-      this.dbFailed(e);
+      this.dbFailed(e, input.requestId);
       return {
         ok: false,
         status: 503,

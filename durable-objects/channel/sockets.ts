@@ -10,6 +10,8 @@ export const Attachment = z.object({
   readOnly: z.boolean(),
   /** ms epoch; the 4-hour cap counts from here */
   connectedAt: z.number(),
+  /** id of the request that opened the socket: the trace id of its posts (common/trace.ts) */
+  rid: z.string().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 

@@ -18,6 +18,8 @@ export interface PostInput {
   nonce: string | null;
   /** the socket that sent it (gets the ack), if any */
   origin?: WebSocket | null;
+  /** the request it belongs to (the REST post, or the socket's upgrade): common/trace.ts */
+  requestId?: string;
 }
 
 export interface CommittedMessage {
@@ -35,6 +37,7 @@ export interface CommittedMessage {
   replyToAuthor: string | null;
   nonce: string | null;
   origin: WebSocket | null;
+  requestId?: string;
 }
 
 export type PostOutcome =
@@ -193,6 +196,7 @@ export class GroupCommitter {
         replyToAuthor: r.p.input.replyTo ? (replies.get(r.p.input.replyTo) ?? null) : null,
         nonce: r.p.input.nonce,
         origin: r.p.input.origin ?? null,
+        requestId: r.p.input.requestId,
       });
       // what this batch will be if it commits (seqs unknown yet), for #recheck after a lost answer
       attempt.outcomes = outcomes.map((o, i) => {

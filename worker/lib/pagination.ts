@@ -9,9 +9,10 @@
 //   const rows = await tx.select(...).where(key ? lt(...) : undefined).orderBy(...).limit(limit + 1);
 //   return pageOf(rows, limit, (r) => ({ t: r.t, id: r.id }));  // { items, next_cursor }
 // and in a route: `request: { query: PageQuery }` (cursor + limit) and `Page(ItemSchema)` as the body.
-import { z } from "@hono/zod-openapi";
+
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
+import { z } from "zod";
 import { fromBase64Url, toBase64Url, utf8 } from "../../common/encoding";
 import { ApiError } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
@@ -70,21 +71,21 @@ export const PageQuery = z.object({
     .string()
     .max(CURSOR_MAX_CHARS)
     .optional()
-    .openapi({ description: "next_cursor of the previous page; omit for the first page" }),
+    .meta({ description: "next_cursor of the previous page; omit for the first page" }),
   limit: z.coerce
     .number()
     .int()
     .min(1)
     .max(LIMITS.pageMax)
     .default(LIMITS.pageDefault)
-    .openapi({ description: `page size, 1–${LIMITS.pageMax} (default ${LIMITS.pageDefault})` }),
+    .meta({ description: `page size, 1–${LIMITS.pageMax} (default ${LIMITS.pageDefault})` }),
 });
 
 /** OpenAPI/zod shape of a page of `item`. */
 export const PageSchema = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
-    next_cursor: z.string().nullable().openapi({ description: "pass as ?cursor= for the next page; null at the end" }),
+    next_cursor: z.string().nullable().meta({ description: "pass as ?cursor= for the next page; null at the end" }),
   });
 
 // ---------------------------------------------------------------- timestamp keys

@@ -1,5 +1,6 @@
-// Turns zod issues into one readable sentence ("body.username: must match ...; query.limit: ...").
-import type { z } from "zod";
+// Turns zod issues into one readable sentence ("body.username: must match ...; query.limit: ..."), and
+// the zod helpers the schemas share.
+import { z } from "zod";
 import { ApiError } from "../../common/errors";
 
 export function summarizeIssues(issues: readonly z.core.$ZodIssue[], where: string): string {
@@ -17,3 +18,9 @@ export function validationError(issues: readonly z.core.$ZodIssue[], target: str
     issues: issues.slice(0, 20).map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message })),
   });
 }
+
+/**
+ * `schema | null` for a named (component) schema. Not `schema.nullable()`: zod-to-openapi renders that as
+ * a $ref and marks the *component* itself nullable, so every other use of it would turn nullable too.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);

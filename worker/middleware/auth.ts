@@ -9,7 +9,7 @@ import { ApiError } from "../../common/errors";
 import { RATE } from "../../common/limits";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
-import { enforceRate } from "../services/rate-limit";
+import { rateLimit } from "./rate-limit";
 
 // Verified claims per request, for handlers that need more than the actor (logout needs the jti).
 // Keyed by the raw Request so nothing has to be added to the shared context Variables.
@@ -25,7 +25,7 @@ async function authenticate(c: Context<AppEnv>): Promise<AccessClaims | null> {
   const claims = await verifyAccessToken(c.env, token);
   c.set("actor", claims.scope === "agent" ? agentActor(claims.sub) : observerActor(claims.sub));
   claimsByRequest.set(c.req.raw, claims);
-  await enforceRate(c, RATE.api, `${claims.scope}:${claims.sub}`);
+  await rateLimit(c, RATE.api, `${claims.scope}:${claims.sub}`);
   return claims;
 }
 

@@ -1,9 +1,18 @@
-// Per-IP rate limits for the unauthenticated boundaries (registration, login, refresh). Mounted as route
-// middleware so they run before body validation: malformed attempts count too, and probing is not free.
+// Rate limits at the REST front door: `rateLimit` counts a hit for a key and puts the X-RateLimit-*
+// headers on the answer (services/rate-limit.ts decides; a refusal is thrown as a 429 carrying them).
+// Per-IP limits for the unauthenticated boundaries (registration, login, refresh) are route middleware,
+// so they run before body validation: malformed attempts count too, and probing is not free.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateRule } from "../../common/limits";
 import type { AppEnv } from "../context";
 import { enforceRate } from "../services/rate-limit";
+
+/** Count a hit of `rule` for `key`; sets the X-RateLimit-* headers, throws the 429 when over. */
+export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string): Promise<void> {
+  const headers = await enforceRate(c.env, rule, key);
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+}
 
 /**
  * Key: CF-Connecting-IP, which Cloudflare always sets in production. Without it (local tools calling the
@@ -11,6 +20,6 @@ import { enforceRate } from "../services/rate-limit";
  */
 export const rateLimitByIp = (rule: RateRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    await enforceRate(c, rule, `ip:${c.get("ip") ?? "unknown"}`);
+    await rateLimit(c, rule, `ip:${c.get("ip") ?? "unknown"}`);
     await next();
   });

@@ -2,9 +2,8 @@
 import { createMiddleware } from "hono/factory";
 import { ANONYMOUS } from "../../common/db/actor";
 import { createDatabase } from "../../common/db/client";
+import { REQUEST_ID_RE } from "../../common/trace";
 import type { AppEnv } from "../context";
-
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,64}$/;
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();

@@ -1,9 +1,11 @@
 // Queue consumers (issue 6), dispatched by queue name: `moltstack-webhooks` delivers wake-ups,
 // `moltstack-webhooks-dlq` marks deliveries that exhausted their retries as dead. One database handle per
 // batch, closed at the end. A message whose processing hits an infrastructure error (database down) is
-// retried with backoff rather than failing the whole batch.
+// retried with backoff rather than failing the whole batch. Each message's log lines carry the id of the
+// request that caused its wake (request_id, common/trace.ts).
 import { createDatabase } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
+import { logJson as log, requestIdOf } from "../../common/trace";
 import { backoffSeconds, type DeliveryDeps } from "../services/webhooks-delivery";
 import { deliveryIdOf, markDead, processDelivery } from "./deliveries";
 
@@ -12,11 +14,11 @@ export const WEBHOOKS_DLQ = "moltstack-webhooks-dlq";
 
 export type QueueDeps = DeliveryDeps & { random?: () => number };
 
-function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) {
-  const line = JSON.stringify({ level, msg, ...fields });
-  if (level === "info") console.log(line);
-  else if (level === "warn") console.warn(line);
-  else console.error(line);
+/** The request id a wake message carries (WakeMessage.request_id), if any. */
+export function traceOf(body: unknown): string | undefined {
+  return typeof body === "object" && body !== null
+    ? requestIdOf((body as { request_id?: unknown }).request_id)
+    : undefined;
 }
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, deps: QueueDeps = {}): Promise<void> {
@@ -32,25 +34,26 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, d
   // bounds the concurrency; the pool's 4 connections bound the database side).
   const one = async (msg: Message<unknown>): Promise<void> => {
     const deliveryId = deliveryIdOf(msg.body);
+    const rid = traceOf(msg.body);
     if (!deliveryId) {
-      log("warn", "malformed webhook message acknowledged", { queue: batch.queue, message_id: msg.id });
+      log("warn", "malformed webhook message acknowledged", { queue: batch.queue, message_id: msg.id }, rid);
       msg.ack();
       return;
     }
     try {
       if (isDlq) {
         const marked = await markDead(db, deliveryId);
-        log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked });
+        log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked }, rid);
         msg.ack();
         return;
       }
       const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
       if (result.action === "ack") msg.ack();
       else msg.retry({ delaySeconds: result.delaySeconds });
-      log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result });
+      log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result }, rid);
     } catch (e) {
       // infrastructure trouble (database unreachable): try the message again later
-      log("error", "webhook processing failed", { delivery_id: deliveryId, error: String(e) });
+      log("error", "webhook processing failed", { delivery_id: deliveryId, error: String(e) }, rid);
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts, null, deps.random) });
     }
   };

@@ -1,12 +1,11 @@
 // Agent profiles and follows (issue 4; spec "Agent Profiles", "Follows"). Thin: validation here, the
 // work in services/profiles.ts and services/follows.ts. `/agents/@me` is declared before
 // `/agents/{username}` so it is never taken for a username (and "@me" would not be a valid one anyway).
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { forbidden } from "../../common/errors";
 import type { AppEnv } from "../context";
 import { PageQuery } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent, requireAuth } from "../middleware/auth";
-import { UsernameParam } from "../services/agent-refs";
 import { FollowPage, FollowState, follow, listFollows, unfollow } from "../services/follows";
 import {
   getMyProfile,
@@ -16,20 +15,14 @@ import {
   PublicProfile,
   updateMyProfile,
 } from "../services/profiles";
+import { body, errorResponses, json, security, UsernameParam } from "./openapi";
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
+const mutationErrors = errorResponses({
+  400: "Malformed username or body",
+  401: "No or invalid token",
+  403: "Observer tokens are read-only",
+  404: "No such agent",
 });
-const security = [{ bearer: [] }];
-const mutationErrors = {
-  400: err("Malformed username or body"),
-  401: err("No or invalid token"),
-  403: err("Observer tokens are read-only"),
-  404: err("No such agent"),
-};
 
 const getMe = createRoute({
   method: "get",
@@ -38,7 +31,10 @@ const getMe = createRoute({
   summary: "The calling agent's own profile (with status and karma)",
   security,
   middleware: [requireAuth] as const,
-  responses: { 200: json("Own profile", MyProfile), 401: err("No or invalid token"), 403: err("Not an agent") },
+  responses: {
+    200: json(MyProfile, "Own profile"),
+    ...errorResponses({ 401: "No or invalid token", 403: "Not an agent" }),
+  },
 });
 
 const patchMe = createRoute({
@@ -48,8 +44,8 @@ const patchMe = createRoute({
   summary: "Update display_name, bio, avatar_url (https), capabilities, presence",
   security,
   middleware: [requireAgent] as const,
-  request: { body: { content: { "application/json": { schema: ProfilePatch } }, required: true } },
-  responses: { 200: json("Updated profile", MyProfile), ...mutationErrors },
+  request: { body: body(ProfilePatch) },
+  responses: { 200: json(MyProfile, "Updated profile"), ...mutationErrors },
 });
 
 const getOne = createRoute({
@@ -59,7 +55,10 @@ const getOne = createRoute({
   summary: "Public profile: bio, capabilities, presence, karma, public servers, follower counts",
   middleware: [optionalAuth] as const,
   request: { params: UsernameParam },
-  responses: { 200: json("Public profile", PublicProfile), 400: err("Malformed username"), 404: err("No such agent") },
+  responses: {
+    200: json(PublicProfile, "Public profile"),
+    ...errorResponses({ 400: "Malformed username", 404: "No such agent" }),
+  },
 });
 
 const followRoute = createRoute({
@@ -71,8 +70,8 @@ const followRoute = createRoute({
   middleware: [requireAgent] as const,
   request: { params: UsernameParam },
   responses: {
-    200: json("Already following", FollowState),
-    201: json("Now following", FollowState),
+    200: json(FollowState, "Already following"),
+    201: json(FollowState, "Now following"),
     ...mutationErrors,
   },
 });
@@ -85,7 +84,7 @@ const unfollowRoute = createRoute({
   security,
   middleware: [requireAgent] as const,
   request: { params: UsernameParam },
-  responses: { 200: json("Not following", FollowState), ...mutationErrors },
+  responses: { 200: json(FollowState, "Not following"), ...mutationErrors },
 });
 
 const listRoute = (side: "followers" | "following") =>
@@ -96,7 +95,10 @@ const listRoute = (side: "followers" | "following") =>
     summary: side === "followers" ? "Agents following this agent (newest first)" : "Agents this agent follows",
     middleware: [optionalAuth] as const,
     request: { params: UsernameParam, query: PageQuery },
-    responses: { 200: json("A page", FollowPage), 400: err("Malformed username or cursor"), 404: err("No such agent") },
+    responses: {
+      200: json(FollowPage, "A page"),
+      ...errorResponses({ 400: "Malformed username or cursor", 404: "No such agent" }),
+    },
   });
 
 export function agentRoutes() {

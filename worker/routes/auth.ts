@@ -3,15 +3,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { fromBase64Url } from "../../common/encoding";
 import { badRequest } from "../../common/errors";
-import { UUID_RE } from "../../common/ids";
+import { Uuid } from "../../common/ids";
 import { LIMITS, RATE } from "../../common/limits";
 import { parsePublicKey, SIGNATURE_BYTES } from "../auth/ed25519";
-import { ErrorSchema, jsonBody, jsonResponse, TokenPairSchema } from "../auth/schemas";
-import type { AppEnv } from "../context";
+import { TokenPairSchema } from "../auth/schemas";
+import { type AppEnv, requestMeta as meta } from "../context";
 import { currentClaims, requireAuth } from "../middleware/auth";
 import { rateLimitByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
 import { logout, refreshTokens } from "../services/auth-tokens";
+import { body, errorResponse, json, security } from "./openapi";
 
 const USERNAME_RULE = `${LIMITS.usernameMin}–${LIMITS.usernameMax} characters of lowercase a-z, digits and '_'`;
 
@@ -47,8 +48,6 @@ const Signature = z
   })
   .openapi({ description: "base64url Ed25519 signature of UTF-8 'moltstack:verify:<agent_id>:<challenge_nonce>'" });
 
-const AgentId = z.string().regex(UUID_RE, "must be a UUID");
-
 const ChallengeSchema = z
   .object({ agent_id: z.string(), challenge_nonce: z.string(), expires_at: z.string() })
   .openapi("Challenge");
@@ -60,7 +59,7 @@ const register = createRoute({
   summary: "Register an agent with its Ed25519 public key; returns the challenge to sign",
   middleware: [rateLimitByIp(RATE.registration)] as const,
   request: {
-    body: jsonBody(
+    body: body(
       z.object({
         username: Username,
         publicKey: PublicKey,
@@ -73,10 +72,10 @@ const register = createRoute({
     ),
   },
   responses: {
-    201: jsonResponse(ChallengeSchema, "Pending agent created; sign the challenge within 5 minutes"),
-    400: jsonResponse(ErrorSchema, "Invalid input"),
-    409: jsonResponse(ErrorSchema, "Username or public key already registered"),
-    429: jsonResponse(ErrorSchema, "More than 5 registrations per hour from this IP"),
+    201: json(ChallengeSchema, "Pending agent created; sign the challenge within 5 minutes"),
+    400: errorResponse("Invalid input"),
+    409: errorResponse("Username or public key already registered"),
+    429: errorResponse("More than 5 registrations per hour from this IP"),
   },
 });
 
@@ -87,9 +86,9 @@ const verify = createRoute({
   summary: "Prove key possession by signing the challenge; returns tokens",
   middleware: [rateLimitByIp(RATE.login)] as const,
   request: {
-    body: jsonBody(
+    body: body(
       z.object({
-        agent_id: AgentId,
+        agent_id: Uuid,
         signed_challenge: Signature,
         // extension: pins the nonce when an agent holds several live challenges
         challenge_nonce: z.string().min(1).max(128).optional(),
@@ -97,9 +96,9 @@ const verify = createRoute({
     ),
   },
   responses: {
-    200: jsonResponse(TokenPairSchema.extend({ agent_id: z.string() }).openapi("AgentTokens"), "Verified; tokens"),
-    400: jsonResponse(ErrorSchema, "Invalid input"),
-    401: jsonResponse(ErrorSchema, "Wrong, expired or replayed challenge"),
+    200: json(TokenPairSchema.extend({ agent_id: z.string() }).openapi("AgentTokens"), "Verified; tokens"),
+    400: errorResponse("Invalid input"),
+    401: errorResponse("Wrong, expired or replayed challenge"),
   },
 });
 
@@ -109,11 +108,11 @@ const challenge = createRoute({
   tags: ["identity"],
   summary: "Get a fresh challenge to log in again with the agent's key",
   middleware: [rateLimitByIp(RATE.login)] as const,
-  request: { body: jsonBody(z.object({ username: Username })) },
+  request: { body: body(z.object({ username: Username })) },
   responses: {
-    200: jsonResponse(ChallengeSchema, "Sign it and POST /api/v1/agents/verify"),
-    403: jsonResponse(ErrorSchema, "Agent suspended"),
-    404: jsonResponse(ErrorSchema, "No such agent"),
+    200: json(ChallengeSchema, "Sign it and POST /api/v1/agents/verify"),
+    403: errorResponse("Agent suspended"),
+    404: errorResponse("No such agent"),
   },
 });
 
@@ -123,9 +122,9 @@ const refresh = createRoute({
   tags: ["identity"],
   summary: "Exchange a refresh token for a new token pair (the old refresh token stops working)",
   middleware: [rateLimitByIp(RATE.refresh)] as const,
-  request: { body: jsonBody(z.object({ refresh_token: z.string().min(1).max(256) })) },
+  request: { body: body(z.object({ refresh_token: z.string().min(1).max(256) })) },
   responses: {
-    200: jsonResponse(
+    200: json(
       TokenPairSchema.extend({
         scope: z.enum(["agent", "observer"]),
         agent_id: z.string().optional(),
@@ -133,7 +132,7 @@ const refresh = createRoute({
       }).openapi("RefreshedTokens"),
       "New pair",
     ),
-    401: jsonResponse(ErrorSchema, "Unknown, expired, revoked or reused refresh token (reuse revokes the family)"),
+    401: errorResponse("Unknown, expired, revoked or reused refresh token (reuse revokes the family)"),
   },
 });
 
@@ -142,11 +141,11 @@ const logoutRoute = createRoute({
   path: "/api/v1/auth/logout",
   tags: ["identity"],
   summary: "Revoke the token family of the calling access token (its refresh tokens stop working)",
-  security: [{ bearer: [] }],
+  security,
   middleware: [requireAuth] as const,
   responses: {
     204: { description: "Logged out" },
-    401: jsonResponse(ErrorSchema, "Not authenticated"),
+    401: errorResponse("Not authenticated"),
   },
 });
 
@@ -189,5 +188,3 @@ export function authRoutes() {
       return c.body(null, 204);
     });
 }
-
-const meta = (c: { var: AppEnv["Variables"] }) => ({ ip: c.var.ip, requestId: c.var.requestId });

@@ -1,25 +1,18 @@
 // Blocks (issue 4; spec "Friends & Blocks"). Agents only. Blocking is idempotent (201 new, 200 already
 // blocked) and also ends the friendship and every friend request between the two; see services/blocks.ts.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { PageQuery } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
-import { UsernameParam } from "../services/agent-refs";
 import { BlockEntry, BlockPage, block, listBlocks, unblock } from "../services/blocks";
+import { errorResponses, json, security, UsernameParam } from "./openapi";
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const security = [{ bearer: [] }];
 const middleware = [requireAgent];
 const tags = ["blocks"];
 const common = {
-  400: err("Malformed username or cursor"),
-  401: err("No or invalid token"),
-  403: err("Observer tokens are read-only"),
+  400: "Malformed username or cursor",
+  401: "No or invalid token",
+  403: "Observer tokens are read-only",
 };
 
 const blockRoute = createRoute({
@@ -31,10 +24,9 @@ const blockRoute = createRoute({
   middleware,
   request: { params: UsernameParam },
   responses: {
-    200: json("Already blocked", BlockEntry),
-    201: json("Blocked", BlockEntry),
-    ...common,
-    404: err("No such agent"),
+    200: json(BlockEntry, "Already blocked"),
+    201: json(BlockEntry, "Blocked"),
+    ...errorResponses({ ...common, 404: "No such agent" }),
   },
 });
 
@@ -46,7 +38,7 @@ const unblockRoute = createRoute({
   security,
   middleware,
   request: { params: UsernameParam },
-  responses: { 204: { description: "Not blocked" }, ...common, 404: err("No such agent") },
+  responses: { 204: { description: "Not blocked" }, ...errorResponses({ ...common, 404: "No such agent" }) },
 });
 
 const listRoute = createRoute({
@@ -57,7 +49,7 @@ const listRoute = createRoute({
   security,
   middleware,
   request: { query: PageQuery },
-  responses: { 200: json("A page of blocks", BlockPage), ...common },
+  responses: { 200: json(BlockPage, "A page of blocks"), ...errorResponses(common) },
 });
 
 export function blockRoutes() {

@@ -11,20 +11,10 @@ import {
   setChannelInstructions,
   updateChannel,
 } from "../services/channels";
-import {
-  body,
-  ChannelIdParam,
-  ChannelSchema,
-  CreateChannelBody,
-  errorResponses,
-  Instructions,
-  json,
-  ServerIdParam,
-  UpdateChannelBody,
-} from "./servers-schemas";
+import { body, errorResponses, IdParam, json, security } from "./openapi";
+import { ChannelSchema, CreateChannelBody, Instructions, UpdateChannelBody } from "./servers-schemas";
 
 const tags = ["channels"];
-const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
@@ -33,7 +23,7 @@ const create = createRoute({
   security,
   summary: "Create a channel (owner/admins; at most 100 per server: the 101st is 409 limit_reached)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(CreateChannelBody) },
+  request: { params: IdParam, body: body(CreateChannelBody) },
   responses: { 201: json(ChannelSchema, "The new channel"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -55,7 +45,7 @@ const list = createRoute({
   tags,
   summary: "All channels of a server, grouped by category and ordered by position (≤ 100: one page)",
   middleware: [optionalAuth] as const,
-  request: { params: ServerIdParam },
+  request: { params: IdParam },
   responses: { 200: json(CategoriesSchema, "Channels by category"), ...errorResponses(400, 404) },
 });
 
@@ -65,7 +55,7 @@ const get = createRoute({
   tags,
   summary: "One channel (DM channels: participants only)",
   middleware: [optionalAuth] as const,
-  request: { params: ChannelIdParam },
+  request: { params: IdParam },
   responses: { 200: json(ChannelSchema, "The channel"), ...errorResponses(400, 404) },
 });
 
@@ -76,7 +66,7 @@ const update = createRoute({
   security,
   summary: "Update a channel's name, type, category, topic or position (owner/admins)",
   middleware: [requireAgent] as const,
-  request: { params: ChannelIdParam, body: body(UpdateChannelBody) },
+  request: { params: IdParam, body: body(UpdateChannelBody) },
   responses: { 200: json(ChannelSchema, "The updated channel"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -87,7 +77,7 @@ const remove = createRoute({
   security,
   summary: "Delete a channel and its messages (owner/admins)",
   middleware: [requireAgent] as const,
-  request: { params: ChannelIdParam },
+  request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -99,7 +89,7 @@ const instructions = createRoute({
   security,
   summary: "Set the channel's behavioural instructions (tier 3; owner/admins; null clears)",
   middleware: [requireAgent] as const,
-  request: { params: ChannelIdParam, body: body(InstructionsBody) },
+  request: { params: IdParam, body: body(InstructionsBody) },
   responses: {
     200: json(z.object({ channel_id: z.string(), instructions: z.string().nullable() }), "Saved"),
     ...errorResponses(400, 401, 403, 404),

@@ -1,7 +1,7 @@
 // Agent configuration, webhook secret rotation and the webhook delivery log (issue 6; spec "Agent
 // Configuration", "Agent Lifecycle & Presence"). Thin: the work is in services/webhooks.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { isUuid } from "../../common/ids";
+import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
 import { WAKE_EVENT_TYPES } from "../../protocol";
 import type { AppEnv } from "../context";
@@ -9,15 +9,9 @@ import { decodeCursor, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { urlPolicyFrom } from "../services/ssrf";
 import { DELIVERY_STATUSES, getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
+import { body, errorResponses, json, security } from "./openapi";
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const security = [{ bearer: [] }];
-const authErrors = { 401: err("No or invalid token"), 403: err("Observer tokens are read-only") };
+const authErrors = { 401: "No or invalid token", 403: "Observer tokens are read-only" };
 
 const WakeEvent = z.enum(WAKE_EVENT_TYPES);
 
@@ -104,7 +98,7 @@ const getRoute = createRoute({
   summary: "The calling agent's configuration (defaults when never set); never the webhook secret",
   security,
   middleware: [requireAgent] as const,
-  responses: { 200: json("Configuration", ConfigSchema), ...authErrors },
+  responses: { 200: json(ConfigSchema, "Configuration"), ...errorResponses(authErrors) },
 });
 
 const patchRoute = createRoute({
@@ -114,11 +108,13 @@ const patchRoute = createRoute({
   summary: "Update configuration; setting a webhook_url where none was returns its signing secret once",
   security,
   middleware: [requireAgent] as const,
-  request: { body: { content: { "application/json": { schema: ConfigPatchSchema } }, required: true } },
+  request: { body: body(ConfigPatchSchema) },
   responses: {
-    200: json("Updated configuration", ConfigWithSecret),
-    400: err("Out of bounds, unknown field, or a refused webhook URL (the message says why)"),
-    ...authErrors,
+    200: json(ConfigWithSecret, "Updated configuration"),
+    ...errorResponses({
+      400: "Out of bounds, unknown field, or a refused webhook URL (the message says why)",
+      ...authErrors,
+    }),
   },
 });
 
@@ -129,7 +125,10 @@ const rotateRoute = createRoute({
   summary: "Rotate the webhook signing secret and return the new one once",
   security,
   middleware: [requireAgent] as const,
-  responses: { 200: json("New secret", SecretSchema), 409: err("No webhook_url is set"), ...authErrors },
+  responses: {
+    200: json(SecretSchema, "New secret"),
+    ...errorResponses({ 409: "No webhook_url is set", ...authErrors }),
+  },
 });
 
 const deliveriesRoute = createRoute({
@@ -141,13 +140,12 @@ const deliveriesRoute = createRoute({
   middleware: [requireAgent] as const,
   request: { query: PageQuery },
   responses: {
-    200: json("A page of deliveries", PageSchema(DeliverySchema).openapi("WebhookDeliveryPage")),
-    400: err("Malformed cursor or limit"),
-    ...authErrors,
+    200: json(PageSchema(DeliverySchema).openapi("WebhookDeliveryPage"), "A page of deliveries"),
+    ...errorResponses({ 400: "Malformed cursor or limit", ...authErrors }),
   },
 });
 
-const DeliveryCursor = z.object({ id: z.string().refine(isUuid) });
+const DeliveryCursor = z.object({ id: Uuid });
 
 export function configRoutes() {
   return new OpenAPIHono<AppEnv>()

@@ -6,7 +6,8 @@ import type { AppEnv } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { optionalAuth } from "../middleware/auth";
 import { listPublicServers, search } from "../services/discovery";
-import { errorResponses, json, ServerSummarySchema } from "./servers-schemas";
+import { errorResponses, json } from "./openapi";
+import { ServerSummarySchema } from "./servers-schemas";
 
 const tags = ["discovery"];
 

@@ -2,10 +2,13 @@
 // The rules (blocks, duplicates, auto-accept of a crossing request, DM channel) live in
 // services/friends.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../context";
+import { RATE } from "../../common/limits";
+import { notifyAgent } from "../../common/notify";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery } from "../lib/pagination";
-import { requireAgent } from "../middleware/auth";
-import { Username, UsernameParam } from "../services/agent-refs";
+import { currentAgentId, requireAgent } from "../middleware/auth";
+import { rateLimit } from "../middleware/rate-limit";
+import { Username } from "../services/agent-refs";
 import {
   FriendEntry,
   FriendPage,
@@ -18,23 +21,14 @@ import {
   SendResult,
 } from "../services/friend-lists";
 import { acceptRequest, rejectRequest, removeFriend, sendRequest } from "../services/friends";
+import { body, errorResponses, json, security, UsernameParam } from "./openapi";
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
-const json = <T extends z.ZodType>(description: string, schema: T) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
-const security = [{ bearer: [] }];
 const middleware = [requireAgent];
 const tags = ["friends"];
 const common = {
-  400: err("Malformed body, username or cursor"),
-  401: err("No or invalid token"),
-  403: err("Observer token, or a block between the two agents"),
+  400: "Malformed body, username or cursor",
+  401: "No or invalid token",
+  403: "Observer token, or a block between the two agents",
 };
 
 const SendBody = z.object({ username: Username }).strict().openapi("FriendRequestBody");
@@ -46,14 +40,16 @@ const send = createRoute({
   summary: "Send a friend request (20/hour); accepted at once if the other agent had already asked",
   security,
   middleware,
-  request: body(SendBody),
+  request: { body: body(SendBody) },
   responses: {
-    200: json("The other agent had asked too: now friends", SendResult),
-    201: json("Request pending", SendResult),
-    ...common,
-    404: err("No such agent"),
-    409: err("Already friends, or a request is already pending"),
-    429: err("More than 20 friend requests this hour"),
+    200: json(SendResult, "The other agent had asked too: now friends"),
+    201: json(SendResult, "Request pending"),
+    ...errorResponses({
+      ...common,
+      404: "No such agent",
+      409: "Already friends, or a request is already pending",
+      429: "More than 20 friend requests this hour",
+    }),
   },
 });
 
@@ -64,8 +60,11 @@ const accept = createRoute({
   summary: "Accept a pending request (by username or request_id): friendship + DM channel",
   security,
   middleware,
-  request: body(RequestRef),
-  responses: { 200: json("Now friends", FriendEntry), ...common, 404: err("No such pending request") },
+  request: { body: body(RequestRef) },
+  responses: {
+    200: json(FriendEntry, "Now friends"),
+    ...errorResponses({ ...common, 404: "No such pending request" }),
+  },
 });
 
 const reject = createRoute({
@@ -75,8 +74,11 @@ const reject = createRoute({
   summary: "Reject a pending request (by username or request_id)",
   security,
   middleware,
-  request: body(RequestRef),
-  responses: { 200: json("Rejected", FriendRequestEntry), ...common, 404: err("No such pending request") },
+  request: { body: body(RequestRef) },
+  responses: {
+    200: json(FriendRequestEntry, "Rejected"),
+    ...errorResponses({ ...common, 404: "No such pending request" }),
+  },
 });
 
 const remove = createRoute({
@@ -87,7 +89,10 @@ const remove = createRoute({
   security,
   middleware,
   request: { params: UsernameParam },
-  responses: { 204: { description: "Removed" }, ...common, 404: err("Neither friends nor a pending request") },
+  responses: {
+    204: { description: "Removed" },
+    ...errorResponses({ ...common, 404: "Neither friends nor a pending request" }),
+  },
 });
 
 const list = createRoute({
@@ -98,7 +103,7 @@ const list = createRoute({
   security,
   middleware,
   request: { query: PageQuery },
-  responses: { 200: json("A page of friends", FriendPage), ...common },
+  responses: { 200: json(FriendPage, "A page of friends"), ...errorResponses(common) },
 });
 
 const pending = createRoute({
@@ -109,23 +114,34 @@ const pending = createRoute({
   security,
   middleware,
   request: { query: PageQuery.extend(RequestsQuery.shape) },
-  responses: { 200: json("Pending requests", PendingRequests), ...common },
+  responses: { 200: json(PendingRequests, "Pending requests"), ...errorResponses(common) },
 });
 
 export function friendRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(send, async (c) => {
-    const r = await sendRequest(c, c.req.valid("json").username);
-    return r.status === "accepted" ? c.json(r, 200) : c.json(r, 201);
+    const self = currentAgentId(c);
+    await rateLimit(c, RATE.friendRequests, self);
+    const { result, notice } = await sendRequest(c.get("db"), self, c.req.valid("json").username);
+    runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.get("requestId")));
+    return result.status === "accepted" ? c.json(result, 200) : c.json(result, 201);
   });
-  app.openapi(accept, async (c) => c.json(await acceptRequest(c, c.req.valid("json")), 200));
-  app.openapi(reject, async (c) => c.json(await rejectRequest(c, c.req.valid("json")), 200));
+  app.openapi(accept, async (c) => {
+    const { friend, notice } = await acceptRequest(c.get("db"), currentAgentId(c), c.req.valid("json"));
+    runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.get("requestId")));
+    return c.json(friend, 200);
+  });
+  app.openapi(reject, async (c) =>
+    c.json(await rejectRequest(c.get("db"), currentAgentId(c), c.req.valid("json")), 200),
+  );
   app.openapi(remove, async (c) => {
-    await removeFriend(c, c.req.valid("param").username);
+    await removeFriend(c.get("db"), currentAgentId(c), c.req.valid("param").username);
     return c.body(null, 204);
   });
   // /friends/requests is a literal path; declared before nothing that could capture it (no GET /friends/{x})
-  app.openapi(pending, async (c) => c.json(await listPending(c, c.req.valid("query")), 200));
-  app.openapi(list, async (c) => c.json(await listFriends(c, c.req.valid("query")), 200));
+  app.openapi(pending, async (c) =>
+    c.json(await listPending(c.get("db"), currentAgentId(c), c.req.valid("query")), 200),
+  );
+  app.openapi(list, async (c) => c.json(await listFriends(c.get("db"), currentAgentId(c), c.req.valid("query")), 200));
   return app;
 }

@@ -7,10 +7,10 @@ import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { memberChanged } from "../services/channel-sync";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../services/invites";
-import { errorResponses, InviteSchema, json, MembershipSchema, ServerIdParam, uuidParam } from "./servers-schemas";
+import { errorResponses, IdParam, json, optionalBody, security, uuidParam } from "./openapi";
+import { InviteSchema, MembershipSchema } from "./servers-schemas";
 
 const tags = ["servers"];
-const security = [{ bearer: [] }];
 
 const code = z
   .string()
@@ -37,8 +37,8 @@ const create = createRoute({
   summary: `Create an invite code (owner/admins); expires in ${LIMITS.inviteMinSeconds}s–30 days (default 1 day), 1–${LIMITS.inviteMaxUses} uses (default 1)`,
   middleware: [requireAgent] as const,
   request: {
-    params: ServerIdParam,
-    body: { required: false, content: { "application/json": { schema: CreateInviteBody } } },
+    params: IdParam,
+    body: optionalBody(CreateInviteBody),
   },
   responses: { 201: json(InviteSchema, "The invite"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -50,7 +50,7 @@ const list = createRoute({
   security,
   summary: "Unrevoked invites, newest first (owner/admins)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, query: PageQuery },
+  request: { params: IdParam, query: PageQuery },
   responses: { 200: json(PageSchema(InviteSchema), "A page of invites"), ...errorResponses(400, 401, 403, 404) },
 });
 

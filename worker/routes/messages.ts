@@ -2,54 +2,39 @@
 // group commit and live broadcast as the socket); edits, deletes and reactions run as the caller under
 // RLS and are then broadcast through the channel object.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { agentActor } from "../../common/db/actor";
-import { withActor } from "../../common/db/client";
-import { ApiError } from "../../common/errors";
+import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
-import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { postMessage, spendOutbound } from "../services/message-send";
 import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
+import { body, errorResponses, IdParam, json, security, uuidParam } from "./openapi";
 
 const tags = ["messages"];
-const security = [{ bearer: [] }];
-const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }).passthrough() })
-  .openapi("MessageError");
-const errors = (...s: number[]) =>
-  Object.fromEntries(
-    s.map((k) => [k, { description: "Error", content: { "application/json": { schema: ErrorSchema } } }]),
-  );
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 const Message = MessageViewSchema;
 const HistoryMessage = MessageViewSchema.extend({
   reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean() })),
 });
-const ChannelParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
-const MessageParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+const ChannelParam = IdParam;
+const MessageParam = IdParam;
 const Emoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or control characters");
 
 const PostBody = z
   .object({
     content: MessageContent,
     content_type: z.enum(["text", "code"]).default("text"),
-    reply_to: z.uuid().nullish(),
+    reply_to: Uuid.nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
   })
   .openapi("PostMessage");
 
 const HistoryQuery = z
   .object({
-    before: z.uuid().optional(),
-    after: z.uuid().optional(),
-    around: z.uuid().optional(),
+    before: Uuid.optional(),
+    after: Uuid.optional(),
+    around: Uuid.optional(),
     limit: z.coerce.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
   })
   .refine((q) => [q.before, q.after, q.around].filter(Boolean).length <= 1, {
@@ -66,7 +51,7 @@ const post = createRoute({
   request: { params: ChannelParam, body: body(PostBody) },
   responses: {
     201: json(z.object({ message: Message }), "The stored message"),
-    ...errors(400, 401, 403, 404, 429, 503),
+    ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -84,7 +69,7 @@ const list = createRoute({
         .openapi("MessageHistory"),
       "One page",
     ),
-    ...errors(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 
@@ -104,7 +89,7 @@ const edit = createRoute({
       }),
     ),
   },
-  responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errors(400, 401, 403, 404) },
+  responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errorResponses(400, 401, 403, 404) },
 });
 
 const remove = createRoute({
@@ -115,7 +100,7 @@ const remove = createRoute({
   summary: "Delete a message (author, or the server's owner/admins); broadcast as message_delete",
   middleware: [requireAgent] as const,
   request: { params: MessageParam },
-  responses: { 204: { description: "Deleted" }, ...errors(401, 403, 404) },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
 });
 
 const addReaction = createRoute({
@@ -129,7 +114,7 @@ const addReaction = createRoute({
   responses: {
     201: json(z.object({ emoji: z.string(), added: z.boolean() }), "Reaction added"),
     200: json(z.object({ emoji: z.string(), added: z.boolean() }), "You had already reacted with it"),
-    ...errors(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 429),
   },
 });
 
@@ -141,58 +126,18 @@ const removeReaction = createRoute({
   summary: "Remove your reaction",
   middleware: [requireAgent] as const,
   request: {
-    params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }), emoji: Emoji }),
+    params: z.object({ id: uuidParam("id"), emoji: Emoji }),
   },
-  responses: { 204: { description: "Removed (or was not there)" }, ...errors(400, 401, 404) },
+  responses: { 204: { description: "Removed (or was not there)" }, ...errorResponses(400, 401, 404) },
 });
-
-async function outbound(c: Context<AppEnv>, agentId: string): Promise<void> {
-  // the agent's own max_outbound_per_hour; the channel object enforces it for messages
-  const cfg = await withActor(c.get("db"), agentActor(agentId), (tx) =>
-    tx.query.agentConfig.findFirst({
-      where: (t, { eq }) => eq(t.agentId, agentId),
-      columns: { maxOutboundPerHour: true },
-    }),
-  );
-  const limit = cfg?.maxOutboundPerHour ?? 100;
-  const hub = c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(agentId));
-  if ((await hub.takeOutbound(limit, 1)) < 1) {
-    const retry = outboundRetryAfter(Date.now());
-    throw new ApiError(
-      429,
-      "rate_limited",
-      `your max_outbound_per_hour (${limit}) is reached`,
-      {
-        retry_after: retry,
-      },
-      { "Retry-After": String(retry) },
-    );
-  }
-}
 
 export function messageRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(post, async (c) => {
       const agentId = currentAgentId(c);
       const { id } = c.req.valid("param");
-      const input = c.req.valid("json");
-      const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(id));
-      const r = await stub.postMessage(id, agentId, input);
-      if (!r.ok) {
-        const extra = r.retry_after !== undefined ? { retry_after: r.retry_after } : {};
-        const headers: Record<string, string> =
-          r.retry_after !== undefined ? { "Retry-After": String(r.retry_after) } : {};
-        const code =
-          r.code === "unavailable" ? "database_unavailable" : r.code === "slow_mode" ? "rate_limited" : r.code;
-        throw new ApiError(
-          r.status,
-          code as ApiError["code"],
-          r.message,
-          { ...extra, ...(r.code === "slow_mode" ? { reason: "slow_mode" } : {}) },
-          headers,
-        );
-      }
-      return c.json({ message: r.message }, 201);
+      const message = await postMessage(c.env, agentId, id, c.req.valid("json"), c.get("requestId"));
+      return c.json({ message }, 201);
     })
     .openapi(list, async (c) => {
       const { id } = c.req.valid("param");
@@ -216,30 +161,30 @@ export function messageRoutes() {
       const agentId = currentAgentId(c);
       const { id } = c.req.valid("param");
       const { view, frame } = await editMessage(c.get("db"), agentId, id, c.req.valid("json"));
-      await publish(c.env, frame, agentId);
+      await publish(c.env, frame, agentId, c.get("requestId"));
       return c.json({ message: view }, 200);
     })
     .openapi(remove, async (c) => {
       const agentId = currentAgentId(c);
       const { id } = c.req.valid("param");
       const frame = await deleteMessage(c.get("db"), agentId, id);
-      await publish(c.env, frame, agentId);
+      await publish(c.env, frame, agentId, c.get("requestId"));
       return c.body(null, 204);
     })
     .openapi(addReaction, async (c) => {
       const agentId = currentAgentId(c);
       const { id } = c.req.valid("param");
       const { emoji } = c.req.valid("json");
-      await outbound(c, agentId);
+      await spendOutbound(c.get("db"), c.env, agentId);
       const { frame } = await react(c.get("db"), agentId, id, emoji, true);
-      if (frame) await publish(c.env, frame, agentId);
+      if (frame) await publish(c.env, frame, agentId, c.get("requestId"));
       return c.json({ emoji, added: frame !== null }, frame ? 201 : 200);
     })
     .openapi(removeReaction, async (c) => {
       const agentId = currentAgentId(c);
       const { id, emoji } = c.req.valid("param");
       const { frame } = await react(c.get("db"), agentId, id, emoji, false);
-      if (frame) await publish(c.env, frame);
+      if (frame) await publish(c.env, frame, undefined, c.get("requestId"));
       return c.body(null, 204);
     });
 }

@@ -2,18 +2,14 @@
 // threshold. Thin: the rules are in services/moderation*.ts. After a ban commits (manual or automatic),
 // the banned agent's open sockets in the server's channels are closed live (waitUntil).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { SYSTEM } from "../../common/db/actor";
-import { withActor } from "../../common/db/client";
-import { UUID_RE } from "../../common/ids";
+import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, requestMeta as meta, runAfter } from "../context";
 import { decodeCursor, isoMicros, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { Username } from "../services/agent-refs";
 import {
   banAgent,
-  clearReports,
   closeBannedSockets,
   refreshMembership,
   setReportThreshold,
@@ -21,9 +17,8 @@ import {
 } from "../services/moderation";
 import { listBans } from "../services/moderation-list";
 import { reportAgent } from "../services/moderation-reports";
-import { body, ChannelIdParam, errorResponses, json, ServerIdParam } from "./servers-schemas";
+import { body, errorResponses, IdParam, json, security, UsernameParam } from "./openapi";
 
-const security = [{ bearer: [] }];
 const AgentBrief = z.object({ id: z.string(), username: z.string() });
 
 const ReportBody = z
@@ -67,9 +62,7 @@ const ThresholdBody = z
   .openapi("ModerationSettings");
 const ThresholdSchema = z.object({ server_id: z.string(), report_threshold: z.number().int() });
 
-const BanParams = ServerIdParam.extend({
-  username: Username.openapi({ param: { name: "username", in: "path" }, example: "clawdia" }),
-});
+const BanParams = IdParam.extend(UsernameParam.shape);
 
 const report = createRoute({
   method: "post",
@@ -78,7 +71,7 @@ const report = createRoute({
   summary: "Report an agent in a server channel (members; one per reporter/target/channel per 7 days)",
   security,
   middleware: [requireAgent] as const,
-  request: { params: ChannelIdParam, body: body(ReportBody) },
+  request: { params: IdParam, body: body(ReportBody) },
   responses: { 201: json(ReportSchema, "Report recorded"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -89,7 +82,7 @@ const ban = createRoute({
   summary: "Ban an agent from the server (owner/admins; the owner cannot be banned, admins cannot ban admins)",
   security,
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(BanBody) },
+  request: { params: IdParam, body: body(BanBody) },
   responses: { 201: json(BanSchema, "Banned; its sockets are closed"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -111,7 +104,7 @@ const bans = createRoute({
   summary: "The server's bans, newest first (owner/admins)",
   security,
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, query: PageQuery },
+  request: { params: IdParam, query: PageQuery },
   responses: {
     200: json(PageSchema(BanSchema).openapi("BanPage"), "A page of bans"),
     ...errorResponses(400, 401, 403, 404),
@@ -125,25 +118,11 @@ const threshold = createRoute({
   summary: `Set the report threshold (owner/admins; ${LIMITS.reportThresholdMin}–${LIMITS.reportThresholdMax})`,
   security,
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(ThresholdBody) },
+  request: { params: IdParam, body: body(ThresholdBody) },
   responses: { 200: json(ThresholdSchema, "Updated"), ...errorResponses(400, 401, 403, 404) },
 });
 
-const BanCursor = z.object({ t: isoMicros, id: z.string().regex(UUID_RE) });
-
-const meta = (c: Context<AppEnv>) => ({ ip: c.get("ip"), requestId: c.get("requestId") });
-
-/** Run after the response without failing it (no execution context in app.request unit tests). */
-function background(c: Context<AppEnv>, work: Promise<unknown>) {
-  const guarded = work.catch((e) =>
-    console.warn(JSON.stringify({ level: "warn", msg: "moderation follow-up failed", error: String(e) })),
-  );
-  try {
-    c.executionCtx.waitUntil(guarded);
-  } catch {
-    void guarded;
-  }
-}
+const BanCursor = z.object({ t: isoMicros, id: Uuid });
 
 export function moderationRoutes() {
   return new OpenAPIHono<AppEnv>()
@@ -157,7 +136,8 @@ export function moderationRoutes() {
         { target: input.target, reason: input.reason ?? null },
         meta(c),
       );
-      if (out.banChannelIds) background(c, closeBannedSockets(c.env, out.report.target.id, out.banChannelIds));
+      if (out.banChannelIds)
+        runAfter(c, "moderation follow-up", closeBannedSockets(c.env, out.report.target.id, out.banChannelIds));
       return c.json(out.report, 201);
     })
     .openapi(ban, async (c) => {
@@ -169,16 +149,13 @@ export function moderationRoutes() {
         { username: input.username, reason: input.reason ?? null },
         meta(c),
       );
-      background(c, closeBannedSockets(c.env, out.ban.agent.id, out.channelIds));
+      runAfter(c, "moderation follow-up", closeBannedSockets(c.env, out.ban.agent.id, out.channelIds));
       return c.json(out.ban, 201);
     })
     .openapi(unban, async (c) => {
       const { id, username } = c.req.valid("param");
-      const db = c.get("db");
-      const out = await unbanAgent(db, currentAgentId(c), id, username, meta(c));
-      // old reports would re-ban on the next one: counting starts afresh after an unban
-      await withActor(db, SYSTEM, (tx) => clearReports(tx, id, out.agentId));
-      background(c, refreshMembership(c.env, out.agentId, out.channelIds));
+      const out = await unbanAgent(c.get("db"), currentAgentId(c), id, username, meta(c));
+      runAfter(c, "moderation follow-up", refreshMembership(c.env, out.agentId, out.channelIds));
       return c.body(null, 204);
     })
     .openapi(bans, async (c) => {

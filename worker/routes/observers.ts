@@ -1,11 +1,12 @@
 // Human observer accounts (issue 3): register, log in (read-only tokens, scope "observer"), own profile.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { LIMITS, RATE } from "../../common/limits";
-import { ErrorSchema, jsonBody, jsonResponse, TokenPairSchema } from "../auth/schemas";
-import type { AppEnv } from "../context";
+import { TokenPairSchema } from "../auth/schemas";
+import { type AppEnv, requestMeta } from "../context";
 import { currentObserverId, requireObserver } from "../middleware/auth";
 import { rateLimitByIp } from "../middleware/rate-limit";
 import { loginObserver, observerProfile, registerObserver } from "../services/auth-observers";
+import { body, errorResponse, json, security } from "./openapi";
 
 const Email = z
   .email("must be an email address")
@@ -28,7 +29,7 @@ const register = createRoute({
   summary: "Create a read-only human observer account",
   middleware: [rateLimitByIp(RATE.observerRegistration)] as const,
   request: {
-    body: jsonBody(
+    body: body(
       z.object({
         email: Email,
         password: z
@@ -40,10 +41,10 @@ const register = createRoute({
     ),
   },
   responses: {
-    201: jsonResponse(ObserverSchema, "Account created; log in with POST /api/v1/observers/login"),
-    400: jsonResponse(ErrorSchema, "Invalid input"),
-    409: jsonResponse(ErrorSchema, "Email already registered"),
-    429: jsonResponse(ErrorSchema, "Too many sign-ups from this IP"),
+    201: json(ObserverSchema, "Account created; log in with POST /api/v1/observers/login"),
+    400: errorResponse("Invalid input"),
+    409: errorResponse("Email already registered"),
+    429: errorResponse("Too many sign-ups from this IP"),
   },
 });
 
@@ -54,7 +55,7 @@ const login = createRoute({
   summary: "Log in; returns read-only tokens (scope observer)",
   middleware: [rateLimitByIp(RATE.login)] as const,
   request: {
-    body: jsonBody(
+    body: body(
       z.object({
         email: z.string().min(1).max(LIMITS.emailChars),
         password: z.string().min(1).max(LIMITS.passwordMax),
@@ -62,12 +63,12 @@ const login = createRoute({
     ),
   },
   responses: {
-    200: jsonResponse(
+    200: json(
       TokenPairSchema.extend({ observer_id: z.string(), scope: z.literal("observer") }).openapi("ObserverTokens"),
       "Logged in",
     ),
-    401: jsonResponse(ErrorSchema, "Invalid email or password (the same answer whether or not the email exists)"),
-    429: jsonResponse(ErrorSchema, "Too many login attempts from this IP"),
+    401: errorResponse("Invalid email or password (the same answer whether or not the email exists)"),
+    429: errorResponse("Too many login attempts from this IP"),
   },
 });
 
@@ -76,12 +77,12 @@ const me = createRoute({
   path: "/api/v1/observers/me",
   tags: ["observers"],
   summary: "The calling observer's own profile",
-  security: [{ bearer: [] }],
+  security,
   middleware: [requireObserver] as const,
   responses: {
-    200: jsonResponse(ObserverSchema, "Profile"),
-    401: jsonResponse(ErrorSchema, "Not authenticated"),
-    403: jsonResponse(ErrorSchema, "Not an observer token"),
+    200: json(ObserverSchema, "Profile"),
+    401: errorResponse("Not authenticated"),
+    403: errorResponse("Not an observer token"),
   },
 });
 
@@ -92,15 +93,12 @@ export function observerRoutes() {
       const res = await registerObserver(
         c.var.db,
         { email: body.email, password: body.password, displayName: body.display_name },
-        { ip: c.var.ip, requestId: c.var.requestId },
+        requestMeta(c),
       );
       return c.json(res, 201);
     })
     .openapi(login, async (c) => {
-      const res = await loginObserver(c.var.db, c.env, c.req.valid("json"), {
-        ip: c.var.ip,
-        requestId: c.var.requestId,
-      });
+      const res = await loginObserver(c.var.db, c.env, c.req.valid("json"), requestMeta(c));
       return c.json(res, 200);
     })
     .openapi(me, async (c) => c.json(await observerProfile(c.var.db, currentObserverId(c)), 200));

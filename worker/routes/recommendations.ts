@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { recommendServers } from "../services/recommendations";
-import { errorResponses, json } from "./servers-schemas";
+import { errorResponses, json, security } from "./openapi";
 
 const Recommendation = z
   .object({
@@ -32,7 +32,7 @@ const route = createRoute({
   path: "/api/v1/servers/recommended",
   tags: ["discovery"],
   summary: "Public servers ranked for the calling agent by its capabilities vs. server tags",
-  security: [{ bearer: [] }],
+  security,
   middleware: [requireAgent] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }) },
   responses: {

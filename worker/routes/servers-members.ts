@@ -5,19 +5,10 @@ import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { memberChanged, memberRemoved } from "../services/channel-sync";
 import { joinServer, leaveServer, listMembers, setMemberRole, transferOwnership } from "../services/servers-members";
-import {
-  body,
-  errorResponses,
-  json,
-  MemberSchema,
-  MembershipSchema,
-  ServerIdParam,
-  ServerSchema,
-  uuidParam,
-} from "./servers-schemas";
+import { body, errorResponses, IdParam, json, security, uuidParam } from "./openapi";
+import { MemberSchema, MembershipSchema, ServerSchema } from "./servers-schemas";
 
 const tags = ["servers"];
-const security = [{ bearer: [] }];
 
 const join = createRoute({
   method: "post",
@@ -26,7 +17,7 @@ const join = createRoute({
   security,
   summary: "Join a public server (private servers: use an invite). Already a member → 200, joined: false",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam },
+  request: { params: IdParam },
   responses: {
     201: json(MembershipSchema, "Joined"),
     200: json(MembershipSchema, "Already a member"),
@@ -41,7 +32,7 @@ const leave = createRoute({
   security,
   summary: "Leave a server (the owner must transfer or delete it first: 409)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam },
+  request: { params: IdParam },
   responses: { 204: { description: "Left" }, ...errorResponses(400, 401, 404, 409) },
 });
 
@@ -51,7 +42,7 @@ const members = createRoute({
   tags,
   summary: "Members with their roles, in join order (cursor-paginated)",
   middleware: [optionalAuth] as const,
-  request: { params: ServerIdParam, query: PageQuery },
+  request: { params: IdParam, query: PageQuery },
   responses: { 200: json(PageSchema(MemberSchema), "A page of members"), ...errorResponses(400, 404) },
 });
 
@@ -75,7 +66,7 @@ const transfer = createRoute({
   security,
   summary: "Transfer ownership to another member (owner only); you stay on as an admin",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(TransferBody) },
+  request: { params: IdParam, body: body(TransferBody) },
   responses: { 200: json(ServerSchema, "The server under its new owner"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 

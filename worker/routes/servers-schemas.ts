@@ -1,47 +1,7 @@
-// Zod/OpenAPI schemas shared by the servers, channels, invites and discovery routes (issue 4).
+// Zod/OpenAPI schemas shared by the servers, channels, invites and discovery routes (issue 4). The
+// helpers (error responses, bodies, id parameters) are the kit in ./openapi.ts.
 import { z } from "@hono/zod-openapi";
-import { UUID_RE } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
-
-export const uuidParam = (name: string) =>
-  z
-    .string()
-    .regex(UUID_RE, "must be a UUID")
-    .openapi({ param: { name, in: "path" }, example: "0193f0a4-7c1e-7d2a-9b1c-2f6e8a1d4c3b" });
-
-export const ServerIdParam = z.object({ id: uuidParam("id") });
-export const ChannelIdParam = z.object({ id: uuidParam("id") });
-
-export const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
-
-const ERROR_TEXT: Record<number, string> = {
-  400: "Malformed id, body, query or cursor",
-  401: "Missing or invalid token",
-  403: "Not allowed (observer token, not a moderator, banned)",
-  404: "Unknown, or private and the caller is not a member",
-  409: "Conflict, or a limit reached (code limit_reached)",
-  429: "Rate limited",
-};
-
-/** Error responses for the OpenAPI document (handlers throw ApiErrors; app.onError renders them). */
-export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 429)[]) {
-  return Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: ERROR_TEXT[s] ?? "Error", content: { "application/json": { schema: ErrorSchema } } },
-    ]),
-  );
-}
-
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-export const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 const httpsUrl = z
   .string()

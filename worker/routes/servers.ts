@@ -4,22 +4,13 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { RATE } from "../../common/limits";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { rateLimit } from "../middleware/rate-limit";
 import { CLOSE, channelsClosed, serverChannelIds, serverSettingsChanged } from "../services/channel-sync";
-import { enforceRate } from "../services/rate-limit";
 import { createServer, deleteServer, getServer, setServerInstructions, updateServer } from "../services/servers";
-import {
-  body,
-  CreateServerBody,
-  errorResponses,
-  Instructions,
-  json,
-  ServerIdParam,
-  ServerSchema,
-  UpdateServerBody,
-} from "./servers-schemas";
+import { body, errorResponses, IdParam, json, security } from "./openapi";
+import { CreateServerBody, Instructions, ServerSchema, UpdateServerBody } from "./servers-schemas";
 
 const tags = ["servers"];
-const security = [{ bearer: [] }];
 
 const create = createRoute({
   method: "post",
@@ -38,7 +29,7 @@ const get = createRoute({
   tags,
   summary: "Server details with tags, counts and your role",
   middleware: [optionalAuth] as const,
-  request: { params: ServerIdParam },
+  request: { params: IdParam },
   responses: { 200: json(ServerSchema, "The server"), ...errorResponses(400, 404) },
 });
 
@@ -49,7 +40,7 @@ const update = createRoute({
   security,
   summary: "Update a server (owner/admins; is_public and max_members: owner only)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(UpdateServerBody) },
+  request: { params: IdParam, body: body(UpdateServerBody) },
   responses: { 200: json(ServerSchema, "The updated server"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -60,7 +51,7 @@ const remove = createRoute({
   security,
   summary: "Delete a server with its channels and messages (owner only)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam },
+  request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -72,7 +63,7 @@ const instructions = createRoute({
   security,
   summary: "Set the server's behavioural instructions (tier 2; owner/admins; null clears)",
   middleware: [requireAgent] as const,
-  request: { params: ServerIdParam, body: body(InstructionsBody) },
+  request: { params: IdParam, body: body(InstructionsBody) },
   responses: {
     200: json(z.object({ server_id: z.string(), instructions: z.string().nullable() }), "Saved"),
     ...errorResponses(400, 401, 403, 404),
@@ -83,7 +74,7 @@ export function serverRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(create, async (c) => {
       const agentId = currentAgentId(c);
-      await enforceRate(c, RATE.serverCreation, agentId);
+      await rateLimit(c, RATE.serverCreation, agentId);
       return c.json(await createServer(c.get("db"), agentId, c.req.valid("json")), 201);
     })
     .openapi(get, async (c) => c.json(await getServer(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))

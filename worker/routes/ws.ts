@@ -5,7 +5,7 @@
 // Token: `?token=<jwt>` or `Sec-WebSocket-Protocol: moltstack.v1, bearer.<jwt>` (browsers).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ApiError } from "../../common/errors";
+import { ApiError, type ErrorCode, errorResponse } from "../../common/errors";
 import { isUuid } from "../../common/ids";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
@@ -29,8 +29,8 @@ export function wsCredentials(req: Request): Credentials {
   return { token: fromQuery || fromProtocol || fromHeader || null, subprotocol: offered.includes(SUBPROTOCOL) };
 }
 
-function refuse(status: 400 | 401 | 403 | 404 | 426, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+function refuse(status: 400 | 401 | 403 | 404 | 426, code: ErrorCode, message: string): Response {
+  return errorResponse(status, code, message);
 }
 
 /** The object's response with mutable headers (the app's middleware adds security headers to it). */
@@ -78,6 +78,7 @@ export function wsRoutes() {
           [INTERNAL.kind]: claims ? claims.scope : "anonymous",
           [INTERNAL.subject]: claims ? claims.sub : "",
           [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
+          [INTERNAL.requestId]: c.get("requestId"),
         }),
       ),
     );
@@ -98,6 +99,7 @@ export function wsRoutes() {
         forward(c.req.raw, {
           [INTERNAL.subject]: claims.sub,
           [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
+          [INTERNAL.requestId]: c.get("requestId"),
         }),
       ),
     );

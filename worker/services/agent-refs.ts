@@ -1,23 +1,21 @@
 // The shared pieces of the social services (issue 4): username validation and lookup, the compact agent
 // summary every social list returns, karma, and the per-pair lock that serialises social writes.
-import { z } from "@hono/zod-openapi";
+
 import { and, eq, ne, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Tx } from "../../common/db/client";
 import { agentKarma, agents } from "../../common/db/schema";
 import { badRequest, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 
 // ---------------------------------------------------------------- usernames
-/** A username (also the `:username` path parameter): 2–32 of [a-z0-9_], case-insensitive (stored lower-case). */
+/** A username (also the `{username}` path parameter): 2–32 of [a-z0-9_], case-insensitive (stored lower-case). */
 export const Username = z
   .string()
   .regex(
     new RegExp(`^[A-Za-z0-9_]{${LIMITS.usernameMin},${LIMITS.usernameMax}}$`),
     `must be ${LIMITS.usernameMin}–${LIMITS.usernameMax} characters of a-z, 0-9 and _`,
   );
-export const UsernameParam = z.object({
-  username: Username.openapi({ param: { name: "username", in: "path" }, example: "clawdia" }),
-});
 
 export interface AgentRef {
   id: string;
@@ -51,7 +49,7 @@ export const AgentSummary = z
     avatar_url: z.string().nullable(),
     presence: z.enum(["online", "idle", "dnd", "offline"]),
   })
-  .openapi("AgentSummary");
+  .meta({ id: "AgentSummary" });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
 /** Select these (from `agents`) and pass the row to toSummary. */
@@ -83,7 +81,7 @@ export function toSummary(r: {
 
 export const Karma = z
   .object({ score: z.number().int(), reactions_received: z.number().int(), followers_count: z.number().int() })
-  .openapi("Karma");
+  .meta({ id: "Karma" });
 export type Karma = z.infer<typeof Karma>;
 
 /** The karma row (maintained by triggers); zeros if it is somehow missing. */

@@ -4,17 +4,18 @@
 // channel of a former friendship stays (its history stays readable by both) but nobody can post in it:
 // app.can_post_channel refuses DMs between blocked agents or non-friends (migration social_dm_friends).
 // Follows are untouched (refusing them would reveal the block).
-import { z } from "@hono/zod-openapi";
+
 import { and, desc, eq, or, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
 import { agentBlocks, agents, friendRequests, friendships } from "../../common/db/schema";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
 import { AgentSummary, lockPair, pairOf, resolveAgent, resolveOther, summaryColumns, toSummary } from "./agent-refs";
 
-export const BlockEntry = z.object({ agent: AgentSummary, created_at: z.string() }).openapi("BlockEntry");
+export const BlockEntry = z.object({ agent: AgentSummary, created_at: z.string() }).meta({ id: "BlockEntry" });
 export type BlockEntry = z.infer<typeof BlockEntry>;
-export const BlockPage = PageSchema(BlockEntry).openapi("BlockPage");
+export const BlockPage = PageSchema(BlockEntry).meta({ id: "BlockPage" });
 
 /** Is there a block between the two, in either direction? (Security definer: never says which way.) */
 export async function blockedBetween(tx: Tx, a: string, b: string): Promise<boolean> {

@@ -3,8 +3,9 @@
 // same transaction as the insert/delete, so the karma read back here is already consistent.
 // Both operations are idempotent: following twice or unfollowing a non-followed agent changes nothing.
 // Blocks do not touch follows: refusing a follow would tell the blocked agent it was blocked.
-import { z } from "@hono/zod-openapi";
+
 import { and, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import { agentFollows, agents } from "../../common/db/schema";
@@ -14,10 +15,10 @@ import { AgentSummary, Karma, karmaOf, resolveAgent, resolveOther, summaryColumn
 export const FollowState = z
   .object({
     username: z.string(),
-    following: z.boolean().openapi({ description: "whether the caller now follows this agent" }),
-    karma: Karma.openapi({ description: "the followed agent's karma after the change" }),
+    following: z.boolean().meta({ description: "whether the caller now follows this agent" }),
+    karma: Karma,
   })
-  .openapi("FollowState");
+  .meta({ id: "FollowState", description: "karma: the followed agent's karma after the change" });
 export type FollowState = z.infer<typeof FollowState>;
 
 /** Follow `username`; `changed` is false when the caller already followed it. */
@@ -50,9 +51,9 @@ export async function unfollow(db: Database, actor: Actor, me: string, username:
 }
 
 export const FollowEntry = z
-  .object({ agent: AgentSummary, since: z.string().openapi({ description: "when the follow started" }) })
-  .openapi("FollowEntry");
-export const FollowPage = PageSchema(FollowEntry).openapi("FollowPage");
+  .object({ agent: AgentSummary, since: z.string().meta({ description: "when the follow started" }) })
+  .meta({ id: "FollowEntry" });
+export const FollowPage = PageSchema(FollowEntry).meta({ id: "FollowPage" });
 export type FollowEntry = z.infer<typeof FollowEntry>;
 
 const FollowCursor = z.object({ t: isoMicros, id: z.uuid() }).strict();

@@ -1,28 +1,25 @@
 // Friend lists (issue 4): the caller's friends with their DM channel, and pending requests (received
 // and sent). Newest first, keyset-paginated on (created_at, id). Also the JSON shapes of services/friends.ts.
-import { z } from "@hono/zod-openapi";
+
 import { and, desc, eq, or, sql } from "drizzle-orm";
-import type { Context } from "hono";
+import { z } from "zod";
 import { agentActor } from "../../common/db/actor";
-import { type Tx, withActor } from "../../common/db/client";
+import { type Database, type Tx, withActor } from "../../common/db/client";
 import { agents, friendRequests, friendships } from "../../common/db/schema";
 import { badRequest, notFound } from "../../common/errors";
-import type { AppEnv } from "../context";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
-import { currentAgentId } from "../middleware/auth";
+import { orNull } from "../lib/validation";
 import { AgentSummary, summaryColumns, toSummary, Username } from "./agent-refs";
-
-type Ctx = Context<AppEnv>;
 
 export const FriendEntry = z
   .object({
     agent: AgentSummary,
     dm_channel_id: z.uuid().nullable(),
-    since: z.string().openapi({ description: "when the friendship started" }),
+    since: z.string().meta({ description: "when the friendship started" }),
   })
-  .openapi("Friend");
+  .meta({ id: "Friend" });
 export type FriendEntry = z.infer<typeof FriendEntry>;
-export const FriendPage = PageSchema(FriendEntry).openapi("FriendPage");
+export const FriendPage = PageSchema(FriendEntry).meta({ id: "FriendPage" });
 
 export const FriendRequestEntry = z
   .object({
@@ -32,17 +29,17 @@ export const FriendRequestEntry = z
     status: z.enum(["pending", "accepted", "rejected"]),
     created_at: z.string(),
   })
-  .openapi("FriendRequest");
+  .meta({ id: "FriendRequest" });
 export type FriendRequestEntry = z.infer<typeof FriendRequestEntry>;
-export const FriendRequestPage = PageSchema(FriendRequestEntry).openapi("FriendRequestPage");
+export const FriendRequestPage = PageSchema(FriendRequestEntry).meta({ id: "FriendRequestPage" });
 
 export const SendResult = z
   .object({
     status: z.enum(["pending", "accepted"]),
     request: FriendRequestEntry,
-    friend: FriendEntry.nullable().openapi({ description: "set when the request was accepted at once" }),
+    friend: orNull(FriendEntry).meta({ description: "set when the request was accepted at once" }),
   })
-  .openapi("FriendRequestResult");
+  .meta({ id: "FriendRequestResult" });
 export type SendResult = z.infer<typeof SendResult>;
 
 /** Body of accept/reject: the other agent's username, or the request id. */
@@ -52,7 +49,7 @@ export const RequestRef = z
   .refine((b) => (b.username === undefined) !== (b.request_id === undefined), {
     message: "send exactly one of username or request_id",
   })
-  .openapi("FriendRequestRef");
+  .meta({ id: "FriendRequestRef" });
 export type RequestRef = z.infer<typeof RequestRef>;
 
 export async function summaryOf(tx: Tx, id: string): Promise<AgentSummary> {
@@ -64,11 +61,14 @@ export async function summaryOf(tx: Tx, id: string): Promise<AgentSummary> {
 const KeyCursor = z.object({ t: isoMicros, id: z.uuid() }).strict();
 
 /** GET /friends: newest friendships first. */
-export async function listFriends(c: Ctx, q: { cursor?: string; limit: number }): Promise<Page<FriendEntry>> {
-  const self = currentAgentId(c);
+export async function listFriends(
+  db: Database,
+  self: string,
+  q: { cursor?: string; limit: number },
+): Promise<Page<FriendEntry>> {
   const key = decodeCursor(q.cursor, KeyCursor);
   const other = sql<string>`(case when ${friendships.agentAId} = ${self}::uuid then ${friendships.agentBId} else ${friendships.agentAId} end)`;
-  return withActor(c.get("db"), agentActor(self), async (tx) => {
+  return withActor(db, agentActor(self), async (tx) => {
     const rows = await tx
       .select({ ...summaryColumns, dm: friendships.dmChannelId, t: timestampKey(friendships.createdAt) })
       .from(friendships)
@@ -94,28 +94,28 @@ export const RequestsQuery = z.object({
   direction: z
     .enum(["received", "sent"])
     .optional()
-    .openapi({ description: "page one side only (required with cursor); both sides when omitted" }),
+    .meta({ description: "page one side only (required with cursor); both sides when omitted" }),
 });
 export const PendingRequests = z
   .object({
-    received: FriendRequestPage.nullable().openapi({ description: "null when direction=sent" }),
-    sent: FriendRequestPage.nullable().openapi({ description: "null when direction=received" }),
+    received: orNull(FriendRequestPage).meta({ description: "null when direction=sent" }),
+    sent: orNull(FriendRequestPage).meta({ description: "null when direction=received" }),
   })
-  .openapi("PendingFriendRequests");
+  .meta({ id: "PendingFriendRequests" });
 export type PendingRequests = z.infer<typeof PendingRequests>;
 
 const RequestCursor = z.object({ t: isoMicros, id: z.uuid(), d: z.enum(["received", "sent"]) }).strict();
 
 /** GET /friends/requests: pending requests, received and sent, newest first. */
 export async function listPending(
-  c: Ctx,
+  db: Database,
+  self: string,
   q: { direction?: "received" | "sent"; cursor?: string; limit: number },
 ): Promise<PendingRequests> {
-  const self = currentAgentId(c);
   const key = decodeCursor(q.cursor, RequestCursor);
   if (key && key.d !== q.direction) throw badRequest("a cursor pages one side: pass the direction it came from");
   const sides = q.direction ? [q.direction] : (["received", "sent"] as const);
-  return withActor(c.get("db"), agentActor(self), async (tx) => {
+  return withActor(db, agentActor(self), async (tx) => {
     const mine = await summaryOf(tx, self);
     const out: PendingRequests = { received: null, sent: null };
     for (const d of sides) {

@@ -9,35 +9,21 @@
 // - reject: the request is kept as rejected (the sender sees it leave its pending list; no event is sent).
 // - remove: deletes the friendship and the pair's requests (the DM channel stays readable, but posting in
 //   a DM needs a friendship again). Without a friendship, removes the caller's own pending request.
+// The request rate limit (RATE.friendRequests) is counted by the front door before sendRequest; the
+// personal event a request or an accept causes is returned as a Notice for the front door to deliver
+// after the answer (common/notify.ts), so a slow hub never delays it.
 import { and, eq, ne, or, type SQL } from "drizzle-orm";
-import type { Context } from "hono";
 import { agentActor } from "../../common/db/actor";
-import { type Tx, withActor } from "../../common/db/client";
+import { type Database, type Tx, withActor } from "../../common/db/client";
 import { channels, friendRequests, friendships } from "../../common/db/schema";
 import { conflict, forbidden, notFound } from "../../common/errors";
-import { RATE } from "../../common/limits";
-import { notifyAgent } from "../../common/notify";
-import type { PersonalEvent } from "../../protocol";
-import type { AppEnv } from "../context";
+import type { Notice } from "../../common/notify";
 import { timestampKey } from "../lib/pagination";
-import { currentAgentId } from "../middleware/auth";
 import { type AgentRef, lockPair, pairOf, resolveAgent, resolveOther } from "./agent-refs";
 import { blockedBetween, severPair } from "./blocks";
 import { type FriendEntry, type FriendRequestEntry, type RequestRef, type SendResult, summaryOf } from "./friend-lists";
-import { enforceRate } from "./rate-limit";
-
-type Ctx = Context<AppEnv>;
 
 const BLOCKED_MESSAGE = "you cannot send a friend request to this agent";
-
-function notifyLater(c: Ctx, agentId: string, event: PersonalEvent) {
-  const p = notifyAgent(c.env, agentId, event);
-  try {
-    c.executionCtx.waitUntil(p);
-  } catch {
-    // no execution context (app.request): the promise runs on its own and never throws
-  }
-}
 
 interface RequestRow {
   id: string;
@@ -98,11 +84,13 @@ async function acceptWithin(tx: Tx, self: string, reqId: string): Promise<{ row:
   return { row, friend: { agent: await summaryOf(tx, other), dm_channel_id: dmId, since: f?.t ?? row.t } };
 }
 
-/** POST /friends/request. Returns 201 (pending) or 200 (accepted at once, the other side had asked). */
-export async function sendRequest(c: Ctx, username: string): Promise<SendResult> {
-  const self = currentAgentId(c);
-  await enforceRate(c, RATE.friendRequests, self);
-  const { result, target, from } = await withActor(c.get("db"), agentActor(self), async (tx) => {
+/** POST /friends/request: pending, or accepted at once (the other side had asked); the event for the other. */
+export async function sendRequest(
+  db: Database,
+  self: string,
+  username: string,
+): Promise<{ result: SendResult; notice: Notice }> {
+  const { result, target, from } = await withActor(db, agentActor(self), async (tx) => {
     const target = await resolveOther(tx, self, username, "send a friend request to");
     await lockPair(tx, self, target.id);
     if (await blockedBetween(tx, self, target.id)) throw forbidden(BLOCKED_MESSAGE);
@@ -141,12 +129,15 @@ export async function sendRequest(c: Ctx, username: string): Promise<SendResult>
     const result: SendResult = { status: "pending", request: await requestEntry(tx, row), friend: null };
     return { result, target, from };
   });
-  notifyLater(c, target.id, {
-    type: result.status === "accepted" ? "friend_accepted" : "friend_request",
-    from: { id: from.id, username: from.username },
-    created_at: new Date().toISOString(),
-  });
-  return result;
+  const notice: Notice = {
+    agentId: target.id,
+    event: {
+      type: result.status === "accepted" ? "friend_accepted" : "friend_request",
+      from: { id: from.id, username: from.username },
+      created_at: new Date().toISOString(),
+    },
+  };
+  return { result, notice };
 }
 
 /** The pending request addressed to `self` that `ref` names; the pair is locked on return. */
@@ -166,26 +157,31 @@ async function findIncoming(tx: Tx, self: string, ref: RequestRef): Promise<stri
   return r.id;
 }
 
-/** POST /friends/accept. */
-export async function acceptRequest(c: Ctx, ref: RequestRef): Promise<FriendEntry> {
-  const self = currentAgentId(c);
-  const { friend, from, to } = await withActor(c.get("db"), agentActor(self), async (tx) => {
+/** POST /friends/accept: the new friendship, and the event for the agent who had asked. */
+export async function acceptRequest(
+  db: Database,
+  self: string,
+  ref: RequestRef,
+): Promise<{ friend: FriendEntry; notice: Notice }> {
+  const { friend, from, to } = await withActor(db, agentActor(self), async (tx) => {
     const id = await findIncoming(tx, self, ref);
     const { row, friend } = await acceptWithin(tx, self, id);
     return { friend, from: await summaryOf(tx, self), to: row.fromAgentId };
   });
-  notifyLater(c, to, {
-    type: "friend_accepted",
-    from: { id: from.id, username: from.username },
-    created_at: new Date().toISOString(),
-  });
-  return friend;
+  const notice: Notice = {
+    agentId: to,
+    event: {
+      type: "friend_accepted",
+      from: { id: from.id, username: from.username },
+      created_at: new Date().toISOString(),
+    },
+  };
+  return { friend, notice };
 }
 
 /** POST /friends/reject. */
-export async function rejectRequest(c: Ctx, ref: RequestRef): Promise<FriendRequestEntry> {
-  const self = currentAgentId(c);
-  return withActor(c.get("db"), agentActor(self), async (tx) => {
+export async function rejectRequest(db: Database, self: string, ref: RequestRef): Promise<FriendRequestEntry> {
+  return withActor(db, agentActor(self), async (tx) => {
     const id = await findIncoming(tx, self, ref);
     const [row] = await tx
       .update(friendRequests)
@@ -198,9 +194,8 @@ export async function rejectRequest(c: Ctx, ref: RequestRef): Promise<FriendRequ
 }
 
 /** DELETE /friends/:username: end the friendship, or withdraw the caller's pending request. */
-export async function removeFriend(c: Ctx, username: string): Promise<"unfriended" | "withdrawn"> {
-  const self = currentAgentId(c);
-  return withActor(c.get("db"), agentActor(self), async (tx) => {
+export async function removeFriend(db: Database, self: string, username: string): Promise<"unfriended" | "withdrawn"> {
+  return withActor(db, agentActor(self), async (tx) => {
     const other = await resolveOther(tx, self, username, "unfriend");
     await lockPair(tx, self, other.id);
     const [lo, hi] = pairOf(self, other.id);

@@ -1,6 +1,6 @@
 // Messages REST (issue 5): history (keyset on the UUIDv7 id), edit, delete, reactions. Reads and writes
 // run as the caller, so RLS decides visibility; posting goes through the channel object (durable write +
-// live broadcast) in worker/routes/messages.ts. Every change is broadcast through the channel object.
+// live broadcast) in services/message-send.ts. Every change is broadcast through the channel object.
 import { type SQL, sql } from "drizzle-orm";
 import type { Actor } from "../../common/db/actor";
 import { type Database, type DbEnv, type Tx, withActor } from "../../common/db/client";
@@ -8,6 +8,7 @@ import { readAsActor } from "../../common/db/http";
 import type { Bindings } from "../../common/env";
 import { type ApiError, forbidden, notFound } from "../../common/errors";
 import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
+import { logJson } from "../../common/trace";
 import type { MessageView, ServerOp } from "../../protocol";
 import { parseMentions } from "../../protocol";
 
@@ -211,12 +212,17 @@ export async function react(
 }
 
 /** Broadcast a REST change through the channel object; never fails the request that caused it. */
-export async function publish(env: Pick<Bindings, "CHANNEL">, frame: ServerOp, actor?: string): Promise<void> {
+export async function publish(
+  env: Pick<Bindings, "CHANNEL">,
+  frame: ServerOp,
+  actor?: string,
+  requestId?: string,
+): Promise<void> {
   if (!("channel" in frame) || typeof frame.channel !== "string") return;
   try {
     const stub = env.CHANNEL.get(env.CHANNEL.idFromName(frame.channel));
     await stub.publish(frame.channel, frame, actor);
   } catch (e) {
-    console.warn(JSON.stringify({ level: "warn", msg: "publish failed", op: frame.op, error: String(e) }));
+    logJson("warn", "publish failed", { op: frame.op, error: String(e) }, requestId);
   }
 }

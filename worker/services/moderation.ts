@@ -4,7 +4,7 @@
 // cannot be banned, and admins cannot ban each other. A ban removes the membership in the same
 // transaction; after commit the caller closes the banned agent's sockets (closeBannedSockets).
 import { and, eq, sql } from "drizzle-orm";
-import { type Actor, agentActor } from "../../common/db/actor";
+import { type Actor, agentActor, SYSTEM } from "../../common/db/actor";
 import type { Database, Tx } from "../../common/db/client";
 import { withActor } from "../../common/db/client";
 import { agents, auditLog, channelReports, channels, serverBans, serverMembers, servers } from "../../common/db/schema";
@@ -155,7 +155,10 @@ export async function banAgent(
   });
 }
 
-/** Lift a ban (404 when there is none). The target's reports in the server are cleared by the caller. */
+/**
+ * Lift a ban (404 when there is none), then (SYSTEM, after the unban committed) clear the target's old
+ * reports in the server: they would re-ban on the next report, so counting starts afresh.
+ */
 export async function unbanAgent(
   db: Database,
   moderatorId: string,
@@ -164,7 +167,7 @@ export async function unbanAgent(
   meta: RequestMeta,
 ): Promise<{ agentId: string; channelIds: string[] }> {
   const actor = agentActor(moderatorId);
-  return withActor(db, actor, async (tx) => {
+  const out = await withActor(db, actor, async (tx) => {
     requireModerator(await serverAccess(tx, serverId), "unban agents");
     const target = await resolveAgent(tx, username);
     const removed = await tx
@@ -181,6 +184,8 @@ export async function unbanAgent(
     });
     return { agentId: target.id, channelIds: await serverChannelIds(tx, serverId) };
   });
+  await withActor(db, SYSTEM, (tx) => clearReports(tx, serverId, out.agentId));
+  return out;
 }
 
 /** After an unban (SYSTEM): forget the target's old reports in the server so counting starts afresh. */

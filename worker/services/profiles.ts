@@ -1,7 +1,8 @@
 // Agent profiles (issue 4, spec "Agent Profiles"): the caller's own profile, its update, and the public
 // view of any verified (or suspended) agent; pending registrations are 404 to everyone.
-import { z } from "@hono/zod-openapi";
+
 import { and, desc, eq, ne, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
 import { agentConfig, agentKarma, agents, serverMembers, servers } from "../../common/db/schema";
@@ -34,11 +35,11 @@ export const PublicServer = z
     role: z.enum(["owner", "admin", "member"]),
     member_count: z.number().int(),
   })
-  .openapi("ProfileServer");
+  .meta({ id: "ProfileServer" });
 
 export const PublicProfile = z
   .object({ ...ProfileCore, servers: z.array(PublicServer) })
-  .openapi("PublicProfile", { description: `servers: up to ${LIMITS.profileServersMax} public servers` });
+  .meta({ id: "PublicProfile", description: `servers: up to ${LIMITS.profileServersMax} public servers` });
 export type PublicProfile = z.infer<typeof PublicProfile>;
 
 export const MyProfile = z
@@ -48,7 +49,7 @@ export const MyProfile = z
     // issue 6: how often the agent's own scheduler should wake it (agent_config; OpenClaw honours it)
     heartbeat_hint_seconds: z.number().int(),
   })
-  .openapi("MyProfile");
+  .meta({ id: "MyProfile" });
 export type MyProfile = z.infer<typeof MyProfile>;
 
 type Core = Omit<PublicProfile, "servers">;
@@ -180,24 +181,24 @@ export const ProfilePatch = z
       .refine((s) => s.trim().length > 0, "must not be blank")
       .nullable()
       .optional()
-      .openapi({ description: `≤ ${LIMITS.displayNameChars} characters; null clears it` }),
+      .meta({ description: `≤ ${LIMITS.displayNameChars} characters; null clears it` }),
     bio: text(LIMITS.bioChars, CONTROL_EXCEPT_NEWLINE)
       .nullable()
       .optional()
-      .openapi({ description: `≤ ${LIMITS.bioChars} characters; null clears it` }),
+      .meta({ description: `≤ ${LIMITS.bioChars} characters; null clears it` }),
     avatar_url: httpsUrl
       .nullable()
       .optional()
-      .openapi({ description: `https only, ≤ ${LIMITS.avatarUrlChars} characters; null clears it` }),
+      .meta({ description: `https only, ≤ ${LIMITS.avatarUrlChars} characters; null clears it` }),
     capabilities: z
       .array(text(LIMITS.capabilityChars, CONTROL).refine((s) => s.trim().length > 0, "must not be blank"))
       .max(LIMITS.capabilitiesMax, `at most ${LIMITS.capabilitiesMax} capabilities`)
       .optional()
-      .openapi({ description: `≤ ${LIMITS.capabilitiesMax} items of ≤ ${LIMITS.capabilityChars} characters` }),
+      .meta({ description: `≤ ${LIMITS.capabilitiesMax} items of ≤ ${LIMITS.capabilityChars} characters` }),
     presence: z.enum(["online", "idle", "dnd", "offline"]).optional(),
   })
   .strict()
-  .openapi("ProfilePatch");
+  .meta({ id: "ProfilePatch" });
 export type ProfilePatch = z.infer<typeof ProfilePatch>;
 
 export async function updateMyProfile(db: Database, actor: Actor, me: string, patch: ProfilePatch): Promise<MyProfile> {

@@ -1,12 +1,10 @@
-// Enforces a RateRule for a key through the sharded RateLimiter objects and sets the X-RateLimit-*
-// headers (spec "Rate Limiting"). A refusal is a 429 with Retry-After and
-// {"error": {"code": "rate_limited", "message", "retry_after"}}.
-import type { Context } from "hono";
+// Enforces a RateRule for a key through the sharded RateLimiter objects (spec "Rate Limiting") and says
+// which X-RateLimit-* headers the answer carries (the front door sets them: worker/middleware/rate-limit.ts).
+// A refusal is a 429 with Retry-After and {"error": {"code": "rate_limited", "message", "retry_after"}}.
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
 import { RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
 import type { RateDecision } from "../../durable-objects/rate-limiter";
-import type { AppEnv } from "../context";
 
 /** FNV-1a: a stable, cheap hash to pick the shard for a key. */
 export function shardOf(key: string): number {
@@ -37,11 +35,14 @@ export function rateHeaders(d: RateDecision): Record<string, string> {
   };
 }
 
-/** Count a hit; set headers on the response; throw a 429 ApiError when over the limit. */
-export async function enforceRate(c: Context<AppEnv>, rule: RateRule, key: string): Promise<RateDecision> {
-  const d = await checkRate(c.env, rule, key);
+/** Count a hit; throw a 429 ApiError when over the limit, else return the headers the answer carries. */
+export async function enforceRate(
+  env: Pick<Bindings, "RATE_LIMITER">,
+  rule: RateRule,
+  key: string,
+): Promise<Record<string, string>> {
+  const d = await checkRate(env, rule, key);
   const headers = rateHeaders(d);
-  for (const [k, v] of Object.entries(headers)) c.header(k, v);
   if (!d.allowed) {
     throw new ApiError(
       429,
@@ -51,5 +52,5 @@ export async function enforceRate(c: Context<AppEnv>, rule: RateRule, key: strin
       { ...headers, "Retry-After": String(d.retryAfter) },
     );
   }
-  return d;
+  return headers;
 }

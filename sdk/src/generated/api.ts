@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "0456cb5b24feed2dbbe454d27a9752dd22dc4620416d83357d9e8dc18a341571";
+export const OPENAPI_FINGERPRINT = "49c9702ce0f0e8b762deee4fde29de77487218f9c33bb31695fdab10639d4335";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -86,11 +86,33 @@ export namespace Schemas {
     tags?: Array<string>;
     instructions?: string | null;
   };
-  export type Error = { error: { code: string; message: string; [key: string]: unknown } };
+  export type Error = {
+    error: {
+      code:
+        | "bad_request"
+        | "validation_failed"
+        | "unauthorized"
+        | "forbidden"
+        | "read_only"
+        | "banned"
+        | "not_member"
+        | "not_found"
+        | "conflict"
+        | "limit_reached"
+        | "payload_too_large"
+        | "unsupported_media_type"
+        | "upgrade_required"
+        | "rate_limited"
+        | "database_unavailable"
+        | "internal_error";
+      message: string;
+      [key: string]: unknown;
+    };
+  };
   export type FollowEntry = { agent: Schemas.AgentSummary; since: string };
   export type FollowPage = { items: Array<Schemas.FollowEntry>; next_cursor: string | null };
   export type FollowState = { username: string; following: boolean; karma: Schemas.Karma };
-  export type Friend = { agent: Schemas.AgentSummary; dm_channel_id: string | null; since: string } | null;
+  export type Friend = { agent: Schemas.AgentSummary; dm_channel_id: string | null; since: string };
   export type FriendPage = { items: Array<Schemas.Friend>; next_cursor: string | null };
   export type FriendRequest = {
     id: string;
@@ -100,12 +122,12 @@ export namespace Schemas {
     created_at: string;
   };
   export type FriendRequestBody = { username: string };
-  export type FriendRequestPage = { items: Array<Schemas.FriendRequest>; next_cursor: string | null } | null;
+  export type FriendRequestPage = { items: Array<Schemas.FriendRequest>; next_cursor: string | null };
   export type FriendRequestRef = { username?: string; request_id?: string };
   export type FriendRequestResult = {
     status: "pending" | "accepted";
     request: Schemas.FriendRequest;
-    friend: Schemas.Friend;
+    friend: Schemas.Friend | null;
   };
   export type Health = { status: "ok" | "degraded"; db: "ok" | "unreachable"; version: string };
   export type Invite = {
@@ -131,7 +153,6 @@ export namespace Schemas {
     joined_at: string;
     joined: boolean;
   };
-  export type MessageError = { error: { code: string; message: string; [key: string]: unknown } };
   export type MessageHistory = {
     messages: Array<{
       channel: string;
@@ -176,7 +197,10 @@ export namespace Schemas {
     observer_id: string;
     scope: "observer";
   };
-  export type PendingFriendRequests = { received: Schemas.FriendRequestPage; sent: Schemas.FriendRequestPage };
+  export type PendingFriendRequests = {
+    received: Schemas.FriendRequestPage | null;
+    sent: Schemas.FriendRequestPage | null;
+  };
   export type PostMessage = {
     content: string;
     content_type?: "text" | "code";
