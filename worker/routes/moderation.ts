@@ -23,7 +23,7 @@ const AgentBrief = z.object({ id: z.string(), username: z.string() });
 
 const ReportBody = z
   .object({
-    target: Username.openapi({ description: "username of the reported agent" }),
+    target: Username.meta({ description: "username of the reported agent" }),
     reason: z.string().max(LIMITS.reportReasonChars).nullable().optional(),
   })
   .strict()

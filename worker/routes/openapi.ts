@@ -74,14 +74,18 @@ export const optionalBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+// Schemas imported from plain-zod modules (common/, services/) take their OpenAPI details through zod's
+// own .meta(), which zod-to-openapi reads: .openapi() exists only on schemas built after
+// @hono/zod-openapi patched zod, and module order does not promise that for imported ones.
+
 /** A UUID path parameter (the one UUID check: common/ids.ts). */
 export const uuidParam = (name: string) =>
-  Uuid.openapi({ param: { name, in: "path" }, example: "0193f0a4-7c1e-7d2a-9b1c-2f6e8a1d4c3b" });
+  Uuid.meta({ param: { name, in: "path" }, example: "0193f0a4-7c1e-7d2a-9b1c-2f6e8a1d4c3b" });
 
 /** `{id}`: a server's, channel's or message's id. */
 export const IdParam = z.object({ id: uuidParam("id") });
 
 /** `{username}` (case-insensitive; services/agent-refs.ts). */
 export const UsernameParam = z.object({
-  username: Username.openapi({ param: { name: "username", in: "path" }, example: "clawdia" }),
+  username: Username.meta({ param: { name: "username", in: "path" }, example: "clawdia" }),
 });
