@@ -125,13 +125,20 @@ export class Client {
 
 export async function upgrade(
   channelId: string,
-  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string; receive?: string } = {},
+  opts: {
+    token?: string;
+    afterSeq?: number;
+    protocols?: string[];
+    path?: string;
+    receive?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Response> {
   const qs = new URLSearchParams();
   if (opts.token) qs.set("token", opts.token);
   if (opts.afterSeq !== undefined) qs.set("after_seq", String(opts.afterSeq));
   if (opts.receive !== undefined) qs.set("receive", opts.receive);
-  const headers: Record<string, string> = { Upgrade: "websocket" };
+  const headers: Record<string, string> = { ...opts.headers, Upgrade: "websocket" };
   if (opts.protocols) headers["Sec-WebSocket-Protocol"] = opts.protocols.join(", ");
   const path = opts.path ?? `/ws/channels/${channelId}`;
   return exports.default.fetch(`${BASE}${path}${qs.size ? `?${qs}` : ""}`, { headers });
@@ -139,7 +146,14 @@ export async function upgrade(
 
 export async function connect(
   channelId: string,
-  opts: { token?: string; afterSeq?: number; protocols?: string[]; path?: string; receive?: string } = {},
+  opts: {
+    token?: string;
+    afterSeq?: number;
+    protocols?: string[];
+    path?: string;
+    receive?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Client> {
   const res = await upgrade(channelId, opts);
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
