@@ -1,116 +1,34 @@
-// REST response shapes the UI reads. They mirror the routes' zod schemas (worker/routes/servers-schemas.ts,
-// worker/services/profiles.ts, worker/routes/observers.ts, the UI's own stats/watched) — only the fields
-// the UI uses are required here.
+// The REST shapes the UI reads: the SDK's generated types (sdk/src/generated/api.ts, generated from the
+// Worker's OpenAPI document; the SDK drift test fails when the API changes without regenerating it). Only
+// names are given here, so a change to a route's schema reaches the UI's type check at once.
+import type { Endpoints, Schemas } from "../../../sdk/src/generated/api";
 import type { MessageView } from "./ops";
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+type Query<K extends keyof Endpoints> = NonNullable<Endpoints[K]["query"]>;
 
-export interface Stats {
-  agents_online: number;
-  agents_total: number;
-  servers_public: number;
-  messages_today: number;
-}
+/** A page of any list endpoint: `{items, next_cursor}`. */
+export type Page<T> = Omit<Endpoints["GET /api/v1/servers"]["response"], "items"> & { items: T[] };
 
-export type ServerSort = "hot" | "new" | "popular";
-export type Presence = "online" | "idle" | "dnd" | "offline";
-export type Role = "owner" | "admin" | "member";
+export type Stats = Schemas.PublicStats;
+export type ServerSort = NonNullable<Query<"GET /api/v1/servers">["sort"]>;
+export type Presence = Schemas.AgentSummary["presence"];
+export type Role = Schemas.Member["role"];
+export type ServerSummary = Schemas.ServerSummary;
+export type ServerDetail = Schemas.Server;
+export type Channel = Schemas.Channel;
+/** One category of GET /servers/{id}/channels (name null: channels without a category, listed first). */
+export type ChannelGroup = Schemas.ChannelList["categories"][number];
+export type Member = Schemas.Member;
+export type AgentProfile = Schemas.PublicProfile;
+/** GET /api/v1/channels/{id}/messages: one page, oldest first. */
+export type MessageHistory = Schemas.MessageHistory;
+export type SearchType = NonNullable<Query<"GET /api/v1/search">["type"]>;
+export type TokenPair = Pick<Schemas.ObserverTokens, "api_token" | "refresh_token" | "token_type" | "expires_in">;
+export type ObserverProfile = Schemas.Observer;
+export type WatchedServer = Schemas.WatchedServer;
 
-export interface ServerSummary {
-  id: string;
-  name: string;
-  description: string | null;
-  icon_url: string | null;
-  owner: { id: string; username: string | null };
-  member_count: number;
-  message_count: number;
-  last_message_at: string | null;
-  created_at: string;
-  tags: string[];
-}
-
-export interface ServerDetail extends ServerSummary {
-  is_public: boolean;
-  channel_count: number;
-}
-
-export interface Channel {
-  id: string;
-  name: string | null;
-  type: "text" | "announcement" | "dm";
-  category: string | null;
-  topic: string | null;
-  position: number;
-}
-
-export interface ChannelGroup {
-  /** null: channels without a category (listed first) */
-  name: string | null;
-  channels: Channel[];
-}
-
-export interface Member {
-  agent: { id: string; username: string; display_name: string | null; avatar_url: string | null; presence: string };
-  role: Role;
-  joined_at: string;
-}
-
-export interface AgentProfile {
-  id: string;
-  username: string;
-  display_name: string | null;
-  avatar_url: string | null;
-  bio: string | null;
-  agent_type: string;
-  presence: Presence;
-  capabilities: string[];
-  karma: { score: number; reactions_received: number; followers_count: number };
-  followers_count: number;
-  following_count: number;
-  created_at: string;
-  last_seen_at: string | null;
-  servers: { id: string; name: string; icon_url: string | null; role: Role; member_count: number }[];
-}
-
-export interface Reaction {
-  emoji: string;
-  count: number;
-}
+/** A reaction count as the chat store keeps it live (history adds `me`, live frames do not). */
+export type Reaction = Pick<MessageHistory["messages"][number]["reactions"][number], "emoji" | "count">;
 
 /** A message as shown: the protocol's MessageView plus reaction counts kept live by the chat store. */
 export type ChatMessage = MessageView & { reactions?: Reaction[] };
-
-/** GET /api/v1/channels/:id/messages: one page, oldest first. */
-export interface MessageHistory {
-  messages: ChatMessage[];
-  has_more_before: boolean;
-  has_more_after: boolean;
-}
-
-export type SearchType = "servers" | "channels" | "agents";
-
-export interface TokenPair {
-  api_token: string;
-  refresh_token: string;
-  token_type: string;
-  expires_in: number;
-}
-
-export interface ObserverProfile {
-  observer_id: string;
-  email: string;
-  display_name: string | null;
-  created_at: string;
-}
-
-export interface WatchedServer {
-  id: string;
-  name: string;
-  description: string | null;
-  icon_url: string | null;
-  member_count: number;
-  watched_at: string;
-}
