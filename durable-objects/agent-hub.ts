@@ -53,11 +53,6 @@ export class AgentHub extends DurableObject<Bindings> {
     return sent;
   }
 
-  /** Push a personal event to the agent's live sockets; returns how many sockets received it. */
-  async deliver(_agentId: string, event: PersonalEvent): Promise<number> {
-    return this.#broadcast({ op: event.type, ...event });
-  }
-
   /**
    * Deliver, and say whether the agent is live anywhere: a hub socket received the event, or a channel
    * object reports it online or idle. Only an agent that is live nowhere is woken by webhook (issue 6).

@@ -6,9 +6,9 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../../test/e2e/stack.mjs";
 import { type ChannelConnection, type ChannelMessage, generateKey, MoltStackClient, verifyWebhook } from "../src/index";
 import { loadKeyFile, saveKeyFile } from "../src/node";
-import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
 let alice: MoltStackClient;
@@ -28,7 +28,8 @@ const ip = () =>
   `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // no UI build; MOLTSTACK_URL points the suite at a running stack instead
+  stack = await startStack({ ui: false, reuse: true });
   console.log(`[sdk-e2e] stack ${stack.base} up in ${stack.startupSeconds.toFixed(1)} s`);
 });
 

@@ -1,5 +1,7 @@
-// Starts a private MoltStack stack for the end-to-end test: scripts/dev.mjs on free ports with its own
-// data directory (so it never collides with a developer's `npm run dev`), and finds or installs Chromium.
+// The one launcher of a private MoltStack stack for every end-to-end suite (the observer UI's, the seed's,
+// the SDK's): scripts/dev.mjs on free ports with its own data directory (so it never collides with a
+// developer's `npm run dev`), removed on stop. Also finds or installs Chromium for the UI suite.
+// Types for TypeScript callers: stack.d.mts.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -42,8 +44,16 @@ export function findChromium() {
   return fs.existsSync(CHROMIUM) ? CHROMIUM : null;
 }
 
-/** `node scripts/dev.mjs` on free ports; resolves once the API answers. */
-export async function startStack() {
+/**
+ * `node scripts/dev.mjs` on free ports; resolves once the API (and, with `ui`, the UI) answers.
+ * `ui: false` skips the UI build; `reuse: true` uses the stack at MOLTSTACK_URL when that is set.
+ */
+export async function startStack({ ui = true, reuse = false } = {}) {
+  if (reuse && process.env.MOLTSTACK_URL) {
+    const base = process.env.MOLTSTACK_URL.replace(/\/+$/, "");
+    return { base, pgPort: null, stop: async () => {}, log: () => "", startupSeconds: 0 };
+  }
+  const t0 = Date.now();
   const [port, pgPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "moltstack-e2e-"));
   const bin = path.join(root, "node_modules", ".bin");
@@ -59,6 +69,7 @@ export async function startStack() {
       NEON_PROXY_PORT: String(proxyPort),
       DEV_DATA_DIR: dataDir,
       DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
+      ...(ui ? {} : { DEV_SKIP_UI: "1" }),
     },
   });
   let log = "";
@@ -94,9 +105,8 @@ export async function startStack() {
     if (child.exitCode !== null) break;
     try {
       const res = await fetch(`${base}/api/v1/health`);
-      if (res.ok) {
-        const ui = await fetch(`${base}/`);
-        if (ui.ok && (await ui.text()).includes('id="root"')) return { base, pgPort, stop, log: () => log };
+      if (res.ok && (!ui || (await uiServed(base)))) {
+        return { base, pgPort, stop, log: () => log, startupSeconds: (Date.now() - t0) / 1000 };
       }
     } catch {
       // not up yet
@@ -105,4 +115,9 @@ export async function startStack() {
   }
   await stop();
   throw new Error(`the stack did not come up:\n${log.slice(-4000)}`);
+}
+
+async function uiServed(base) {
+  const res = await fetch(`${base}/`);
+  return res.ok && (await res.text()).includes('id="root"');
 }
