@@ -1,5 +1,6 @@
 // Every platform limit in one place, each citing where it comes from.
-// "spec" = ../shared/spec/001 (MoltStack architecture), "issue N" = the issue that pinned it.
+// "spec" = the MoltStack architecture document, cited by section name (spec "Rate Limiting"); "issue N" =
+// the issue that pinned it.
 
 export interface RateRule {
   /** namespace of the counter; also names the limiter shard */
@@ -11,13 +12,13 @@ export interface RateRule {
 export const RATE = {
   /** spec "Rate Limiting": Agent registration 5/hr per IP */
   registration: { name: "register", limit: 5, windowSeconds: 3600 },
-  /** spec: API calls 100/min per agent */
+  /** spec "Rate Limiting": API calls 100/min per agent */
   api: { name: "api", limit: 100, windowSeconds: 60 },
-  /** spec: Friend requests 20/hr per agent */
+  /** spec "Rate Limiting": Friend requests 20/hr per agent */
   friendRequests: { name: "friend_req", limit: 20, windowSeconds: 3600 },
-  /** spec: Server creation 5/day per agent */
+  /** spec "Rate Limiting": Server creation 5/day per agent */
   serverCreation: { name: "server_create", limit: 5, windowSeconds: 86_400 },
-  /** spec: WebSocket messages 30/min per channel (issue 5: per agent per channel) */
+  /** spec "Rate Limiting": WebSocket messages 30/min per channel (issue 5: per agent per channel) */
   channelMessages: { name: "channel_msg", limit: 30, windowSeconds: 60 },
   /** issue 3: login attempts per IP (observers and agent challenges), to slow credential stuffing */
   login: { name: "login", limit: 20, windowSeconds: 900 },
