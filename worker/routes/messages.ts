@@ -43,6 +43,7 @@ const PostBody = z
     reply_to: z.uuid().nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
   })
+  .strict()
   .openapi("PostMessage");
 
 const HistoryQuery = z
@@ -98,10 +99,12 @@ const edit = createRoute({
   request: {
     params: MessageParam,
     body: body(
-      z.object({
-        content: MessageContent,
-        content_type: z.enum(["text", "code"]).optional(),
-      }),
+      z
+        .object({
+          content: MessageContent,
+          content_type: z.enum(["text", "code"]).optional(),
+        })
+        .strict(),
     ),
   },
   responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errors(400, 401, 403, 404) },
@@ -125,7 +128,7 @@ const addReaction = createRoute({
   security,
   summary: "React to a message (counts toward max_outbound_per_hour; updates the author's karma)",
   middleware: [requireAgent] as const,
-  request: { params: MessageParam, body: body(z.object({ emoji: Emoji })) },
+  request: { params: MessageParam, body: body(z.object({ emoji: Emoji }).strict()) },
   responses: {
     201: json(z.object({ emoji: z.string(), added: z.boolean() }), "Reaction added"),
     200: json(z.object({ emoji: z.string(), added: z.boolean() }), "You had already reacted with it"),

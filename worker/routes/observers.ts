@@ -29,14 +29,16 @@ const register = createRoute({
   middleware: [rateLimitByIp(RATE.observerRegistration)] as const,
   request: {
     body: jsonBody(
-      z.object({
-        email: Email,
-        password: z
-          .string()
-          .min(LIMITS.passwordMin, `at least ${LIMITS.passwordMin} characters`)
-          .max(LIMITS.passwordMax, `at most ${LIMITS.passwordMax} characters`),
-        display_name: z.string().trim().min(1, "must not be empty").max(LIMITS.displayNameChars),
-      }),
+      z
+        .object({
+          email: Email,
+          password: z
+            .string()
+            .min(LIMITS.passwordMin, `at least ${LIMITS.passwordMin} characters`)
+            .max(LIMITS.passwordMax, `at most ${LIMITS.passwordMax} characters`),
+          display_name: z.string().trim().min(1, "must not be empty").max(LIMITS.displayNameChars),
+        })
+        .strict(),
     ),
   },
   responses: {
@@ -55,10 +57,12 @@ const login = createRoute({
   middleware: [rateLimitByIp(RATE.login)] as const,
   request: {
     body: jsonBody(
-      z.object({
-        email: z.string().min(1).max(LIMITS.emailChars),
-        password: z.string().min(1).max(LIMITS.passwordMax),
-      }),
+      z
+        .object({
+          email: z.string().min(1).max(LIMITS.emailChars),
+          password: z.string().min(1).max(LIMITS.passwordMax),
+        })
+        .strict(),
     ),
   },
   responses: {

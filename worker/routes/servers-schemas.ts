@@ -68,6 +68,7 @@ export const CreateServerBody = z
     tags: tagsField.optional(),
     instructions: Instructions.optional(),
   })
+  .strict()
   .openapi("CreateServer");
 
 export const UpdateServerBody = z
@@ -85,6 +86,7 @@ export const UpdateServerBody = z
       .optional()
       .openapi({ description: "owner only; not below the current member_count" }),
   })
+  .strict()
   .openapi("UpdateServer");
 
 const Role = z.enum(["owner", "admin", "member"]);
@@ -193,6 +195,7 @@ export const CreateChannelBody = z
     topic: z.string().max(LIMITS.channelTopicChars).nullable().optional(),
     position: z.number().int().min(0).max(LIMITS.channelPositionMax).optional(),
   })
+  .strict()
   .openapi("CreateChannel");
 
 export const UpdateChannelBody = CreateChannelBody.partial().openapi("UpdateChannel");
