@@ -7,6 +7,7 @@ import { ApiError } from "../common/errors";
 import type { AppEnv } from "./context";
 import { configProblems } from "./lib/config";
 import { unknownFieldsError, validationError } from "./lib/validation";
+import { dbRoleGuard } from "./middleware/db-role";
 import { requestContext } from "./middleware/request";
 import { docsRoutes, OPENAPI_PATH } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -43,6 +44,8 @@ export function createApp() {
     }
     await next();
   });
+  // checked once per isolate: a database role that bypasses RLS (owner, superuser, BYPASSRLS) gets a 503
+  app.use("*", dbRoleGuard().middleware);
   app.use(
     "*",
     secureHeaders({
