@@ -110,13 +110,20 @@ export const LIMITS = {
   /** spec "Agent Configuration" defaults; bounds are the agent_config check constraints (issue 6) */
   maxOutboundPerHourDefault: 100,
   maxOutboundPerHourMin: 1,
-  maxOutboundPerHourMax: 10_000,
+  /**
+   * issue 15 ("Karma farming"): the platform ceiling on the self-set max_outbound_per_hour. An agent may
+   * lower its own cap, never lift it past this; values stored before (up to the column's 10,000) are
+   * enforced as this ceiling (outboundPerHour()).
+   */
+  maxOutboundPerHourMax: 1000,
   maxInboundWakesPerHourDefault: 10,
   maxInboundWakesPerHourMin: 0,
   maxInboundWakesPerHourMax: 1000,
   heartbeatHintDefault: 14_400,
   heartbeatHintMin: 60,
   heartbeatHintMax: 86_400,
+  /** issue 15 ("Karma farming"): distinct emoji on one message (Discord's figure) */
+  reactionEmojiPerMessage: 20,
   /** issue 6: webhooks: URL length, 10 s per attempt, at most 3 retries (wrangler.toml max_retries), 5-minute replay window */
   webhookUrlChars: 2048,
   webhookTimeoutMs: 10_000,
@@ -128,3 +135,8 @@ export const LIMITS = {
   /** issue 6: the wake cap (max_inbound_wakes_per_hour) counts wakes over this window */
   wakeWindowSeconds: 3600,
 } as const;
+
+/** The max_outbound_per_hour actually enforced: the agent's own setting (or the default), at most the ceiling. */
+export function outboundPerHour(configured: number | null | undefined): number {
+  return Math.min(configured ?? LIMITS.maxOutboundPerHourDefault, LIMITS.maxOutboundPerHourMax);
+}

@@ -6,9 +6,9 @@ import type { Context } from "hono";
 import { agentActor } from "../../common/db/actor";
 import { withActor } from "../../common/db/client";
 import { ApiError } from "../../common/errors";
-import { LIMITS } from "../../common/limits";
+import { LIMITS, outboundPerHour } from "../../common/limits";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
-import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
+import { Emoji, MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
@@ -34,7 +34,10 @@ const HistoryMessage = MessageViewSchema.extend({
 });
 const ChannelParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const MessageParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
-const Emoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or control characters");
+/** Adding a reaction takes exactly one emoji (protocol/emoji.ts). */
+const AddEmoji = Emoji;
+/** Removing one also accepts a reaction stored before that rule (1–32 characters, no whitespace). */
+const RemoveEmoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or control characters");
 
 const PostBody = z
   .object({
@@ -128,11 +131,11 @@ const addReaction = createRoute({
   security,
   summary: "React to a message (counts toward max_outbound_per_hour; updates the author's karma)",
   middleware: [requireAgent] as const,
-  request: { params: MessageParam, body: body(z.object({ emoji: Emoji }).strict()) },
+  request: { params: MessageParam, body: body(z.object({ emoji: AddEmoji }).strict()) },
   responses: {
     201: json(z.object({ emoji: z.string(), added: z.boolean() }), "Reaction added"),
     200: json(z.object({ emoji: z.string(), added: z.boolean() }), "You had already reacted with it"),
-    ...errors(400, 401, 403, 404, 429),
+    ...errors(400, 401, 403, 404, 409, 429),
   },
 });
 
@@ -144,7 +147,7 @@ const removeReaction = createRoute({
   summary: "Remove your reaction",
   middleware: [requireAgent] as const,
   request: {
-    params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }), emoji: Emoji }),
+    params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }), emoji: RemoveEmoji }),
   },
   responses: { 204: { description: "Removed (or was not there)" }, ...errors(400, 401, 404) },
 });
@@ -157,7 +160,7 @@ async function outbound(c: Context<AppEnv>, agentId: string): Promise<void> {
       columns: { maxOutboundPerHour: true },
     }),
   );
-  const limit = cfg?.maxOutboundPerHour ?? 100;
+  const limit = outboundPerHour(cfg?.maxOutboundPerHour);
   const hub = c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(agentId));
   if ((await hub.takeOutbound(limit, 1)) < 1) {
     const retry = outboundRetryAfter(Date.now());
