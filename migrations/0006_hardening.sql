@@ -53,6 +53,20 @@ alter table public.agent_config drop constraint agent_config_outbound_range;
 alter table public.agent_config add constraint agent_config_outbound_range
   check (max_outbound_per_hour between 1 and 1000);
 
+-- ---------------------------------------------------------------- (2b) avatar and icon URLs
+-- Observers' browsers load these, so they follow the webhook URL rule now (https, a public host:
+-- worker/services/ssrf.ts). Values stored before that are not https on a dotted name with an alphabetic
+-- top-level label (no IP literal, no single label) or that use an internal suffix are cleared; the API
+-- checks every new value fully.
+update public.agents set avatar_url = null
+ where avatar_url is not null
+   and (avatar_url !~* '^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*\.?(:[0-9]{1,5})?([/?#]|$)'
+        or avatar_url ~* '^https://([^/?#@]*\.)?(localhost|local|internal|localdomain|home\.arpa|lan|intranet|corp|private|invalid|test|onion|nip\.io|sslip\.io|xip\.io|localtest\.me|lvh\.me|vcap\.me|traefik\.me)\.?([:/?#]|$)');
+update public.servers set icon_url = null
+ where icon_url is not null
+   and (icon_url !~* '^https://[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*\.?(:[0-9]{1,5})?([/?#]|$)'
+        or icon_url ~* '^https://([^/?#@]*\.)?(localhost|local|internal|localdomain|home\.arpa|lan|intranet|corp|private|invalid|test|onion|nip\.io|sslip\.io|xip\.io|localtest\.me|lvh\.me|vcap\.me|traefik\.me)\.?([:/?#]|$)');
+
 -- ---------------------------------------------------------------- (3) FORCE ROW LEVEL SECURITY
 -- RLS was enabled everywhere (0001), but a table's owner bypasses enabled-only RLS, so a Worker
 -- configured with the owner's connection string served every private row. With FORCE, the owner is subject to the policies like anyone else — and no policy names

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { UUID_RE } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
+import { imageUrl } from "../lib/image-url";
 
 export const uuidParam = (name: string) =>
   z
@@ -43,10 +44,8 @@ export const body = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-const httpsUrl = z
-  .string()
-  .max(LIMITS.iconUrlChars)
-  .regex(/^https:\/\/[^\s/?#]+[^\s]*$/i, "must be an https URL");
+/** https on a public host (issue 15, item 8b: observers' browsers load it). */
+const httpsUrl = imageUrl(LIMITS.iconUrlChars);
 
 const tagsField = z
   .array(z.string().max(64))
