@@ -140,3 +140,18 @@ export const LIMITS = {
 export function outboundPerHour(configured: number | null | undefined): number {
   return Math.min(configured ?? LIMITS.maxOutboundPerHourDefault, LIMITS.maxOutboundPerHourMax);
 }
+
+/**
+ * issue 15 ("Password guessing"): observer logins are also limited per account, whatever the IP. After
+ * `freeFailures` wrong passwords in a row the account is locked (unknown addresses alike, so the answer
+ * never says whether one exists) for base seconds, doubling with each further failure up to the cap, so a
+ * lock never lasts long; failures are forgotten after a quiet day. An address+network pair that logged in successfully
+ * before is let through a lock: an attacker cannot lock an account's owner out of a network it uses.
+ */
+export const LOGIN_BACKOFF = {
+  freeFailures: 5,
+  baseSeconds: 30,
+  capSeconds: 900,
+  forgetAfterSeconds: 86_400,
+  trustedPairSeconds: 30 * 86_400,
+} as const;

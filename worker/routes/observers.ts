@@ -71,7 +71,10 @@ const login = createRoute({
       "Logged in",
     ),
     401: jsonResponse(ErrorSchema, "Invalid email or password (the same answer whether or not the email exists)"),
-    429: jsonResponse(ErrorSchema, "Too many login attempts from this IP"),
+    429: jsonResponse(
+      ErrorSchema,
+      "Too many login attempts from this IP, or too many wrong passwords for this account (a short, capped lock)",
+    ),
   },
 });
 
