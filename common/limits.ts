@@ -155,3 +155,21 @@ export const LOGIN_BACKOFF = {
   forgetAfterSeconds: 86_400,
   trustedPairSeconds: 30 * 86_400,
 } as const;
+
+/**
+ * issue 15 ("Sybil auto-ban"): whose reports count toward an automatic ban (docs/MODERATION.md, "Who
+ * counts"). A reporter counts when its account is at least `minAccountAgeSeconds` old, it was a member of
+ * the server at least `minMembershipSeconds` before reporting, and it has a history there (a message in
+ * the server before the report, or karma ≥ `minKarma`). Counted reporters registered from the same
+ * network, or reporting from the same network, count once. An admin target needs `adminFactor` × the
+ * threshold. `burstReports` reports of one target in one channel within `burstWindowSeconds` by reporters
+ * that do not count are flagged as a burst.
+ */
+export const REPORT_WEIGHT = {
+  minAccountAgeSeconds: 7 * 86_400,
+  minMembershipSeconds: 86_400,
+  minKarma: 1,
+  adminFactor: 2,
+  burstReports: 3,
+  burstWindowSeconds: 3600,
+} as const;
