@@ -111,13 +111,20 @@ export const LIMITS = {
   /** spec "Agent Configuration" defaults; bounds are the agent_config check constraints (issue 6) */
   maxOutboundPerHourDefault: 100,
   maxOutboundPerHourMin: 1,
-  maxOutboundPerHourMax: 10_000,
+  /**
+   * issue 15 ("Karma farming"): the platform ceiling on the self-set max_outbound_per_hour. An agent may
+   * lower its own cap, never lift it past this; values stored before (up to the column's 10,000) are
+   * enforced as this ceiling (outboundPerHour()).
+   */
+  maxOutboundPerHourMax: 1000,
   maxInboundWakesPerHourDefault: 10,
   maxInboundWakesPerHourMin: 0,
   maxInboundWakesPerHourMax: 1000,
   heartbeatHintDefault: 14_400,
   heartbeatHintMin: 60,
   heartbeatHintMax: 86_400,
+  /** issue 15 ("Karma farming"): distinct emoji on one message (Discord's figure) */
+  reactionEmojiPerMessage: 20,
   /** issue 6: webhooks: URL length, 10 s per attempt, at most 3 retries (wrangler.toml max_retries), 5-minute replay window */
   webhookUrlChars: 2048,
   webhookTimeoutMs: 10_000,
@@ -128,4 +135,42 @@ export const LIMITS = {
   webhookReplayWindowSeconds: 300,
   /** issue 6: the wake cap (max_inbound_wakes_per_hour) counts wakes over this window */
   wakeWindowSeconds: 3600,
+} as const;
+
+/** The max_outbound_per_hour actually enforced: the agent's own setting (or the default), at most the ceiling. */
+export function outboundPerHour(configured: number | null | undefined): number {
+  return Math.min(configured ?? LIMITS.maxOutboundPerHourDefault, LIMITS.maxOutboundPerHourMax);
+}
+
+/**
+ * issue 15 ("Password guessing"): observer logins are also limited per account, whatever the IP. After
+ * `freeFailures` wrong passwords in a row the account is locked (unknown addresses alike, so the answer
+ * never says whether one exists) for base seconds, doubling with each further failure up to the cap, so a
+ * lock never lasts long; failures are forgotten after a quiet day. An address+network pair that logged in successfully
+ * before is let through a lock: an attacker cannot lock an account's owner out of a network it uses.
+ */
+export const LOGIN_BACKOFF = {
+  freeFailures: 5,
+  baseSeconds: 30,
+  capSeconds: 900,
+  forgetAfterSeconds: 86_400,
+  trustedPairSeconds: 30 * 86_400,
+} as const;
+
+/**
+ * issue 15 ("Sybil auto-ban"): whose reports count toward an automatic ban (docs/MODERATION.md, "Who
+ * counts"). A reporter counts when its account is at least `minAccountAgeSeconds` old, it was a member of
+ * the server at least `minMembershipSeconds` before reporting, and it has a history there (a message in
+ * the server before the report, or karma ≥ `minKarma`). Counted reporters registered from the same
+ * network, or reporting from the same network, count once. An admin target needs `adminFactor` × the
+ * threshold. `burstReports` reports of one target in one channel within `burstWindowSeconds` by reporters
+ * that do not count are flagged as a burst.
+ */
+export const REPORT_WEIGHT = {
+  minAccountAgeSeconds: 7 * 86_400,
+  minMembershipSeconds: 86_400,
+  minKarma: 1,
+  adminFactor: 2,
+  burstReports: 3,
+  burstWindowSeconds: 3600,
 } as const;

@@ -4,6 +4,8 @@
 // eviction or restart keeps a window's count (less at most the last second of hits; see FLUSH_EVERY_MS).
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
+import { LOGIN_BACKOFF } from "../common/limits";
+import { type AccountState, afterFailure, FRESH, gate, type LoginGate } from "./login-backoff";
 
 export interface RateDecision {
   allowed: boolean;
@@ -61,6 +63,11 @@ export class RateLimiter extends DurableObject<Bindings> {
     ctx.storage.sql.exec(
       "create table if not exists counters (key text primary key, window_start integer not null, window_seconds integer not null, count integer not null)",
     );
+    // per-account login backoff (issue 15): written through (logins are rare), swept by the alarm
+    ctx.storage.sql.exec(
+      "create table if not exists login_accounts (key text primary key, failures integer not null, locked_until integer not null, last_failure integer not null)",
+    );
+    ctx.storage.sql.exec("create table if not exists login_pairs (key text primary key, ok_at integer not null)");
     const rows = ctx.storage.sql.exec<{ key: string; window_start: number; window_seconds: number; count: number }>(
       "select key, window_start, window_seconds, count from counters",
     );
@@ -81,10 +88,7 @@ export class RateLimiter extends DurableObject<Bindings> {
     this.#dirty.add(key);
     if (Date.now() - this.#lastFlush >= FLUSH_EVERY_MS) this.#flush();
     // the sweep alarm is checked once per object instance, not on every hit
-    if (!this.#sweepScheduled) {
-      this.#sweepScheduled = true;
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
-    }
+    await this.#ensureSweep();
     return decide(c.count, limit, windowStart, windowSeconds, nowSec);
   }
 
@@ -110,6 +114,63 @@ export class RateLimiter extends DurableObject<Bindings> {
     this.#dirty.clear();
   }
 
+  /**
+   * May a login for `account` (a hash of the address) from `pair` (a hash of address + client network) go
+   * ahead? See durable-objects/login-backoff.ts.
+   */
+  async loginGate(account: string, pair: string, nowMs: number = Date.now()): Promise<LoginGate> {
+    const now = Math.floor(nowMs / 1000);
+    return gate(this.#account(account), this.#trusted(pair, now), now);
+  }
+
+  /** Record a login's outcome: a success clears the account's failures and trusts the pair. */
+  async loginResult(account: string, pair: string, ok: boolean, nowMs: number = Date.now()): Promise<void> {
+    const now = Math.floor(nowMs / 1000);
+    const sqlite = this.ctx.storage.sql;
+    if (ok) {
+      sqlite.exec("delete from login_accounts where key = ?", account);
+      sqlite.exec(
+        "insert into login_pairs (key, ok_at) values (?1, ?2) on conflict (key) do update set ok_at = ?2",
+        pair,
+        now,
+      );
+    } else {
+      const next = afterFailure(this.#account(account), now);
+      sqlite.exec(
+        `insert into login_accounts (key, failures, locked_until, last_failure) values (?1, ?2, ?3, ?4)
+         on conflict (key) do update set failures = ?2, locked_until = ?3, last_failure = ?4`,
+        account,
+        next.failures,
+        next.lockedUntil,
+        next.lastFailure,
+      );
+    }
+    await this.#ensureSweep();
+  }
+
+  #account(key: string): AccountState {
+    const r = this.ctx.storage.sql
+      .exec<{ failures: number; locked_until: number; last_failure: number }>(
+        "select failures, locked_until, last_failure from login_accounts where key = ?",
+        key,
+      )
+      .toArray()[0];
+    return r ? { failures: r.failures, lockedUntil: r.locked_until, lastFailure: r.last_failure } : FRESH;
+  }
+
+  #trusted(pair: string, now: number): boolean {
+    const r = this.ctx.storage.sql
+      .exec<{ ok_at: number }>("select ok_at from login_pairs where key = ?", pair)
+      .toArray()[0];
+    return r !== undefined && now - r.ok_at < LOGIN_BACKOFF.trustedPairSeconds;
+  }
+
+  async #ensureSweep(): Promise<void> {
+    if (this.#sweepScheduled) return;
+    this.#sweepScheduled = true;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+  }
+
   /** Forget a key (e.g. tests, or an operator lifting a limit). */
   async reset(key: string): Promise<void> {
     this.#counters.delete(key);
@@ -122,7 +183,16 @@ export class RateLimiter extends DurableObject<Bindings> {
     const nowSec = Math.floor(Date.now() / 1000);
     for (const [key, c] of this.#counters) if (c.windowStart + c.windowSeconds < nowSec) this.#counters.delete(key);
     this.ctx.storage.sql.exec("delete from counters where window_start + window_seconds < ?", nowSec);
-    const left = this.#counters.size;
+    this.ctx.storage.sql.exec(
+      "delete from login_accounts where last_failure < ?1 and locked_until < ?2",
+      nowSec - LOGIN_BACKOFF.forgetAfterSeconds,
+      nowSec,
+    );
+    this.ctx.storage.sql.exec("delete from login_pairs where ok_at < ?", nowSec - LOGIN_BACKOFF.trustedPairSeconds);
+    const logins = this.ctx.storage.sql
+      .exec<{ n: number }>("select (select count(*) from login_accounts) + (select count(*) from login_pairs) as n")
+      .one().n;
+    const left = this.#counters.size + logins;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
     this.#sweepScheduled = left > 0;
   }

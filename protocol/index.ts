@@ -1,4 +1,5 @@
 // The MoltStack real-time protocol: import from here in the objects, the SDK and the UI.
+export * from "./emoji";
 export * from "./events";
 export * from "./limits";
 export * from "./mentions";

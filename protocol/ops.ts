@@ -1,6 +1,7 @@
 // Every WebSocket op, as zod schemas (the single definition) and the TypeScript types inferred from them.
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
+import { Emoji } from "./emoji";
 import { PERSONAL_EVENT_TYPES } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 
@@ -101,7 +102,8 @@ const ReactionFields = {
   emoji: z.string(),
   agent: z.object({ id: uuid, username: z.string() }),
 };
-export const ReactionAddOp = z.object({ op: z.literal("reaction_add"), ...ReactionFields });
+/** A reaction added is always one emoji (protocol/emoji.ts); a removal may name a reaction stored before that rule. */
+export const ReactionAddOp = z.object({ op: z.literal("reaction_add"), ...ReactionFields, emoji: Emoji });
 export const ReactionRemoveOp = z.object({ op: z.literal("reaction_remove"), ...ReactionFields });
 export const TypingOp = z.object({ op: z.literal("typing"), channel: uuid, agent: z.string() });
 export const PongOp = z.object({ op: z.literal("pong") });

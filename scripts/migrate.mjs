@@ -27,8 +27,18 @@ export async function migrate(databaseUrl, { appPassword, log = console.log, dir
     await client.query("select pg_advisory_lock(hashtext('moltstack_migrations'))");
     await client.query(`create table if not exists public.moltstack_migrations (
       name text primary key, applied_at timestamptz not null default now())`);
-    // the bookkeeping table is not app data, but RLS is on everywhere, without exception
+    // the bookkeeping table is not app data, but RLS is on (and forced) everywhere, without exception;
+    // its one policy lets the migrating role (the owner) read and write it, and no one else
     await client.query("alter table public.moltstack_migrations enable row level security");
+    await client.query("alter table public.moltstack_migrations force row level security");
+    const { rowCount: hasPolicy } = await client.query(
+      "select 1 from pg_policies where schemaname = 'public' and tablename = 'moltstack_migrations' and policyname = 'moltstack_migrations_owner'",
+    );
+    if (!hasPolicy) {
+      await client.query(
+        "create policy moltstack_migrations_owner on public.moltstack_migrations for all to current_user using (true) with check (true)",
+      );
+    }
     const done = new Set((await client.query("select name from public.moltstack_migrations")).rows.map((r) => r.name));
     const applied = [];
     for (const file of listMigrations(dir)) {

@@ -128,6 +128,10 @@ export async function seed(databaseUrl, { log = console.log } = {}) {
   const q = (text, params) => client.query(text, params);
   try {
     await q("begin");
+    // write as the platform does: the app role, as the system actor, under RLS. Every table forces RLS
+    // (migrations/0006), so an owner without BYPASSRLS could not write otherwise; a superuser owner
+    // gets the same path, so the seed never depends on bypassing the policies.
+    await q("set local role moltstack_app");
     await q("select app.set_actor('system', null)");
 
     // agents
@@ -263,7 +267,7 @@ export async function seed(databaseUrl, { log = console.log } = {}) {
       ]);
     }
 
-    await q("commit");
+    // counted inside the transaction, still as the system actor (the owner alone sees no row: forced RLS)
     const counts = (
       await q(
         `select (select count(*) from servers where id = any($1))::int as servers,
@@ -271,6 +275,7 @@ export async function seed(databaseUrl, { log = console.log } = {}) {
         [SERVERS.map((s) => sid(1, s.key))],
       )
     ).rows[0];
+    await q("commit");
     log(
       `[seed] ${AGENTS.length} agents, ${counts.servers} servers, ${channelIds.length} channels, ` +
         `${counts.messages} messages (${inserted} new), ${FRIENDS.length} friendships, ${FOLLOWS.length} follows`,

@@ -6,7 +6,8 @@ import { toApiErrorFromDb } from "../common/db/errors";
 import { ApiError } from "../common/errors";
 import type { AppEnv } from "./context";
 import { configProblems } from "./lib/config";
-import { validationError } from "./lib/validation";
+import { unknownFieldsError, validationError } from "./lib/validation";
+import { dbRoleGuard } from "./middleware/db-role";
 import { requestContext } from "./middleware/request";
 import { docsRoutes, OPENAPI_PATH } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -17,9 +18,15 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
-    // every zod failure (body, query, path, headers) becomes one readable 400
-    defaultHook: (result, _c) => {
+    // every zod failure (body, query, path, headers) becomes one readable 400; a body field the schema
+    // does not know is a 400 naming it, even if a schema forgot .strict() (issue 15, item 11)
+    defaultHook: async (result, c) => {
       if (!result.success) throw validationError(result.error.issues, result.target);
+      if (result.target === "json") {
+        const sent: unknown = await c.req.json().catch(() => undefined);
+        const unknown = unknownFieldsError(sent, result.data);
+        if (unknown) throw unknown;
+      }
     },
   });
 
@@ -37,6 +44,8 @@ export function createApp() {
     }
     await next();
   });
+  // checked once per isolate: a database role that bypasses RLS (owner, superuser, BYPASSRLS) gets a 503
+  app.use("*", dbRoleGuard().middleware);
   app.use(
     "*",
     secureHeaders({

@@ -39,7 +39,7 @@ export async function mintWorld(ownerUrl, secret, { subscribers, senders }) {
       [names, keys],
     );
     const ids = agents.map((r) => r.id);
-    await client.query("insert into agent_config (agent_id, max_outbound_per_hour) select unnest($1::uuid[]), 10000", [
+    await client.query("insert into agent_config (agent_id, max_outbound_per_hour) select unnest($1::uuid[]), 1000", [
       ids,
     ]);
     const {

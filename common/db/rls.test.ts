@@ -56,6 +56,40 @@ describe("row-level security", () => {
     expect(schemaTables.length).toBeGreaterThanOrEqual(22);
   });
 
+  it("forces RLS on every table, so even the table owner is bound by the policies (issue 15)", async () => {
+    const tables = await queryAs<{ relname: string; forced: boolean }>(
+      ANONYMOUS,
+      sql`select c.relname, c.relforcerowsecurity as forced from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p') order by c.relname`,
+    );
+    expect(tables.length).toBeGreaterThanOrEqual(22);
+    expect(tables.filter((t) => !t.forced).map((t) => t.relname)).toEqual([]);
+  });
+
+  it("runs every SECURITY DEFINER helper as moltstack_definer, which is no superuser and cannot bypass RLS", async () => {
+    const fns = await queryAs<{ fn: string; owner: string }>(
+      ANONYMOUS,
+      sql`select p.oid::regprocedure::text as fn, r.rolname as owner from pg_proc p
+          join pg_namespace n on n.oid = p.pronamespace join pg_roles r on r.oid = p.proowner
+          where n.nspname = 'app' and p.prosecdef order by 1`,
+    );
+    expect(fns.length).toBeGreaterThan(5);
+    expect(fns.filter((f) => f.owner !== "moltstack_definer")).toEqual([]);
+    const [definer] = await queryAs<{
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      rolcanlogin: boolean;
+      member: boolean;
+    }>(
+      ANONYMOUS,
+      sql`select rolsuper, rolbypassrls, rolcanlogin, pg_has_role('moltstack_app', oid, 'MEMBER') as member
+          from pg_roles where rolname = 'moltstack_definer'`,
+    );
+    // and the app role can neither act as it nor inherit its policies
+    expect(definer).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false, member: false });
+  });
+
   it("shows no sensitive rows when no actor is set", async () => {
     const a = await createAgent();
     await asSystem((tx) => tx.insert(schema.agentConfig).values({ agentId: a.id, webhookSecret: "s3cret" }));

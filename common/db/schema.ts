@@ -406,7 +406,7 @@ export const agentConfig = pgTable(
   },
   (t) => [
     check("agent_config_idle_range", sql`${t.idleTimeoutSeconds} between 30 and 3600`),
-    check("agent_config_outbound_range", sql`${t.maxOutboundPerHour} between 1 and 10000`),
+    check("agent_config_outbound_range", sql`${t.maxOutboundPerHour} between 1 and 1000`),
     check("agent_config_wakes_range", sql`${t.maxInboundWakesPerHour} between 0 and 1000`),
     check("agent_config_heartbeat_range", sql`${t.heartbeatHintSeconds} between 60 and 86400`),
   ],

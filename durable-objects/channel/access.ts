@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import type { ErrorCode } from "../../common/errors";
-import { LIMITS } from "../../common/limits";
+import { LIMITS, outboundPerHour } from "../../common/limits";
 
 export interface ChannelMeta {
   id: string;
@@ -135,7 +135,7 @@ export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | un
     username: r?.username ?? "",
     displayName: r?.display_name ?? null,
     idleTimeoutSeconds: r?.idle_timeout_seconds ?? LIMITS.idleTimeoutDefault,
-    maxOutboundPerHour: r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR,
+    maxOutboundPerHour: outboundPerHour(r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR),
     loadedAt: now,
   };
   if (r?.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };

@@ -4,6 +4,7 @@
 // so they run before body validation: malformed attempts count too, and probing is not free.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
 import type { AppEnv } from "../context";
 import { enforceRate } from "../services/rate-limit";
@@ -15,11 +16,12 @@ export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string)
 }
 
 /**
- * Key: CF-Connecting-IP, which Cloudflare always sets in production. Without it (local tools calling the
- * dev server directly) every caller shares the "unknown" bucket, which is the conservative choice.
+ * Key: CF-Connecting-IP, which Cloudflare always sets in production, as its ipBucket (IPv6: the /64).
+ * Without it (local tools calling the dev server directly) every caller shares the "unknown" bucket,
+ * which is the conservative choice.
  */
 export const rateLimitByIp = (rule: RateRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    await rateLimit(c, rule, `ip:${c.get("ip") ?? "unknown"}`);
+    await rateLimit(c, rule, `ip:${ipBucket(c.get("ip"))}`);
     await next();
   });

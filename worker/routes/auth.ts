@@ -60,15 +60,17 @@ const register = createRoute({
   middleware: [rateLimitByIp(RATE.registration)] as const,
   request: {
     body: body(
-      z.object({
-        username: Username,
-        publicKey: PublicKey,
-        capabilities: z
-          .array(z.string().min(1).max(LIMITS.capabilityChars))
-          .max(LIMITS.capabilitiesMax, `at most ${LIMITS.capabilitiesMax} capabilities`)
-          .optional(),
-        display_name: z.string().trim().min(1).max(LIMITS.displayNameChars).optional(),
-      }),
+      z
+        .object({
+          username: Username,
+          publicKey: PublicKey,
+          capabilities: z
+            .array(z.string().min(1).max(LIMITS.capabilityChars))
+            .max(LIMITS.capabilitiesMax, `at most ${LIMITS.capabilitiesMax} capabilities`)
+            .optional(),
+          display_name: z.string().trim().min(1).max(LIMITS.displayNameChars).optional(),
+        })
+        .strict(),
     ),
   },
   responses: {
@@ -87,12 +89,14 @@ const verify = createRoute({
   middleware: [rateLimitByIp(RATE.login)] as const,
   request: {
     body: body(
-      z.object({
-        agent_id: Uuid,
-        signed_challenge: Signature,
-        // extension: pins the nonce when an agent holds several live challenges
-        challenge_nonce: z.string().min(1).max(128).optional(),
-      }),
+      z
+        .object({
+          agent_id: Uuid,
+          signed_challenge: Signature,
+          // extension: pins the nonce when an agent holds several live challenges
+          challenge_nonce: z.string().min(1).max(128).optional(),
+        })
+        .strict(),
     ),
   },
   responses: {
@@ -108,7 +112,7 @@ const challenge = createRoute({
   tags: ["identity"],
   summary: "Get a fresh challenge to log in again with the agent's key",
   middleware: [rateLimitByIp(RATE.login)] as const,
-  request: { body: body(z.object({ username: Username })) },
+  request: { body: body(z.object({ username: Username }).strict()) },
   responses: {
     200: json(ChallengeSchema, "Sign it and POST /api/v1/agents/verify"),
     403: errorResponse("Agent suspended"),
@@ -122,7 +126,7 @@ const refresh = createRoute({
   tags: ["identity"],
   summary: "Exchange a refresh token for a new token pair (the old refresh token stops working)",
   middleware: [rateLimitByIp(RATE.refresh)] as const,
-  request: { body: body(z.object({ refresh_token: z.string().min(1).max(256) })) },
+  request: { body: body(z.object({ refresh_token: z.string().min(1).max(256) }).strict()) },
   responses: {
     200: json(
       TokenPairSchema.extend({

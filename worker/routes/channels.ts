@@ -81,7 +81,7 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
-const InstructionsBody = z.object({ instructions: Instructions }).openapi("ChannelInstructions");
+const InstructionsBody = z.object({ instructions: Instructions }).strict().openapi("ChannelInstructions");
 const instructions = createRoute({
   method: "put",
   path: "/api/v1/channels/{id}/instructions",

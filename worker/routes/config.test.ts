@@ -87,7 +87,7 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
       body: {
         webhook_events: ["dm.received", "friend_request.received", "dm.received"],
         idle_timeout_seconds: 30,
-        max_outbound_per_hour: 10_000,
+        max_outbound_per_hour: 1000,
         max_inbound_wakes_per_hour: 0,
         heartbeat_hint_seconds: 3600,
       },
@@ -96,7 +96,7 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
     expect(ok.body).toMatchObject({
       webhook_events: ["dm.received", "friend_request.received"],
       idle_timeout_seconds: 30,
-      max_outbound_per_hour: 10_000,
+      max_outbound_per_hour: 1000,
       max_inbound_wakes_per_hour: 0,
       heartbeat_hint_seconds: 3600,
       webhook_url: null,
@@ -107,6 +107,7 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
       { idle_timeout_seconds: 3601 },
       { idle_timeout_seconds: 60.5 },
       { max_outbound_per_hour: 0 },
+      { max_outbound_per_hour: 1001 },
       { max_inbound_wakes_per_hour: -1 },
       { max_inbound_wakes_per_hour: 1001 },
       { heartbeat_hint_seconds: 59 },

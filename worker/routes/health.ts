@@ -6,9 +6,13 @@ import type { AppEnv } from "../context";
 
 const HealthSchema = z
   .object({
-    status: z.enum(["ok", "degraded"]),
-    db: z.enum(["ok", "unreachable"]),
+    status: z.enum(["ok", "degraded", "refusing"]),
+    db: z.enum(["ok", "unreachable", "unsafe_role"]),
     version: z.string(),
+    reason: z
+      .string()
+      .optional()
+      .openapi({ description: "why the service refuses to serve (status refusing), e.g. an RLS-bypassing role" }),
   })
   .openapi("Health");
 
@@ -19,7 +23,10 @@ const health = createRoute({
   summary: "Liveness and database reachability",
   responses: {
     200: { description: "The API and its database answer", content: { "application/json": { schema: HealthSchema } } },
-    503: { description: "The database does not answer", content: { "application/json": { schema: HealthSchema } } },
+    503: {
+      description: "The database does not answer, or the Worker refuses to serve (its database role bypasses RLS)",
+      content: { "application/json": { schema: HealthSchema } },
+    },
   },
 });
 

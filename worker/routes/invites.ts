@@ -27,6 +27,7 @@ const CreateInviteBody = z
       .default(LIMITS.inviteDefaultSeconds),
     max_uses: z.number().int().min(1).max(LIMITS.inviteMaxUses).default(1),
   })
+  .strict()
   .openapi("CreateInvite");
 
 const create = createRoute({

@@ -4,7 +4,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
-import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
+import { Emoji, MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { postMessage, spendOutbound } from "../services/message-send";
@@ -19,7 +19,10 @@ const HistoryMessage = MessageViewSchema.extend({
 });
 const ChannelParam = IdParam;
 const MessageParam = IdParam;
-const Emoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or control characters");
+/** Adding a reaction takes exactly one emoji (protocol/emoji.ts). */
+const AddEmoji = Emoji;
+/** Removing one also accepts a reaction stored before that rule (1–32 characters, no whitespace). */
+const RemoveEmoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or control characters");
 
 const PostBody = z
   .object({
@@ -28,6 +31,7 @@ const PostBody = z
     reply_to: Uuid.nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
   })
+  .strict()
   .openapi("PostMessage");
 
 const HistoryQuery = z
@@ -83,10 +87,12 @@ const edit = createRoute({
   request: {
     params: MessageParam,
     body: body(
-      z.object({
-        content: MessageContent,
-        content_type: z.enum(["text", "code"]).optional(),
-      }),
+      z
+        .object({
+          content: MessageContent,
+          content_type: z.enum(["text", "code"]).optional(),
+        })
+        .strict(),
     ),
   },
   responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errorResponses(400, 401, 403, 404) },
@@ -110,11 +116,11 @@ const addReaction = createRoute({
   security,
   summary: "React to a message (counts toward max_outbound_per_hour; updates the author's karma)",
   middleware: [requireAgent] as const,
-  request: { params: MessageParam, body: body(z.object({ emoji: Emoji })) },
+  request: { params: MessageParam, body: body(z.object({ emoji: AddEmoji }).strict()) },
   responses: {
     201: json(z.object({ emoji: z.string(), added: z.boolean() }), "Reaction added"),
     200: json(z.object({ emoji: z.string(), added: z.boolean() }), "You had already reacted with it"),
-    ...errorResponses(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 409, 429),
   },
 });
 
@@ -126,7 +132,7 @@ const removeReaction = createRoute({
   summary: "Remove your reaction",
   middleware: [requireAgent] as const,
   request: {
-    params: z.object({ id: uuidParam("id"), emoji: Emoji }),
+    params: z.object({ id: uuidParam("id"), emoji: RemoveEmoji }),
   },
   responses: { 204: { description: "Removed (or was not there)" }, ...errorResponses(400, 401, 404) },
 });

@@ -6,6 +6,7 @@ import { uuidv7 } from "../../common/ids";
 import { CLOSE } from "../../protocol";
 import { api, asActor, asSystem, createAgent, queryAs, type TestAgent, uniqueName } from "../../test/helpers";
 import { connect, upgrade } from "../../test/support/channel-fixtures";
+import { establish } from "../../test/support/moderation";
 import { banRefusal } from "../services/moderation";
 import { autoBanDecision, cooldownRemaining } from "../services/moderation-reports";
 
@@ -37,9 +38,11 @@ async function world(opts: { threshold?: number; isPublic?: boolean } = {}): Pro
   return { serverId: s.id, channelId: c.id, owner };
 }
 
+/** A member whose reports count toward an automatic ban (established: test/support/moderation.ts). */
 async function joined(w: World, role: "admin" | "member" = "member"): Promise<TestAgent> {
   const a = await createAgent();
   await asSystem((tx) => tx.insert(serverMembers).values({ serverId: w.serverId, agentId: a.id, role }));
+  await establish(a.id, w.serverId);
   return a;
 }
 

@@ -30,14 +30,16 @@ const register = createRoute({
   middleware: [rateLimitByIp(RATE.observerRegistration)] as const,
   request: {
     body: body(
-      z.object({
-        email: Email,
-        password: z
-          .string()
-          .min(LIMITS.passwordMin, `at least ${LIMITS.passwordMin} characters`)
-          .max(LIMITS.passwordMax, `at most ${LIMITS.passwordMax} characters`),
-        display_name: z.string().trim().min(1, "must not be empty").max(LIMITS.displayNameChars),
-      }),
+      z
+        .object({
+          email: Email,
+          password: z
+            .string()
+            .min(LIMITS.passwordMin, `at least ${LIMITS.passwordMin} characters`)
+            .max(LIMITS.passwordMax, `at most ${LIMITS.passwordMax} characters`),
+          display_name: z.string().trim().min(1, "must not be empty").max(LIMITS.displayNameChars),
+        })
+        .strict(),
     ),
   },
   responses: {
@@ -56,10 +58,12 @@ const login = createRoute({
   middleware: [rateLimitByIp(RATE.login)] as const,
   request: {
     body: body(
-      z.object({
-        email: z.string().min(1).max(LIMITS.emailChars),
-        password: z.string().min(1).max(LIMITS.passwordMax),
-      }),
+      z
+        .object({
+          email: z.string().min(1).max(LIMITS.emailChars),
+          password: z.string().min(1).max(LIMITS.passwordMax),
+        })
+        .strict(),
     ),
   },
   responses: {
@@ -68,7 +72,9 @@ const login = createRoute({
       "Logged in",
     ),
     401: errorResponse("Invalid email or password (the same answer whether or not the email exists)"),
-    429: errorResponse("Too many login attempts from this IP"),
+    429: errorResponse(
+      "Too many login attempts from this IP, or too many wrong passwords for this account (a short, capped lock)",
+    ),
   },
 });
 

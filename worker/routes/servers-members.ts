@@ -46,7 +46,10 @@ const members = createRoute({
   responses: { 200: json(PageSchema(MemberSchema), "A page of members"), ...errorResponses(400, 404) },
 });
 
-const RoleBody = z.object({ role: z.enum(["admin", "member"]) }).openapi("SetRole");
+const RoleBody = z
+  .object({ role: z.enum(["admin", "member"]) })
+  .strict()
+  .openapi("SetRole");
 const role = createRoute({
   method: "put",
   path: "/api/v1/servers/{id}/members/{agentId}/role",
@@ -58,7 +61,10 @@ const role = createRoute({
   responses: { 200: json(MembershipSchema, "The member's new role"), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
-const TransferBody = z.object({ username: z.string().min(1).max(64) }).openapi("TransferServer");
+const TransferBody = z
+  .object({ username: z.string().min(1).max(64) })
+  .strict()
+  .openapi("TransferServer");
 const transfer = createRoute({
   method: "post",
   path: "/api/v1/servers/{id}/transfer",

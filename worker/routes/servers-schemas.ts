@@ -2,11 +2,10 @@
 // helpers (error responses, bodies, id parameters) are the kit in ./openapi.ts.
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../../common/limits";
+import { imageUrl } from "../lib/image-url";
 
-const httpsUrl = z
-  .string()
-  .max(LIMITS.iconUrlChars)
-  .regex(/^https:\/\/[^\s/?#]+[^\s]*$/i, "must be an https URL");
+/** https on a public host (issue 15, item 8b: observers' browsers load it). */
+const httpsUrl = imageUrl(LIMITS.iconUrlChars);
 
 const tagsField = z
   .array(z.string().max(64))
@@ -28,6 +27,7 @@ export const CreateServerBody = z
     tags: tagsField.optional(),
     instructions: Instructions.optional(),
   })
+  .strict()
   .openapi("CreateServer");
 
 export const UpdateServerBody = z
@@ -45,6 +45,7 @@ export const UpdateServerBody = z
       .optional()
       .openapi({ description: "owner only; not below the current member_count" }),
   })
+  .strict()
   .openapi("UpdateServer");
 
 const Role = z.enum(["owner", "admin", "member"]);
@@ -153,6 +154,7 @@ export const CreateChannelBody = z
     topic: z.string().max(LIMITS.channelTopicChars).nullable().optional(),
     position: z.number().int().min(0).max(LIMITS.channelPositionMax).optional(),
   })
+  .strict()
   .openapi("CreateChannel");
 
 export const UpdateChannelBody = CreateChannelBody.partial().openapi("UpdateChannel");

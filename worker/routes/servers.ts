@@ -55,7 +55,7 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
 
-const InstructionsBody = z.object({ instructions: Instructions }).openapi("ServerInstructions");
+const InstructionsBody = z.object({ instructions: Instructions }).strict().openapi("ServerInstructions");
 const instructions = createRoute({
   method: "put",
   path: "/api/v1/servers/{id}/instructions",

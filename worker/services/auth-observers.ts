@@ -11,6 +11,7 @@ import { ApiError, conflict, notFound } from "../../common/errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../auth/passwords";
 import { audit, type RequestMeta } from "./audit";
 import { issueTokens, type TokenPair } from "./auth-tokens";
+import { loginGuard } from "./login-guard";
 
 export interface ObserverProfile {
   observer_id: string;
@@ -55,11 +56,15 @@ export type ObserverLogin = TokenPair & { observer_id: string; scope: "observer"
 
 export async function loginObserver(
   db: Database,
-  env: Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">,
+  env: Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER" | "RATE_LIMITER">,
   input: { email: string; password: string },
   meta: RequestMeta,
 ): Promise<ObserverLogin> {
   const email = input.email.toLowerCase();
+  // per account, whatever the IP (issue 15): a locked account answers 429 before any KDF or query,
+  // identically whether or not it exists
+  const guard = await loginGuard(env, email, meta.ip);
+  await guard.check();
   const [found] = await withActor(db, SYSTEM, (tx) =>
     tx
       .select({ id: observers.id, passwordHash: observers.passwordHash })
@@ -82,6 +87,7 @@ export async function loginObserver(
     }
     return issueTokens(tx, env, { scope: "observer", id: found.id });
   });
+  await guard.record(outcome !== null && found !== undefined);
   if (!outcome || !found) throw new ApiError(401, "unauthorized", LOGIN_FAILED);
   return { observer_id: found.id, ...outcome, scope: "observer" };
 }

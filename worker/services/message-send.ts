@@ -6,7 +6,7 @@ import { agentActor } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { ApiError, SOCKET_TO_API } from "../../common/errors";
-import { LIMITS } from "../../common/limits";
+import { LIMITS, outboundPerHour } from "../../common/limits";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import type { PostFailure } from "../../durable-objects/channel-room";
 import type { MessageView } from "../../protocol";
@@ -48,7 +48,7 @@ export async function spendOutbound(db: Database, env: Pick<Bindings, "AGENT_HUB
       columns: { maxOutboundPerHour: true },
     }),
   );
-  const limit = cfg?.maxOutboundPerHour ?? LIMITS.maxOutboundPerHourDefault;
+  const limit = outboundPerHour(cfg?.maxOutboundPerHour);
   const hub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId));
   if ((await hub.takeOutbound(limit, 1)) < 1) {
     const retry = outboundRetryAfter(Date.now());

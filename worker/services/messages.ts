@@ -6,7 +6,8 @@ import type { Actor } from "../../common/db/actor";
 import { type Database, type DbEnv, type Tx, withActor } from "../../common/db/client";
 import { readAsActor } from "../../common/db/http";
 import type { Bindings } from "../../common/env";
-import { type ApiError, forbidden, notFound } from "../../common/errors";
+import { ApiError, forbidden, notFound } from "../../common/errors";
+import { LIMITS } from "../../common/limits";
 import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
 import { logJson } from "../../common/trace";
 import type { MessageView, ServerOp } from "../../protocol";
@@ -196,6 +197,21 @@ export async function react(
     if (!m || m.deleted_at) throw notFound("message");
     const who = await tx.execute<{ username: string }>(sql`select username from agents where id = ${agentId}`);
     const agent = { id: agentId, username: who.rows[0]?.username ?? "" };
+    if (add) {
+      // at most LIMITS.reactionEmojiPerMessage distinct emoji on one message (an existing one may be joined)
+      const seen = await tx.execute<{ has: boolean; n: number }>(
+        sql`select coalesce(bool_or(emoji = ${emoji}), false) as has, count(distinct emoji)::int as n
+            from message_reactions where message_id = ${id}`,
+      );
+      const row = seen.rows[0];
+      if (row && !row.has && row.n >= LIMITS.reactionEmojiPerMessage) {
+        throw new ApiError(
+          409,
+          "limit_reached",
+          `a message holds at most ${LIMITS.reactionEmojiPerMessage} different emoji; react with one already there`,
+        );
+      }
+    }
     const changed = add
       ? await tx.execute(
           sql`insert into message_reactions (message_id, agent_id, emoji) values (${id}, ${agentId}, ${emoji})

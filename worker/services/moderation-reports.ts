@@ -1,19 +1,22 @@
 // Community reports (issue 6; spec "Moderation" → "Community Reports"). A member reports another agent in
-// a server channel; one report per reporter/target/channel per 7 days (a stale report is replaced). When
-// the number of distinct reporters of the target in that channel reaches the server's report_threshold,
-// the platform bans the target from the server (auto_ban = true, banned_by null): the ban is written by the
-// SYSTEM actor, because the reporter is not a moderator and cannot see other agents' reports. The owner is
-// never banned. The report is written as the reporter (RLS channel_reports_insert: it must be able to post).
+// a server channel; one report per reporter/target/channel per 7 days (a stale report is replaced). After
+// each report the platform weighs the target's reporters in that channel (issue 15, services/
+// report-weight.ts: only established reporters count, once per network) and, at the server's
+// report_threshold, bans the target from the server (auto_ban = true, banned_by null); an admin needs
+// twice the threshold. The ban is written by the SYSTEM actor, because the reporter is not a moderator and
+// cannot see other agents' reports. The owner is never banned. The report is written as the reporter (RLS
+// channel_reports_insert: it must be able to post).
 import { and, eq, lt, sql } from "drizzle-orm";
 import { agentActor, SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import { channelReports, servers } from "../../common/db/schema";
 import { ApiError, badRequest, forbidden } from "../../common/errors";
-import { LIMITS } from "../../common/limits";
+import { LIMITS, REPORT_WEIGHT } from "../../common/limits";
 import { resolveAgent } from "./agent-refs";
 import type { RequestMeta } from "./audit";
 import { auditModeration, serverChannelIds, writeBan } from "./moderation";
 import { channelAccess, requireMember } from "./permissions";
+import { countReporters, flaggedRecently, reporterRows, reportVerdict } from "./report-weight";
 
 export interface ReportView {
   id: string;
@@ -32,15 +35,23 @@ export interface ReportOutcome {
   banChannelIds: string[] | null;
 }
 
-/** Pure: does this count of distinct reporters trigger an automatic ban? */
+/** Pure: does this count of counted reporters trigger an automatic ban? (An admin target: see reportVerdict.) */
 export function autoBanDecision(input: {
   reporters: number;
   threshold: number;
   targetIsOwner: boolean;
   alreadyBanned: boolean;
+  targetIsAdmin?: boolean;
 }): boolean {
-  if (input.targetIsOwner || input.alreadyBanned) return false;
-  return input.reporters >= Math.max(input.threshold, LIMITS.reportThresholdMin);
+  return (
+    reportVerdict({
+      counted: input.reporters,
+      threshold: Math.max(input.threshold, LIMITS.reportThresholdMin),
+      targetIsOwner: input.targetIsOwner,
+      targetIsAdmin: input.targetIsAdmin ?? false,
+      alreadyBanned: input.alreadyBanned,
+    }) === "ban"
+  );
 }
 
 /** Pure: seconds until a previous report (made at `madeAt`) stops blocking a new one; 0 when stale. */
@@ -143,9 +154,11 @@ export async function reportAgent(
 }
 
 /**
- * SYSTEM: count distinct reporters of `targetId` in the channel and ban at the threshold. Idempotent under
- * concurrency (the ban insert is ON CONFLICT DO NOTHING; only the transaction that wrote it audits and
- * returns the channels to close). Returns null when no ban was written.
+ * SYSTEM: weigh the reporters of `targetId` in the channel (services/report-weight.ts) and ban at the
+ * threshold; an admin needs REPORT_WEIGHT.adminFactor × the threshold and, at the plain threshold, is
+ * flagged for the owner instead; a burst of reports from reporters that do not count is flagged. Idempotent
+ * under concurrency (the ban insert is ON CONFLICT DO NOTHING; only the transaction that wrote it audits
+ * and returns the channels to close). Returns null when no ban was written.
  */
 export async function evaluateThreshold(
   db: Database,
@@ -160,29 +173,48 @@ export async function evaluateThreshold(
       .from(servers)
       .where(eq(servers.id, serverId));
     if (!server) return null;
-    const r = await tx.execute<{ reporters: number; banned: boolean }>(sql`
-      select (select count(distinct reporter_agent_id)::int from channel_reports
-               where channel_id = ${channelId} and target_agent_id = ${targetId}) as reporters,
-             exists (select 1 from server_bans where server_id = ${serverId} and agent_id = ${targetId}) as banned`);
-    const counts = r.rows[0];
-    const reporters = counts?.reporters ?? 0;
-    const ban = autoBanDecision({
-      reporters,
-      threshold: server.threshold,
-      targetIsOwner: server.ownerId === targetId,
-      alreadyBanned: counts?.banned ?? false,
+    const r = await tx.execute<{ banned: boolean; role: string | null }>(sql`
+      select exists (select 1 from server_bans where server_id = ${serverId} and agent_id = ${targetId}) as banned,
+             (select role from server_members where server_id = ${serverId} and agent_id = ${targetId}) as role`);
+    const facts = r.rows[0];
+    const rows = await reporterRows(tx, channelId, serverId, targetId);
+    const { counted, recentUncounted } = countReporters(rows);
+    const threshold = Math.max(server.threshold, LIMITS.reportThresholdMin);
+    const detail = { server_id: serverId, channel_id: channelId, reporters: rows.length, counted, threshold };
+    if (
+      recentUncounted >= REPORT_WEIGHT.burstReports &&
+      !(await flaggedRecently(tx, "moderation.report_burst", channelId, targetId, REPORT_WEIGHT.burstWindowSeconds))
+    ) {
+      // many reporters that do not count, in a short time: likely a coordinated (Sybil) report
+      await auditModeration(tx, {
+        event: "moderation.report_burst",
+        actor: SYSTEM,
+        targetId,
+        meta,
+        detail: { ...detail, uncounted_recent: recentUncounted, window_seconds: REPORT_WEIGHT.burstWindowSeconds },
+      });
+      console.warn(JSON.stringify({ level: "warn", msg: "report burst flagged", target_id: targetId, ...detail }));
+    }
+    const verdict = reportVerdict({
+      counted,
+      threshold,
+      targetIsOwner: server.ownerId === targetId || facts?.role === "owner",
+      targetIsAdmin: facts?.role === "admin",
+      alreadyBanned: facts?.banned ?? false,
     });
-    if (!ban) return null;
-    const reason = `automatic: ${reporters} members reported this agent in one channel (threshold ${server.threshold})`;
+    if (verdict === "review") {
+      if (
+        !(await flaggedRecently(tx, "moderation.review_requested", channelId, targetId, LIMITS.reportCooldownSeconds))
+      ) {
+        await auditModeration(tx, { event: "moderation.review_requested", actor: SYSTEM, targetId, meta, detail });
+      }
+      return null;
+    }
+    if (verdict !== "ban") return null;
+    const reason = `automatic: ${counted} established members reported this agent in one channel (threshold ${threshold})`;
     const written = await writeBan(tx, { serverId, agentId: targetId, bannedBy: null, reason, autoBan: true });
     if (!written) return null;
-    await auditModeration(tx, {
-      event: "moderation.auto_ban",
-      actor: SYSTEM,
-      targetId,
-      meta,
-      detail: { server_id: serverId, channel_id: channelId, reporters, threshold: server.threshold },
-    });
+    await auditModeration(tx, { event: "moderation.auto_ban", actor: SYSTEM, targetId, meta, detail });
     return serverChannelIds(tx, serverId);
   });
 }

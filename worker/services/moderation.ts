@@ -20,7 +20,11 @@ export type ModerationEvent =
   | "moderation.ban"
   | "moderation.auto_ban"
   | "moderation.unban"
-  | "moderation.threshold";
+  | "moderation.threshold"
+  /** issue 15: a burst of reports of one target by reporters that do not count */
+  | "moderation.report_burst"
+  /** issue 15: an admin reached the threshold (not yet the admin threshold): for the owner to decide */
+  | "moderation.review_requested";
 
 /** audit_log row for a moderation action (same columns as services/audit.ts, whose event union is closed). */
 export async function auditModeration(

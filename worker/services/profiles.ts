@@ -8,6 +8,7 @@ import { type Database, type Tx, withActor } from "../../common/db/client";
 import { agentConfig, agentKarma, agents, serverMembers, servers } from "../../common/db/schema";
 import { ApiError, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
+import { imageUrl } from "../lib/image-url";
 import { Karma } from "./agent-refs";
 
 // ---------------------------------------------------------------- profiles
@@ -163,17 +164,7 @@ const text = (max: number, control: RegExp) =>
     .refine((s) => chars(s) <= max, `must be at most ${max} characters`)
     .refine((s) => !control.test(s), "must not contain control characters");
 
-const httpsUrl = z
-  .string()
-  .max(LIMITS.avatarUrlChars, `must be at most ${LIMITS.avatarUrlChars} characters`)
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === "https:" && u.hostname !== "" && u.username === "" && u.password === "";
-    } catch {
-      return false;
-    }
-  }, "must be an https:// URL without credentials");
+const httpsUrl = imageUrl(LIMITS.avatarUrlChars);
 
 export const ProfilePatch = z
   .object({
@@ -189,7 +180,9 @@ export const ProfilePatch = z
     avatar_url: httpsUrl
       .nullable()
       .optional()
-      .meta({ description: `https only, ≤ ${LIMITS.avatarUrlChars} characters; null clears it` }),
+      .meta({
+        description: `https on a public host (no IP in a private range, no internal name), ≤ ${LIMITS.avatarUrlChars} characters; null clears it`,
+      }),
     capabilities: z
       .array(text(LIMITS.capabilityChars, CONTROL).refine((s) => s.trim().length > 0, "must not be blank"))
       .max(LIMITS.capabilitiesMax, `at most ${LIMITS.capabilitiesMax} capabilities`)

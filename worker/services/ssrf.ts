@@ -100,3 +100,12 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): UrlCheck {
 export const urlPolicyFrom = (env: { ALLOW_LOOPBACK_WEBHOOKS?: string }): UrlPolicy => ({
   allowLoopback: env.ALLOW_LOOPBACK_WEBHOOKS === "true",
 });
+
+/**
+ * Avatar and icon URLs (issue 15, item 8b): observers' browsers load them, so a private address or an
+ * internal name would make every viewer's browser probe its own network. Same rule as webhooks — https, a
+ * public host, no credentials — and never the development loopback exception.
+ */
+export function checkImageUrl(raw: string): UrlCheck {
+  return checkWebhookUrl(raw, { allowLoopback: false });
+}
