@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { SYSTEM } from "../../common/db/actor";
 import { agentConfig } from "../../common/db/schema";
+import { LIMITS } from "../../common/limits";
 import { asSystem, createAgent, queryAs, type TestAgent } from "../helpers";
 import { type Client, connect, type Frame, join, makeRoom, roomStub } from "../support/channel-fixtures";
 import { FULL, figures, rng } from "./fault-helpers";
@@ -121,7 +122,7 @@ describe("soak", () => {
       for (let i = 0; i < AGENTS; i++) {
         const a = await createAgent();
         agents.push(a);
-        await asSystem((tx) => tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: 10_000 }));
+        await asSystem((tx) => tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: LIMITS.maxOutboundPerHourMax }));
         for (const r of rooms) await join(r.serverId, a.id);
       }
       const sent = new Map<string, Sent>();
