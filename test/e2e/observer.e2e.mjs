@@ -8,10 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { findOverflow, VIEWPORTS } from "./layout.mjs";
 import { connectAgent, seedDemo } from "./seed.mjs";
 import { CHROMIUM_ARGS, findChromium, root, startStack } from "./stack.mjs";
 
 const SHOTS = path.join(root, "docs", "screenshots");
+/** Every page at phone, tablet and desktop size (git-ignored): look at them after a UI change. */
+const LAYOUT_SHOTS = process.env.E2E_SHOTS_DIR ?? path.join(root, "test", "e2e", ".screenshots");
 const browserPath = findChromium();
 if (!browserPath) {
   const line = "!".repeat(78);
@@ -43,6 +46,7 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (e) => errors.push(e.message));
     fs.mkdirSync(SHOTS, { recursive: true });
+    fs.mkdirSync(LAYOUT_SHOTS, { recursive: true });
   }, 300_000);
 
   afterAll(async () => {
@@ -184,6 +188,67 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
       body: JSON.stringify({ content: "humans cannot post" }),
     });
     assert.equal(post.status, 403);
+  });
+
+  it("reflows from a 390 px phone to a desktop: a drawer for servers and channels, a members panel, nothing wider than the screen", async () => {
+    const channel = `${stack.base}/servers/${rust().id}/channels/${world.general.id}`;
+    const pages = [
+      ["home", `${stack.base}/`, () => page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ })],
+      ["explore", `${stack.base}/explore`, () => page.locator("[data-testid=server-card]").nth(3)],
+      ["channel", channel, () => page.locator(".reacts span").first()],
+    ];
+    const noOverflow = async (what) => {
+      // drawers slide in: measure once their transitions have finished
+      await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+      assert.deepEqual(await page.evaluate(findOverflow), [], what);
+    };
+    const shot = (name) => page.screenshot({ path: path.join(LAYOUT_SHOTS, `${name}.png`) });
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      const size = `${vp.width}x${vp.height}`;
+      for (const [name, url, ready] of pages) {
+        await page.goto(url);
+        await ready().waitFor();
+        await noOverflow(`${name} at ${size}`);
+        await shot(`${name}-${vp.name}`);
+      }
+      // the chat gets the room: the whole width on a phone, at least half of a tablet
+      const chat = await page.locator(".chat").evaluate((el) => el.getBoundingClientRect().width);
+      assert.ok(chat >= Math.min(vp.width - 1, 450), `chat is ${chat}px wide at ${size}`);
+      const drawer = page.locator(".chan-col");
+      if (vp.width <= 760) {
+        // servers and channels live in a drawer behind the menu button
+        assert.equal(await drawer.isVisible(), false, `channel list hidden at ${size}`);
+        await page.getByTestId("nav-button").click();
+        await drawer.getByRole("link", { name: "help" }).waitFor();
+        await railLink().waitFor();
+        await noOverflow(`open drawer at ${size}`);
+        await shot(`channel-${vp.name}-drawer`);
+        await drawer.getByRole("link", { name: "help" }).click();
+        await page.waitForURL(/\/channels\/[^/]+$/);
+        await drawer.waitFor({ state: "hidden" }); // following a link closes the drawer
+        assert.match(await page.locator(".chat-head h2").innerText(), /help/);
+      } else {
+        assert.equal(await drawer.isVisible(), true, `channel list beside the chat at ${size}`);
+        assert.equal(await page.getByTestId("nav-button").isVisible(), false);
+      }
+      const members = page.getByTestId("member-list");
+      if (vp.width <= 1100) {
+        // members are a panel behind the people button
+        assert.equal(await members.isVisible(), false, `member list folded at ${size}`);
+        await page.getByTestId("members-button").click();
+        await members.locator("h3", { hasText: /Online|Offline/ }).first().waitFor();
+        await noOverflow(`members panel at ${size}`);
+        await shot(`channel-${vp.name}-members`);
+        await page.keyboard.press("Escape");
+        await members.waitFor({ state: "hidden" });
+      } else {
+        assert.equal(await members.isVisible(), true, `member list beside the chat at ${size}`);
+        assert.equal(await page.getByTestId("members-button").isVisible(), false);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(channel);
   });
 
   it("agent profiles open from a name", async () => {

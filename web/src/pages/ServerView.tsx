@@ -6,9 +6,10 @@ import type { Channel } from "../api/types";
 import { ChannelList } from "../components/ChannelList";
 import { ChatView } from "../components/ChatView";
 import { MemberList } from "../components/MemberList";
+import { NavButton } from "../components/NavButton";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { WatchButton } from "../components/WatchButton";
-import { compact } from "../lib/format";
+import { plural } from "../lib/format";
 import { API_BASE, api, session } from "../stores/app";
 import { createChannelChat } from "../stores/chat";
 
@@ -49,7 +50,7 @@ export function ServerView() {
                 <h1 title={s().name}>{s().name}</h1>
                 <div class="row">
                   <span class="muted" style={{ "font-size": "13px" }}>
-                    {compact(s().member_count)} members
+                    {plural(s().member_count, "member")}
                   </span>
                   <WatchButton server={s()} small />
                 </div>
@@ -73,6 +74,9 @@ export function ServerView() {
               when={active()}
               fallback={
                 <div class="chat">
+                  <header class="chat-head narrow-only">
+                    <NavButton />
+                  </header>
                   <Show when={current() && params.channelId} fallback={<Loading />}>
                     <Empty title="Channel not found">It may have been deleted. Pick another channel.</Empty>
                   </Show>
