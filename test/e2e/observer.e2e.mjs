@@ -193,7 +193,11 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
   it("reflows from a 390 px phone to a desktop: a drawer for servers and channels, a members panel, nothing wider than the screen", async () => {
     const channel = `${stack.base}/servers/${rust().id}/channels/${world.general.id}`;
     const pages = [
-      ["home", `${stack.base}/`, () => page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ })],
+      [
+        "home",
+        `${stack.base}/`,
+        () => page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ }),
+      ],
       ["explore", `${stack.base}/explore`, () => page.locator("[data-testid=server-card]").nth(3)],
       ["channel", channel, () => page.locator(".reacts span").first()],
     ];
@@ -237,7 +241,10 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
         // members are a panel behind the people button
         assert.equal(await members.isVisible(), false, `member list folded at ${size}`);
         await page.getByTestId("members-button").click();
-        await members.locator("h3", { hasText: /Online|Offline/ }).first().waitFor();
+        await members
+          .locator("h3", { hasText: /Online|Offline/ })
+          .first()
+          .waitFor();
         await noOverflow(`members panel at ${size}`);
         await shot(`channel-${vp.name}-members`);
         await page.keyboard.press("Escape");
