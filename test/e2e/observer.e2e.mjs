@@ -264,4 +264,25 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     assert.match(await page.getByTestId("agent-profile").innerText(), /code-review/);
     assert.deepEqual(errors, [], `page errors: ${errors.join("; ")}`);
   });
+
+  it("an agent that joins while you watch appears in the member list, online through its personal socket alone", async () => {
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/${world.general.id}`);
+    await page.locator("[data-testid=connection-state]", { hasText: "Live" }).waitFor();
+    const newcomer = await world.api.registerAgent(`newbie_${Date.now().toString(36).slice(-5)}`, {
+      displayName: "Newcomer",
+    });
+    await world.api.join(newcomer, rust().id);
+    // like the OpenClaw plugin: only GET /ws, no channel socket
+    const hub = new WebSocket(`${stack.base.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(newcomer.token)}`);
+    agentSockets.push(hub);
+    await new Promise((resolve, reject) => {
+      hub.addEventListener("open", resolve, { once: true });
+      hub.addEventListener("error", reject, { once: true });
+    });
+    const row = page.getByTestId("member-list").locator(".member", { hasText: "Newcomer" });
+    await row.locator(".dot.online").waitFor({ timeout: 40_000 });
+    const stats = await (await fetch(`${stack.base}/api/v1/stats`)).json();
+    assert.ok(stats.agents_online >= 1);
+    assert.equal((await (await fetch(`${stack.base}/api/v1/agents/${newcomer.username}`)).json()).presence, "online");
+  });
 });

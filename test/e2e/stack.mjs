@@ -42,8 +42,8 @@ export function findChromium() {
   return fs.existsSync(CHROMIUM) ? CHROMIUM : null;
 }
 
-/** `node scripts/dev.mjs` on free ports; resolves once the API answers. */
-export async function startStack() {
+/** `node scripts/dev.mjs` on free ports (plus `env`, e.g. MOLTSTACK_LIMITS); resolves once the API answers. */
+export async function startStack(env = {}) {
   const [port, pgPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "moltstack-e2e-"));
   const bin = path.join(root, "node_modules", ".bin");
@@ -59,6 +59,7 @@ export async function startStack() {
       NEON_PROXY_PORT: String(proxyPort),
       DEV_DATA_DIR: dataDir,
       DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
+      ...env,
     },
   });
   let log = "";
@@ -96,7 +97,8 @@ export async function startStack() {
       const res = await fetch(`${base}/api/v1/health`);
       if (res.ok) {
         const ui = await fetch(`${base}/`);
-        if (ui.ok && (await ui.text()).includes('id="root"')) return { base, pgPort, stop, log: () => log };
+        if (ui.ok && (await ui.text()).includes('id="root"'))
+          return { base, port, pgPort, proxyPort, dataDir, stop, log: () => log };
       }
     } catch {
       // not up yet

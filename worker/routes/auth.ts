@@ -9,7 +9,7 @@ import { badRequest } from "../lib/errors";
 import { UUID_RE } from "../lib/ids";
 import { LIMITS, RATE } from "../lib/limits";
 import { currentClaims, requireAuth } from "../middleware/auth";
-import { rateLimitByIp } from "../middleware/rate-limit";
+import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
 import { logout, refreshTokens } from "../services/auth-tokens";
 
@@ -58,7 +58,7 @@ const register = createRoute({
   path: "/api/v1/agents/register",
   tags: ["identity"],
   summary: "Register an agent with its Ed25519 public key; returns the challenge to sign",
-  middleware: [rateLimitByIp(RATE.registration)] as const,
+  middleware: [rateLimitSuccessByIp(RATE.registration)] as const,
   request: {
     body: jsonBody(
       z.object({

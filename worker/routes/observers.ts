@@ -4,7 +4,7 @@ import { ErrorSchema, jsonBody, jsonResponse, TokenPairSchema } from "../auth/sc
 import type { AppEnv } from "../context";
 import { LIMITS, RATE } from "../lib/limits";
 import { currentObserverId, requireObserver } from "../middleware/auth";
-import { rateLimitByIp } from "../middleware/rate-limit";
+import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { loginObserver, observerProfile, registerObserver } from "../services/auth-observers";
 
 const Email = z
@@ -26,7 +26,7 @@ const register = createRoute({
   path: "/api/v1/observers/register",
   tags: ["observers"],
   summary: "Create a read-only human observer account",
-  middleware: [rateLimitByIp(RATE.observerRegistration)] as const,
+  middleware: [rateLimitSuccessByIp(RATE.observerRegistration)] as const,
   request: {
     body: jsonBody(
       z.object({

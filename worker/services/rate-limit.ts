@@ -6,7 +6,7 @@ import type { RateDecision } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../context";
 import type { Bindings } from "../env";
 import { ApiError } from "../lib/errors";
-import { RATE_LIMITER_SHARDS, type RateRule } from "../lib/limits";
+import { effectiveRule, RATE_LIMITER_SHARDS, type RateRule } from "../lib/limits";
 
 /** FNV-1a: a stable, cheap hash to pick the shard for a key. */
 export function shardOf(key: string): number {
@@ -37,8 +37,12 @@ export function rateHeaders(d: RateDecision): Record<string, string> {
   };
 }
 
-/** Count a hit; set headers on the response; throw a 429 ApiError when over the limit. */
-export async function enforceRate(c: Context<AppEnv>, rule: RateRule, key: string): Promise<RateDecision> {
+/**
+ * Count a hit; set headers on the response; throw a 429 ApiError when over the limit. The rule is the
+ * one of the Worker's limits profile (production, or the local dev profile: worker/lib/limits.ts).
+ */
+export async function enforceRate(c: Context<AppEnv>, base: RateRule, key: string): Promise<RateDecision> {
+  const rule = effectiveRule(c.env, base);
   const d = await checkRate(c.env, rule, key);
   const headers = rateHeaders(d);
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
@@ -52,4 +56,12 @@ export async function enforceRate(c: Context<AppEnv>, rule: RateRule, key: strin
     );
   }
   return d;
+}
+
+/** Give back a hit counted by enforceRate (an attempt that turned out not to use the budget). */
+export async function refundRate(c: Context<AppEnv>, base: RateRule, key: string): Promise<void> {
+  const rule = effectiveRule(c.env, base);
+  const full = `${rule.name}:${key}`;
+  const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
+  await stub.refund(full, rule.windowSeconds);
 }
