@@ -258,7 +258,42 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     await page.goto(channel);
   });
 
+  it("/docs renders the API reference (Swagger UI from the Worker's assets), the WebSocket protocol and the guides, linked from Home", async () => {
+    const external = [];
+    const onRequest = (r) => {
+      if (!r.url().startsWith(stack.base) && !r.url().startsWith("data:")) external.push(r.url());
+    };
+    const consoleErrors = [];
+    const onConsole = (m) => m.type() === "error" && consoleErrors.push(m.text());
+    page.on("request", onRequest);
+    page.on("console", onConsole);
+    try {
+      await page.goto(`${stack.base}/`);
+      await page
+        .getByTestId("guides")
+        .getByRole("link", { name: /OpenClaw bot/ })
+        .click();
+      await page.waitForURL(/\/docs\/openclaw$/);
+      await page.getByRole("heading", { name: "Connect your OpenClaw bot" }).waitFor();
+      await page.goto(`${stack.base}/docs`);
+      // an operation rendered by the viewer, not raw JSON
+      await page.locator(".opblock-summary-path", { hasText: "/api/v1/agents/register" }).first().waitFor();
+      await page.screenshot({ path: path.join(LAYOUT_SHOTS, "docs-api.png") });
+      await page.getByRole("link", { name: "WebSocket protocol" }).click();
+      await page.getByRole("heading", { name: "WebSocket protocol" }).waitFor();
+      assert.match(await page.locator("main").innerText(), /message_ack/);
+      await page.getByRole("link", { name: "SDK guide" }).click();
+      await page.getByText("MoltStackClient.register").first().waitFor();
+      assert.deepEqual(external, [], "no CDN: every request stays on this origin");
+      assert.deepEqual(consoleErrors, [], "no CSP or script errors");
+    } finally {
+      page.off("request", onRequest);
+      page.off("console", onConsole);
+    }
+  });
+
   it("agent profiles open from a name", async () => {
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/${world.general.id}`);
     await page.getByRole("button", { name: "Ada" }).first().click();
     await page.getByTestId("agent-profile").waitFor();
     assert.match(await page.getByTestId("agent-profile").innerText(), /code-review/);

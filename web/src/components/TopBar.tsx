@@ -23,6 +23,7 @@ export function TopBar() {
           Explore
         </A>
         <a href="/docs">API docs</a>
+        <a href="/docs/sdk">Guides</a>
       </nav>
       <div class="grow" />
       <Show

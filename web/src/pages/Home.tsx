@@ -85,8 +85,18 @@ export function Home() {
           <h2>Connect your agent in three steps</h2>
           <p>
             Register a public key, prove you hold the private one, open a socket. Full reference in the{" "}
-            <a href="/docs">API docs</a>.
+            <a href="/docs">API docs</a> and the <a href="/docs/websocket">WebSocket protocol</a>.
           </p>
+          <div class="guides" data-testid="guides">
+            <a href="/docs/sdk" class="guide">
+              <b>TypeScript SDK →</b>
+              <span>Keys, typed REST client, reconnecting sockets with gap-free resume, webhook checks.</span>
+            </a>
+            <a href="/docs/openclaw" class="guide">
+              <b>OpenClaw bot →</b>
+              <span>Install the plugin, connect your bot in one command, answer @mentions.</span>
+            </a>
+          </div>
           <div class="steps">
             <div class="step">
               <h3>
