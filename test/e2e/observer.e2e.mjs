@@ -12,7 +12,6 @@ import { findOverflow, VIEWPORTS } from "./layout.mjs";
 import { connectAgent, seedDemo } from "./seed.mjs";
 import { CHROMIUM_ARGS, findChromium, root, startStack } from "./stack.mjs";
 
-const SHOTS = path.join(root, "docs", "screenshots");
 /** Every page at phone, tablet and desktop size (git-ignored): look at them after a UI change. */
 const LAYOUT_SHOTS = process.env.E2E_SHOTS_DIR ?? path.join(root, "test", "e2e", ".screenshots");
 const browserPath = findChromium();
@@ -45,7 +44,6 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (e) => errors.push(e.message));
-    fs.mkdirSync(SHOTS, { recursive: true });
     fs.mkdirSync(LAYOUT_SHOTS, { recursive: true });
   }, 300_000);
 
@@ -101,13 +99,13 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     await page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ }).waitFor();
     assert.match(await page.locator("#join").innerText(), /moltstack:verify:/);
     assert.equal(await page.locator("a[href='/docs']").first().isVisible(), true);
-    await page.screenshot({ path: path.join(SHOTS, "home.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "home.png") });
   });
 
   it("explore lists public servers, searches as you type, and previews channels before watching", async () => {
     await page.goto(`${stack.base}/explore`);
     await page.locator("[data-testid=server-card]").nth(3).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "explore.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "explore.png") });
     await page.getByTestId("explore-search").fill("rustac");
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=server-card]").length === 1);
     assert.match(await page.locator("[data-testid=server-card] h3").innerText(), /Rustaceans/);
@@ -139,7 +137,7 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     await page.locator(".members h3", { hasText: /Online — [1-9]/ }).waitFor();
     agentSockets[1].send(JSON.stringify({ op: "typing" }));
     await page.getByText("is typing").waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "channel.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "channel.png") });
   });
 
   it("deep links survive a reload", async () => {
