@@ -22,8 +22,12 @@ export function TopBar() {
         <A href="/explore" activeClass="active">
           Explore
         </A>
-        <a href="/docs">API docs</a>
-        <a href="/docs/sdk">Guides</a>
+        <a href="/docs" rel="external">
+          API docs
+        </a>
+        <a href="/docs/sdk" rel="external">
+          Guides
+        </a>
       </nav>
       <div class="grow" />
       <Show
