@@ -9,6 +9,8 @@ export interface Secrets {
   NEON_WS_PROXY?: string;
   /** "true" lets webhook URLs target http://127.0.0.1 (development and tests only). */
   ALLOW_LOOPBACK_WEBHOOKS?: string;
+  /** "dev" serves the local development rate limits (common/limits.ts DEV_RATE); refused in production. */
+  MOLTSTACK_LIMITS?: string;
   /** "false" silences the per-request access log (the test suite sets it). */
   LOG_REQUESTS?: string;
 }

@@ -28,6 +28,40 @@ export const RATE = {
   refresh: { name: "refresh", limit: 60, windowSeconds: 60 },
 } as const satisfies Record<string, RateRule>;
 
+/**
+ * issue 16: the local development profile (`npm run dev` sets MOLTSTACK_LIMITS=dev; the production
+ * configuration guard refuses it, worker/lib/config.ts). The dev server listens on loopback only, and
+ * without Cloudflare in front no request carries CF-Connecting-IP, so every local tool (scripts, SDK,
+ * OpenClaw, the browser) shares one per-IP bucket: the spec's 5 registrations an hour lock a laptop out
+ * after five tries. These budgets are generous for one developer and still finite; the rules not listed
+ * (friend requests, channel messages) are product behaviour an agent should meet locally as it will in
+ * production. `MOLTSTACK_LIMITS=production npm run dev` serves the production limits (acceptance and
+ * security suites run that way).
+ */
+export const DEV_RATE: Partial<Record<keyof typeof RATE, RateRule>> = {
+  registration: { ...RATE.registration, limit: 1000 },
+  observerRegistration: { ...RATE.observerRegistration, limit: 1000 },
+  login: { ...RATE.login, limit: 2000 },
+  refresh: { ...RATE.refresh, limit: 6000 },
+  api: { ...RATE.api, limit: 6000 },
+  serverCreation: { ...RATE.serverCreation, limit: 500 },
+};
+
+export type LimitsProfile = "production" | "dev";
+export const LIMITS_PROFILES: readonly LimitsProfile[] = ["production", "dev"];
+
+/** The profile a Worker serves: production unless MOLTSTACK_LIMITS says "dev" (unset = production). */
+export function limitsProfile(env: { MOLTSTACK_LIMITS?: string }): LimitsProfile {
+  return env.MOLTSTACK_LIMITS === "dev" ? "dev" : "production";
+}
+
+const DEV_BY_NAME = new Map<string, RateRule>(Object.values(DEV_RATE).map((r) => [r.name, r]));
+
+/** The rule actually enforced under the Worker's profile (the same counter namespace either way). */
+export function effectiveRule(env: { MOLTSTACK_LIMITS?: string }, rule: RateRule): RateRule {
+  return limitsProfile(env) === "dev" ? (DEV_BY_NAME.get(rule.name) ?? rule) : rule;
+}
+
 /** issue 3: counters are spread over this many limiter objects (a key always lands on the same one). */
 export const RATE_LIMITER_SHARDS = 32;
 

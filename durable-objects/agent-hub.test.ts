@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, createAgent } from "../test/helpers";
 import { connect, createObserver, makeRoom, member, upgrade } from "../test/support/channel-fixtures";
+import { hubPresenceAt, hubPresenceDeadline } from "./hub-presence";
 
 describe("agent hub: GET /ws", () => {
   it("agents only; ping/pong; mentions and replies arrive as personal events", async () => {
@@ -102,5 +103,61 @@ describe("agent hub: DMs", () => {
     const ev = await bobHub.next("dm", { message_id: ack.id });
     expect(ev).toMatchObject({ channel_id: dm.id, from: { id: alice.id } });
     for (const c of [a, bobHub]) c.close();
+  });
+});
+
+describe("agent hub: the personal socket counts for presence", () => {
+  const presenceOf = async (username: string) =>
+    (await api<{ presence: string }>("GET", `/api/v1/agents/${username}`)).body.presence;
+  const until = async (check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error("timed out");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it("an agent holding only GET /ws shows online (what /stats counts) and goes offline when it closes", async () => {
+    const bot = await createAgent();
+    expect(await presenceOf(bot.username)).toBe("offline");
+    const hub = await connect("", { path: "/ws", token: bot.token });
+    await hub.next("hello");
+    await until(async () => (await presenceOf(bot.username)) === "online");
+    // /stats counts verified agents whose stored presence is online or idle (stats.test.ts)
+    hub.close();
+    await until(async () => (await presenceOf(bot.username)) === "offline");
+  });
+
+  it("a friend hears a hub-only agent come online, and offline when its last personal socket closes", async () => {
+    const { asSystem } = await import("../test/helpers");
+    const { friendships } = await import("../common/db/schema");
+    const alice = await createAgent();
+    const bob = await createAgent();
+    const [x, y] = alice.id < bob.id ? [alice.id, bob.id] : [bob.id, alice.id];
+    await asSystem((tx) => tx.insert(friendships).values({ agentAId: x, agentBId: y }));
+    const bobHub = await connect("", { path: "/ws", token: bob.token });
+    await bobHub.next("hello");
+    await new Promise((r) => setTimeout(r, 300));
+    const one = await connect("", { path: "/ws", token: alice.token });
+    const two = await connect("", { path: "/ws", token: alice.token });
+    const on = await bobHub.next("presence", { presence: "online" });
+    expect(on.agent).toEqual({ id: alice.id, username: alice.username });
+    one.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await presenceOf(alice.username)).toBe("online"); // one personal socket is still open
+    two.close();
+    await bobHub.next("presence", { presence: "offline" });
+    bobHub.close();
+  });
+
+  it("the personal socket's state machine: online after activity, idle after idle_timeout/2, never offline while open", () => {
+    const t = 1_000_000;
+    expect(hubPresenceAt(t, 60_000, t + 29_999, true)).toBe("online");
+    expect(hubPresenceAt(t, 60_000, t + 30_000, true)).toBe("idle");
+    expect(hubPresenceAt(t, 60_000, t + 10 * 60_000, true)).toBe("idle");
+    expect(hubPresenceAt(t, 60_000, t, false)).toBe("offline");
+    expect(hubPresenceDeadline(t, 60_000, t + 1, true)).toBe(t + 30_000);
+    expect(hubPresenceDeadline(t, 60_000, t + 30_000, true)).toBeNull();
+    expect(hubPresenceDeadline(t, 60_000, t, false)).toBeNull();
   });
 });

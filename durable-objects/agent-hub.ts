@@ -12,6 +12,7 @@ import { createDatabase, withActor } from "../common/db/client";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
 import { LIMITS } from "../common/limits";
+import { persistPresence } from "../common/presence";
 import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import type { PersonalEvent } from "../protocol";
 import {
@@ -26,6 +27,7 @@ import {
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
+import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
 
 const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
 
@@ -115,19 +117,73 @@ export class AgentHub extends DurableObject<Bindings> {
         state,
         Date.now(),
       );
+    // an outbound action in a channel is activity on the personal socket too (hub-presence.ts)
+    if (state === "online" && this.#open().length) await this.#setOwn(agentId, "online", false);
     const after = this.#combined();
-    if (after !== before) {
-      const me = { id: agentId, username: username ?? this.ctx.storage.kv.get<string>("username") ?? "" };
-      const watchers = sqlite.exec<{ agent_id: string }>("select agent_id from watchers").toArray();
-      await Promise.all(
-        watchers.map((w) =>
-          this.#hub(w.agent_id)
-            .friendPresence(me, after)
-            .catch(() => 0),
-        ),
-      );
-    }
+    if (after !== before) await this.#notifyWatchers(agentId, after, username);
     return after;
+  }
+
+  async #notifyWatchers(agentId: string, after: PresenceState, username?: string): Promise<void> {
+    const me = { id: agentId, username: username ?? this.ctx.storage.kv.get<string>("username") ?? "" };
+    const watchers = this.ctx.storage.sql.exec<{ agent_id: string }>("select agent_id from watchers").toArray();
+    await Promise.all(
+      watchers.map((w) =>
+        this.#hub(w.agent_id)
+          .friendPresence(me, after)
+          .catch(() => 0),
+      ),
+    );
+  }
+
+  #open(except?: WebSocket): WebSocket[] {
+    return this.ctx.getWebSockets().filter((w) => w !== except && w.readyState === WebSocket.OPEN);
+  }
+
+  /**
+   * The personal socket's own presence changed (connect: online; timer: idle; last close: offline). When
+   * the combined state moves, friends' hubs hear it and, with `persist`, agents.presence is written here
+   * (changes that come from a channel are persisted by that channel object).
+   */
+  async #setOwn(agentId: string, state: PresenceState, persist = true): Promise<void> {
+    const now = Date.now();
+    const before = this.#combined();
+    if (state === "online") this.ctx.storage.kv.put("hub_active_at", now);
+    writeHubPresence(this.ctx.storage.sql, state, now);
+    if (state === "online") await this.#scheduleAlarm(now);
+    const after = this.#combined();
+    if (after === before) return;
+    if (persist) {
+      const db = createDatabase(this.env);
+      try {
+        await persistPresence(db, [agentId], [after]);
+      } catch (e) {
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "hub presence write failed", agent_id: agentId, error: String(e) }),
+        );
+      } finally {
+        await db.close();
+      }
+    }
+    await this.#notifyWatchers(agentId, after);
+  }
+
+  #idleMs(): number {
+    return this.ctx.storage.kv.get<number>("idle_ms") ?? LIMITS.idleTimeoutDefault * 1000;
+  }
+
+  /** The alarm serves two clocks: the 4-hour session cap and the personal socket's idle deadline. */
+  async #scheduleAlarm(now: number, cap?: number | null): Promise<void> {
+    const idle = hubPresenceDeadline(
+      this.ctx.storage.kv.get<number>("hub_active_at") ?? now,
+      this.#idleMs(),
+      now,
+      true,
+    );
+    const at = await this.ctx.storage.getAlarm();
+    const want = [at, idle, cap].filter((t): t is number => typeof t === "number" && t > now);
+    const next = want.length ? Math.min(...want) : null;
+    if (next !== null && next !== at) await this.ctx.storage.setAlarm(next);
   }
 
   #combined(): PresenceState {
@@ -141,11 +197,16 @@ export class AgentHub extends DurableObject<Bindings> {
     let hint: number = LIMITS.heartbeatHintDefault;
     try {
       const rows = await withActor(db, SYSTEM, (tx) =>
-        tx.execute<{ h: number }>(
-          sql`select heartbeat_hint_seconds as h from agent_config where agent_id = ${agentId}`,
+        tx.execute<{ h: number | null; idle: number | null; username: string }>(
+          sql`select c.heartbeat_hint_seconds as h, c.idle_timeout_seconds as idle, a.username
+              from agents a left join agent_config c on c.agent_id = a.id where a.id = ${agentId}`,
         ),
       );
-      hint = rows.rows[0]?.h ?? hint;
+      const row = rows.rows[0];
+      hint = row?.h ?? hint;
+      // the personal socket's idle clock and the name friends see (hub-presence.ts)
+      if (row?.username) this.ctx.storage.kv.put("username", row.username);
+      if (row?.idle) this.ctx.storage.kv.put("idle_ms", row.idle * 1000);
     } catch (e) {
       logJson("warn", "hub hello config failed", { agent_id: agentId, error: String(e) }, requestId);
     } finally {
@@ -199,10 +260,15 @@ export class AgentHub extends DurableObject<Bindings> {
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
     pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now() }));
-    const at = await this.ctx.storage.getAlarm();
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
-    if (at === null || cap < at) await this.ctx.storage.setAlarm(cap);
-    this.ctx.waitUntil(this.#hello(pair[1], agentId, requestId));
+    await this.#scheduleAlarm(Date.now(), cap);
+    this.ctx.waitUntil(
+      this.#hello(pair[1], agentId, requestId)
+        .then(() => this.#setOwn(agentId, "online"))
+        .catch((e: unknown) =>
+          console.warn(JSON.stringify({ level: "warn", msg: "hub presence failed", error: String(e) })),
+        ),
+    );
     if (first) this.ctx.waitUntil(this.#watchFriends(agentId, requestId));
     const headers = new Headers();
     if (req.headers.get("x-molt-subprotocol") === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
@@ -225,11 +291,11 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   async #maybeUnwatch(closing: WebSocket): Promise<void> {
-    const left = this.ctx.getWebSockets().filter((w) => w !== closing && w.readyState === WebSocket.OPEN);
-    if (left.length) return;
+    if (this.#open(closing).length) return;
     const a = HubAttachment.safeParse(closing.deserializeAttachment());
     const friends = this.ctx.storage.kv.get<string[]>("friends") ?? [];
     if (!a.success) return;
+    await this.#setOwn(a.data.agentId, "offline");
     await Promise.all(
       friends.map((id) =>
         this.#hub(id)
@@ -239,17 +305,33 @@ export class AgentHub extends DurableObject<Bindings> {
     );
   }
 
-  /** The 4-hour session cap for hub sockets. */
+  /** The 4-hour session cap for hub sockets, and the personal socket turning idle. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     const cap = PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     let next: number | null = null;
+    let agentId: string | null = null;
     for (const ws of this.ctx.getWebSockets()) {
       const a = HubAttachment.safeParse(ws.deserializeAttachment());
+      if (a.success) agentId = a.data.agentId;
       const at = a.success ? a.data.connectedAt : now - cap;
       if (now >= at + cap) safeClose(ws, CLOSE.sessionLimit, "session limit of 4 hours reached; reconnect");
       else if (next === null || at + cap < next) next = at + cap;
     }
+    const connected = this.#open().length > 0;
+    const activeAt = this.ctx.storage.kv.get<number>("hub_active_at") ?? now;
+    const own = hubPresenceAt(activeAt, this.#idleMs(), now, connected);
+    if (agentId && connected && own !== readHubPresence(this.ctx.storage.sql)) {
+      try {
+        await this.#setOwn(agentId, own);
+      } catch (e) {
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "hub presence tick failed", agent_id: agentId, error: String(e) }),
+        );
+      }
+    }
+    const idle = hubPresenceDeadline(activeAt, this.#idleMs(), now, connected);
+    if (idle !== null && (next === null || idle < next)) next = idle;
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 }

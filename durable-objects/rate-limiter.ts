@@ -92,6 +92,19 @@ export class RateLimiter extends DurableObject<Bindings> {
     return decide(c.count, limit, windowStart, windowSeconds, nowSec);
   }
 
+  /**
+   * Take back one hit of the current window (issue 16: a registration that failed does not use the
+   * budget). Never below zero; a window that has rolled over meanwhile is left alone.
+   */
+  async refund(key: string, windowSeconds: number, nowMs: number = Date.now()): Promise<void> {
+    const nowSec = Math.floor(nowMs / 1000);
+    const c = this.#counters.get(key);
+    if (!c || c.windowSeconds !== windowSeconds || c.windowStart !== nowSec - (nowSec % windowSeconds)) return;
+    if (c.count > 0) c.count--;
+    this.#dirty.add(key);
+    if (Date.now() - this.#lastFlush >= FLUSH_EVERY_MS) this.#flush();
+  }
+
   /** Write the counters changed since the last flush, in one transaction. */
   #flush(): void {
     this.#lastFlush = Date.now();

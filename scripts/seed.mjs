@@ -107,7 +107,14 @@ const LINES = [
   "Interesting point. Do you have a source for that?",
   "Pushed a fix; the flaky test was a timezone issue, as always.",
   "Let's move this to a topic channel so general stays readable.",
+  // code, as agents share it (the UI renders fences and inline code as code)
+  "The fix was one line: `retry.max = 3` instead of an unbounded loop.",
+  "Here is the parser core:\n```ts\nfunction parse(src: string): Node[] {\n  const out: Node[] = [];\n  for (const tok of lex(src)) out.push(reduce(tok));\n  return out;\n}\n```",
+  "Proof sketch 🧮\n```\nP(0) holds; P(n) ⇒ P(n+1); hence ∀n P(n)\n```",
 ];
+
+/** Reactions on some seeded messages, as agents leave them (issue 16: the UI shows them). */
+const REACTIONS = ["👍", "🎉", "🦀", "🧠", "👀"];
 
 // ---------------------------------------------------------------- helpers
 function uuidv7(ms) {
@@ -209,6 +216,14 @@ export async function seed(databaseUrl, { log = console.log } = {}) {
            values ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), $7)`,
           [id, c.id, author, LINES[(i + ci * 3) % LINES.length], i + 1, ms, i % 3 === 2 ? prev : null],
         );
+        // every other message gets a reaction or two from the channel's other speakers
+        for (let r = 0; r < (i % 2 === 0 ? 2 : 0); r++) {
+          const who = ids[speakers[(i + ci + r + 1) % speakers.length]];
+          await q(
+            "insert into message_reactions (message_id, agent_id, emoji) values ($1, $2, $3) on conflict do nothing",
+            [id, who, REACTIONS[(i + r + ci) % REACTIONS.length]],
+          );
+        }
         prev = id;
         inserted++;
       }

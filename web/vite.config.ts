@@ -3,13 +3,14 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
+import { docsPages } from "./docs-pages";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 export default defineConfig({
   root,
   envDir: root,
-  plugins: [solid()],
+  plugins: [solid(), docsPages()],
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", sourcemap: true },
   server: {
     port: 5173,

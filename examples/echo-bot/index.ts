@@ -1,7 +1,10 @@
-// Echo bot: the smallest useful MoltStack agent, on @moltstack/sdk alone.
-//   npx tsx examples/echo-bot/index.ts --url http://127.0.0.1:8787 --username echo_bot [--server <id>]
-// It keeps its Ed25519 key in ./<username>.key.json (0600), registers on first run and logs in after,
-// accepts friend requests, echoes DMs, and in the server's #general answers every @mention.
+// Echo bot: the smallest useful MoltStack agent, on @moltstack/sdk alone. How to run it: README.md here
+//   (cd examples/echo-bot && npm install && npm start -- --url http://127.0.0.1:8787)
+// Node ≥ 22.18 runs this TypeScript file as it is. It keeps its Ed25519 key in a 0600 file, by default
+// under the repository's git-ignored .dev/agents/<host>-<port>/ (one folder per stack, as
+// scripts/register-agent.mjs does), written only once the registration succeeded; later runs log in with
+// it. It accepts friend requests, echoes DMs, and in the server's #general answers every @mention.
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { type ChannelMessage, generateKey, MoltStackClient, MoltStackError } from "@moltstack/sdk";
 import { loadKeyFile, saveKeyFile } from "@moltstack/sdk/node";
@@ -15,20 +18,43 @@ const { values: opt } = parseArgs({
   },
 });
 const username = opt.username;
-const keyPath = opt.key ?? `./${username}.key.json`;
+const stack = new URL(opt.url);
+const keyPath =
+  opt.key ??
+  path.join(
+    import.meta.dirname,
+    "../../.dev/agents",
+    `${stack.hostname}-${stack.port || (stack.protocol === "https:" ? 443 : 80)}`,
+    `${username}.key.json`,
+  );
 
-async function connect(): Promise<MoltStackClient> {
-  const existing = await loadKeyFile(keyPath).catch(() => null);
-  if (existing) return MoltStackClient.login({ baseUrl: opt.url, username, key: existing });
-  const key = await generateKey();
-  await saveKeyFile(keyPath, key, { username, base_url: opt.url });
-  return MoltStackClient.register({
+const registerWith = (key: Awaited<ReturnType<typeof generateKey>>) =>
+  MoltStackClient.register({
     baseUrl: opt.url,
     username,
     key,
     capabilities: ["echo", "testing"],
     displayName: "Echo Bot",
   });
+
+async function connect(): Promise<MoltStackClient> {
+  const existing = await loadKeyFile(keyPath).catch(() => null);
+  if (existing) {
+    try {
+      return await MoltStackClient.login({ baseUrl: opt.url, username, key: existing });
+    } catch (e) {
+      // a stack that does not know the agent (its database was reset): register again with the same key
+      if (!(e instanceof MoltStackError && e.status === 404)) throw e;
+      console.log(`${opt.url} does not know @${username}: registering it again with ${keyPath}`);
+      return registerWith(existing);
+    }
+  }
+  const key = await generateKey();
+  const client = await registerWith(key);
+  // saved only after the registration succeeded: a refused one leaves no key behind
+  await saveKeyFile(keyPath, key, { username, base_url: opt.url });
+  console.log(`registered @${username}; key saved to ${keyPath} (0600)`);
+  return client;
 }
 
 const client = await connect();

@@ -22,12 +22,12 @@ export default defineChannelPluginEntry({
         root
           .command("connect")
           .description("Generate a key, register and verify the bot on a MoltStack server, save the config")
-          .option("--url <url>", "MoltStack base URL")
-          .option("--username <name>", "the bot's username (2-32 of a-z 0-9 _)")
+          .option("--url <url>", "MoltStack base URL (default http://127.0.0.1:8787)")
+          .option("--username <name>", "the bot's username, 2-32 of a-z 0-9 _ (required without a terminal)")
           .option("--display-name <name>", "display name")
           .option("--capabilities <list>", "comma-separated capabilities (drive server recommendations)")
-          .option("--join <n>", "join the top n recommended servers")
-          .option("--yes", "never prompt")
+          .option("--join <n>", "join the top n recommended servers (default 0 without a terminal)")
+          .option("--yes", "never prompt: use the options and defaults (automatic without a terminal)")
           .action(async (opts: ConnectOptions) => {
             await runConnect(opts);
           });

@@ -8,10 +8,12 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { findOverflow, VIEWPORTS } from "./layout.mjs";
 import { connectAgent, seedDemo } from "./seed.mjs";
 import { CHROMIUM_ARGS, findChromium, root, startStack } from "./stack.mjs";
 
-const SHOTS = path.join(root, "docs", "screenshots");
+/** Every page at phone, tablet and desktop size (git-ignored): look at them after a UI change. */
+const LAYOUT_SHOTS = process.env.E2E_SHOTS_DIR ?? path.join(root, "test", "e2e", ".screenshots");
 const browserPath = findChromium();
 if (!browserPath) {
   const line = "!".repeat(78);
@@ -42,7 +44,7 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (e) => errors.push(e.message));
-    fs.mkdirSync(SHOTS, { recursive: true });
+    fs.mkdirSync(LAYOUT_SHOTS, { recursive: true });
   }, 300_000);
 
   afterAll(async () => {
@@ -97,13 +99,13 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     await page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ }).waitFor();
     assert.match(await page.locator("#join").innerText(), /moltstack:verify:/);
     assert.equal(await page.locator("a[href='/docs']").first().isVisible(), true);
-    await page.screenshot({ path: path.join(SHOTS, "home.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "home.png") });
   });
 
   it("explore lists public servers, searches as you type, and previews channels before watching", async () => {
     await page.goto(`${stack.base}/explore`);
     await page.locator("[data-testid=server-card]").nth(3).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "explore.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "explore.png") });
     await page.getByTestId("explore-search").fill("rustac");
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=server-card]").length === 1);
     assert.match(await page.locator("[data-testid=server-card] h3").innerText(), /Rustaceans/);
@@ -135,7 +137,7 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     await page.locator(".members h3", { hasText: /Online — [1-9]/ }).waitFor();
     agentSockets[1].send(JSON.stringify({ op: "typing" }));
     await page.getByText("is typing").waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "channel.png") });
+    await page.screenshot({ path: path.join(LAYOUT_SHOTS, "channel.png") });
   });
 
   it("deep links survive a reload", async () => {
@@ -186,10 +188,134 @@ describe.skipIf(!browserPath)("observer UI in Chromium", () => {
     assert.equal(post.status, 403);
   });
 
+  it("reflows from a 390 px phone to a desktop: a drawer for servers and channels, a members panel, nothing wider than the screen", async () => {
+    const channel = `${stack.base}/servers/${rust().id}/channels/${world.general.id}`;
+    const pages = [
+      [
+        "home",
+        `${stack.base}/`,
+        () => page.locator("[data-testid=stats] .counter b").first().filter({ hasText: /\d/ }),
+      ],
+      ["explore", `${stack.base}/explore`, () => page.locator("[data-testid=server-card]").nth(3)],
+      ["channel", channel, () => page.locator(".reacts span").first()],
+    ];
+    const noOverflow = async (what) => {
+      // drawers slide in: measure once their transitions have finished
+      await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
+      assert.deepEqual(await page.evaluate(findOverflow), [], what);
+    };
+    const shot = (name) => page.screenshot({ path: path.join(LAYOUT_SHOTS, `${name}.png`) });
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      const size = `${vp.width}x${vp.height}`;
+      for (const [name, url, ready] of pages) {
+        await page.goto(url);
+        await ready().waitFor();
+        await noOverflow(`${name} at ${size}`);
+        await shot(`${name}-${vp.name}`);
+      }
+      // the chat gets the room: the whole width on a phone, at least half of a tablet
+      const chat = await page.locator(".chat").evaluate((el) => el.getBoundingClientRect().width);
+      assert.ok(chat >= Math.min(vp.width - 1, 450), `chat is ${chat}px wide at ${size}`);
+      const drawer = page.locator(".chan-col");
+      if (vp.width <= 760) {
+        // servers and channels live in a drawer behind the menu button
+        assert.equal(await drawer.isVisible(), false, `channel list hidden at ${size}`);
+        await page.getByTestId("nav-button").click();
+        await drawer.getByRole("link", { name: "help" }).waitFor();
+        await railLink().waitFor();
+        await noOverflow(`open drawer at ${size}`);
+        await shot(`channel-${vp.name}-drawer`);
+        await drawer.getByRole("link", { name: "help" }).click();
+        await page.waitForURL(/\/channels\/[^/]+$/);
+        await drawer.waitFor({ state: "hidden" }); // following a link closes the drawer
+        assert.match(await page.locator(".chat-head h2").innerText(), /help/);
+      } else {
+        assert.equal(await drawer.isVisible(), true, `channel list beside the chat at ${size}`);
+        assert.equal(await page.getByTestId("nav-button").isVisible(), false);
+      }
+      const members = page.getByTestId("member-list");
+      if (vp.width <= 1100) {
+        // members are a panel behind the people button
+        assert.equal(await members.isVisible(), false, `member list folded at ${size}`);
+        await page.getByTestId("members-button").click();
+        await members
+          .locator("h3", { hasText: /Online|Offline/ })
+          .first()
+          .waitFor();
+        await noOverflow(`members panel at ${size}`);
+        await shot(`channel-${vp.name}-members`);
+        await page.keyboard.press("Escape");
+        await members.waitFor({ state: "hidden" });
+      } else {
+        assert.equal(await members.isVisible(), true, `member list beside the chat at ${size}`);
+        assert.equal(await page.getByTestId("members-button").isVisible(), false);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(channel);
+  });
+
+  it("/docs renders the API reference (Swagger UI from the Worker's assets), the WebSocket protocol and the guides, linked from Home", async () => {
+    const external = [];
+    const onRequest = (r) => {
+      if (!r.url().startsWith(stack.base) && !r.url().startsWith("data:")) external.push(r.url());
+    };
+    const consoleErrors = [];
+    const onConsole = (m) => m.type() === "error" && consoleErrors.push(m.text());
+    page.on("request", onRequest);
+    page.on("console", onConsole);
+    try {
+      await page.goto(`${stack.base}/`);
+      await page
+        .getByTestId("guides")
+        .getByRole("link", { name: /OpenClaw bot/ })
+        .click();
+      await page.waitForURL(/\/docs\/openclaw$/);
+      await page.getByRole("heading", { name: "Connect your OpenClaw bot" }).waitFor();
+      await page.goto(`${stack.base}/docs`);
+      // an operation rendered by the viewer, not raw JSON
+      await page.locator(".opblock-summary-path", { hasText: "/api/v1/agents/register" }).first().waitFor();
+      await page.screenshot({ path: path.join(LAYOUT_SHOTS, "docs-api.png") });
+      await page.getByRole("link", { name: "WebSocket protocol" }).click();
+      await page.getByRole("heading", { name: "WebSocket protocol" }).waitFor();
+      assert.match(await page.locator("main").innerText(), /message_ack/);
+      await page.getByRole("link", { name: "SDK guide" }).click();
+      await page.getByText("MoltStackClient.register").first().waitFor();
+      assert.deepEqual(external, [], "no CDN: every request stays on this origin");
+      assert.deepEqual(consoleErrors, [], "no CSP or script errors");
+    } finally {
+      page.off("request", onRequest);
+      page.off("console", onConsole);
+    }
+  });
+
   it("agent profiles open from a name", async () => {
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/${world.general.id}`);
     await page.getByRole("button", { name: "Ada" }).first().click();
     await page.getByTestId("agent-profile").waitFor();
     assert.match(await page.getByTestId("agent-profile").innerText(), /code-review/);
     assert.deepEqual(errors, [], `page errors: ${errors.join("; ")}`);
+  });
+
+  it("an agent that joins while you watch appears in the member list, online through its personal socket alone", async () => {
+    await page.goto(`${stack.base}/servers/${rust().id}/channels/${world.general.id}`);
+    await page.locator("[data-testid=connection-state]", { hasText: "Live" }).waitFor();
+    const newcomer = await world.api.registerAgent(`newbie_${Date.now().toString(36).slice(-5)}`, {
+      displayName: "Newcomer",
+    });
+    await world.api.join(newcomer, rust().id);
+    // like the OpenClaw plugin: only GET /ws, no channel socket
+    const hub = new WebSocket(`${stack.base.replace(/^http/, "ws")}/ws?token=${encodeURIComponent(newcomer.token)}`);
+    agentSockets.push(hub);
+    await new Promise((resolve, reject) => {
+      hub.addEventListener("open", resolve, { once: true });
+      hub.addEventListener("error", reject, { once: true });
+    });
+    const row = page.getByTestId("member-list").locator(".member", { hasText: "Newcomer" });
+    await row.locator(".dot.online").waitFor({ timeout: 40_000 });
+    const stats = await (await fetch(`${stack.base}/api/v1/stats`)).json();
+    assert.ok(stats.agents_online >= 1);
+    assert.equal((await (await fetch(`${stack.base}/api/v1/agents/${newcomer.username}`)).json()).presence, "online");
   });
 });

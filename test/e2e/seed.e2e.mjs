@@ -7,7 +7,8 @@ import { root, startStack } from "./stack.mjs";
 
 let stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // the production limits, as the acceptance and security suites run the dev stack
+  stack = await startStack({ env: { MOLTSTACK_LIMITS: "production" } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -37,6 +38,19 @@ async function snapshot() {
     servers: stats.servers_public,
   };
 }
+
+describe("MOLTSTACK_LIMITS=production npm run dev", () => {
+  it("serves the production rate limits and says so at start-up", async () => {
+    const res = await fetch(`${stack.base}/api/v1/agents/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-ratelimit-limit")).toBe("5");
+    expect(stack.log()).toMatch(/Limits\s+production \(registration 5\/h per IP/);
+  });
+});
 
 describe("npm run db:seed", () => {
   it("fills the platform with public servers, agents and messages that the API serves", async () => {

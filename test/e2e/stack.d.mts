@@ -15,4 +15,4 @@ export interface Stack {
   startupSeconds: number;
 }
 
-export function startStack(opts?: { ui?: boolean; reuse?: boolean }): Promise<Stack>;
+export function startStack(opts?: { ui?: boolean; reuse?: boolean; env?: Record<string, string> }): Promise<Stack>;

@@ -46,9 +46,10 @@ export function findChromium() {
 
 /**
  * `node scripts/dev.mjs` on free ports; resolves once the API (and, with `ui`, the UI) answers.
- * `ui: false` skips the UI build; `reuse: true` uses the stack at MOLTSTACK_URL when that is set.
+ * `ui: false` skips the UI build; `reuse: true` uses the stack at MOLTSTACK_URL when that is set; `env`
+ * adds variables (e.g. MOLTSTACK_LIMITS).
  */
-export async function startStack({ ui = true, reuse = false } = {}) {
+export async function startStack({ ui = true, reuse = false, env = {} } = {}) {
   if (reuse && process.env.MOLTSTACK_URL) {
     const base = process.env.MOLTSTACK_URL.replace(/\/+$/, "");
     return { base, pgPort: null, stop: async () => {}, log: () => "", startupSeconds: 0 };
@@ -70,6 +71,7 @@ export async function startStack({ ui = true, reuse = false } = {}) {
       DEV_DATA_DIR: dataDir,
       DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
       ...(ui ? {} : { DEV_SKIP_UI: "1" }),
+      ...env,
     },
   });
   let log = "";
@@ -106,7 +108,16 @@ export async function startStack({ ui = true, reuse = false } = {}) {
     try {
       const res = await fetch(`${base}/api/v1/health`);
       if (res.ok && (!ui || (await uiServed(base)))) {
-        return { base, pgPort, stop, log: () => log, startupSeconds: (Date.now() - t0) / 1000 };
+        return {
+          base,
+          port,
+          pgPort,
+          proxyPort,
+          dataDir,
+          stop,
+          log: () => log,
+          startupSeconds: (Date.now() - t0) / 1000,
+        };
       }
     } catch {
       // not up yet

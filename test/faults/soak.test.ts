@@ -122,7 +122,9 @@ describe("soak", () => {
       for (let i = 0; i < AGENTS; i++) {
         const a = await createAgent();
         agents.push(a);
-        await asSystem((tx) => tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: LIMITS.maxOutboundPerHourMax }));
+        await asSystem((tx) =>
+          tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: LIMITS.maxOutboundPerHourMax }),
+        );
         for (const r of rooms) await join(r.serverId, a.id);
       }
       const sent = new Map<string, Sent>();

@@ -1,8 +1,9 @@
-import { Route, Router, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, lazy, on } from "solid-js";
+import { Route, Router, type RouteSectionProps, useLocation } from "@solidjs/router";
+import { createEffect, lazy, on, onCleanup } from "solid-js";
 import { Rail } from "./components/Rail";
 import { Home } from "./pages/Home";
 import { session, watched } from "./stores/app";
+import { layout } from "./stores/layout";
 
 const Explore = lazy(() => import("./pages/Explore").then((m) => ({ default: m.Explore })));
 const ServerView = lazy(() => import("./pages/ServerView").then((m) => ({ default: m.ServerView })));
@@ -13,12 +14,25 @@ const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m
 function Shell(props: RouteSectionProps) {
   // (re)load the sidebar whenever the observer signs in or out
   createEffect(on(session.signedIn, () => void watched.sync()));
+  // narrow screens: following a link closes the drawer and the members panel
+  const location = useLocation();
+  createEffect(on(() => location.pathname, layout.closeAll, { defer: true }));
+  const onKey = (e: KeyboardEvent) => e.key === "Escape" && layout.closeAll();
+  document.addEventListener("keydown", onKey);
+  onCleanup(() => document.removeEventListener("keydown", onKey));
   return (
-    <div class="shell">
+    <div class={`shell ${layout.navOpen() ? "nav-open" : ""} ${layout.membersOpen() ? "members-open" : ""}`}>
       <a class="skip" href="#main">
         Skip to content
       </a>
       <Rail />
+      <button
+        type="button"
+        class="scrim-nav"
+        tabindex="-1"
+        aria-label="Close navigation"
+        onClick={() => layout.closeAll()}
+      />
       <main class="page" id="main" tabindex="-1">
         {props.children}
       </main>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEV_RATE, effectiveRule, limitsProfile, RATE } from "../../common/limits";
 import { api } from "../../test/helpers";
 import { configProblems } from "./config";
 
@@ -22,6 +23,31 @@ describe("production configuration guard", () => {
       DATABASE_URL: "postgres://moltstack_app:moltstack_app_dev@127.0.0.1:54329/moltstack",
     });
     expect(problems).toHaveLength(5);
+  });
+
+  it("refuses the development rate limits in production, and an unknown limits profile anywhere", () => {
+    expect(configProblems({ ...good, MOLTSTACK_LIMITS: "dev" })).toEqual([
+      "MOLTSTACK_LIMITS=dev (the local development rate limits) must not be set in production",
+    ]);
+    expect(configProblems({ ...good, MOLTSTACK_LIMITS: "production" })).toEqual([]);
+    expect(configProblems({ ...good, ENVIRONMENT: "development", MOLTSTACK_LIMITS: "dev" })).toEqual([]);
+    expect(configProblems({ ...good, ENVIRONMENT: "development", MOLTSTACK_LIMITS: "lax" })).toEqual([
+      "MOLTSTACK_LIMITS must be one of production, dev",
+    ]);
+  });
+
+  it("serves the production limits unless the dev profile is asked for, which loosens only the per-IP and per-agent budgets", () => {
+    expect(limitsProfile({})).toBe("production");
+    expect(limitsProfile({ MOLTSTACK_LIMITS: "production" })).toBe("production");
+    expect(effectiveRule({}, RATE.registration)).toEqual(RATE.registration);
+    const dev = { MOLTSTACK_LIMITS: "dev" };
+    expect(effectiveRule(dev, RATE.registration).limit).toBeGreaterThanOrEqual(100);
+    expect(effectiveRule(dev, RATE.registration).name).toBe(RATE.registration.name);
+    expect(effectiveRule(dev, RATE.api).limit).toBeGreaterThan(RATE.api.limit);
+    // product behaviour stays as in production
+    expect(effectiveRule(dev, RATE.channelMessages)).toEqual(RATE.channelMessages);
+    expect(effectiveRule(dev, RATE.friendRequests)).toEqual(RATE.friendRequests);
+    for (const r of Object.values(DEV_RATE)) expect(Number.isFinite(r.limit)).toBe(true);
   });
 
   it("refuses a short signing key in any environment", () => {

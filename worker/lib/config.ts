@@ -2,11 +2,12 @@
 // signing key would each quietly undo a defence. The Worker refuses every request until they are fixed.
 
 import type { Bindings } from "../../common/env";
+import { LIMITS_PROFILES, type LimitsProfile } from "../../common/limits";
 import { MIN_JWT_SECRET_BYTES } from "../auth/tokens";
 
 type ConfigEnv = Pick<
   Bindings,
-  "ENVIRONMENT" | "JWT_SECRET" | "NEON_WS_PROXY" | "ALLOW_LOOPBACK_WEBHOOKS" | "DATABASE_URL"
+  "ENVIRONMENT" | "JWT_SECRET" | "NEON_WS_PROXY" | "ALLOW_LOOPBACK_WEBHOOKS" | "DATABASE_URL" | "MOLTSTACK_LIMITS"
 >;
 
 const DEV_SECRET = /^(dev|test)-only|change-me/i;
@@ -18,11 +19,16 @@ export function configProblems(env: ConfigEnv): string[] {
     problems.push(`JWT_SECRET must be set and at least ${MIN_JWT_SECRET_BYTES} bytes`);
   }
   if (!env.DATABASE_URL) problems.push("DATABASE_URL must be set");
+  if (env.MOLTSTACK_LIMITS !== undefined && !LIMITS_PROFILES.includes(env.MOLTSTACK_LIMITS as LimitsProfile)) {
+    problems.push(`MOLTSTACK_LIMITS must be one of ${LIMITS_PROFILES.join(", ")}`);
+  }
   if (env.ENVIRONMENT === "production") {
     if (env.NEON_WS_PROXY) problems.push("NEON_WS_PROXY is a local-stack setting and must not be set in production");
     if (env.ALLOW_LOOPBACK_WEBHOOKS === "true")
       problems.push("ALLOW_LOOPBACK_WEBHOOKS must not be enabled in production");
     if (env.JWT_SECRET && DEV_SECRET.test(env.JWT_SECRET)) problems.push("JWT_SECRET is a development value");
+    if (env.MOLTSTACK_LIMITS === "dev")
+      problems.push("MOLTSTACK_LIMITS=dev (the local development rate limits) must not be set in production");
     if (env.DATABASE_URL && /@(127\.0\.0\.1|localhost)[:/]/.test(env.DATABASE_URL)) {
       problems.push("DATABASE_URL points at a local database");
     }

@@ -7,7 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { enforceRate } from "../services/rate-limit";
+import { enforceRate, refundRate } from "../services/rate-limit";
 
 /** Count a hit of `rule` for `key`; sets the X-RateLimit-* headers, throws the 429 when over. */
 export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string): Promise<void> {
@@ -24,4 +24,25 @@ export const rateLimitByIp = (rule: RateRule) =>
   createMiddleware<AppEnv>(async (c, next) => {
     await rateLimit(c, rule, `ip:${ipBucket(c.get("ip"))}`);
     await next();
+  });
+
+/**
+ * Per-IP limit on an attempt that creates something (agent and observer registration), where only a
+ * success uses the budget (issue 16): the hit is counted up front, so concurrent attempts cannot slip past
+ * the limit together, and given back when the answer is not a 2xx (bad input, a taken name, a server
+ * error). A 429 is not given back: the refused hit was never within the budget. Failed attempts create no
+ * rows; they cost what any unauthenticated request costs.
+ */
+export const rateLimitSuccessByIp = (rule: RateRule) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const key = `ip:${ipBucket(c.get("ip"))}`;
+    await rateLimit(c, rule, key);
+    let ok = false;
+    try {
+      await next();
+      ok = c.res.status < 400 && !c.error;
+    } finally {
+      // awaited (not waitUntil): the next attempt must already see the budget given back
+      if (!ok) await refundRate(c.env, rule, key).catch(() => undefined);
+    }
   });

@@ -357,4 +357,20 @@ describe("registration rate limit", () => {
     // another address is unaffected
     expect((await registerWithKey(uniqueName("rl"), uniqueIp())).res.status).toBe(201);
   });
+
+  it("does not count failed registrations (bad input, a taken name) against the hour's five", async () => {
+    const ip = uniqueIp();
+    const takenName = uniqueName("rf");
+    expect((await registerWithKey(takenName, ip)).res.status).toBe(201);
+    for (let i = 0; i < 6; i++) {
+      const bad = await api("POST", "/api/v1/agents/register", {
+        body: { username: "Not Valid!", publicKey: "x" },
+        headers: ipHeader(ip),
+      });
+      expect(bad.status).toBe(400);
+      expect((await registerWithKey(takenName, ip)).res.status).toBe(409);
+    }
+    for (let i = 2; i <= 5; i++) expect((await registerWithKey(uniqueName("rf"), ip)).res.status).toBe(201);
+    expect((await registerWithKey(uniqueName("rf"), ip)).res.status).toBe(429);
+  });
 });

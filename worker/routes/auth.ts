@@ -9,7 +9,7 @@ import { parsePublicKey, SIGNATURE_BYTES } from "../auth/ed25519";
 import { TokenPairSchema } from "../auth/schemas";
 import { type AppEnv, requestMeta as meta } from "../context";
 import { currentClaims, requireAuth } from "../middleware/auth";
-import { rateLimitByIp } from "../middleware/rate-limit";
+import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
 import { logout, refreshTokens } from "../services/auth-tokens";
 import { body, errorResponse, json, security } from "./openapi";
@@ -57,7 +57,7 @@ const register = createRoute({
   path: "/api/v1/agents/register",
   tags: ["identity"],
   summary: "Register an agent with its Ed25519 public key; returns the challenge to sign",
-  middleware: [rateLimitByIp(RATE.registration)] as const,
+  middleware: [rateLimitSuccessByIp(RATE.registration)] as const,
   request: {
     body: body(
       z

@@ -4,7 +4,7 @@ import { LIMITS, RATE } from "../../common/limits";
 import { TokenPairSchema } from "../auth/schemas";
 import { type AppEnv, requestMeta } from "../context";
 import { currentObserverId, requireObserver } from "../middleware/auth";
-import { rateLimitByIp } from "../middleware/rate-limit";
+import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { loginObserver, observerProfile, registerObserver } from "../services/auth-observers";
 import { body, errorResponse, json, security } from "./openapi";
 
@@ -27,7 +27,7 @@ const register = createRoute({
   path: "/api/v1/observers/register",
   tags: ["observers"],
   summary: "Create a read-only human observer account",
-  middleware: [rateLimitByIp(RATE.observerRegistration)] as const,
+  middleware: [rateLimitSuccessByIp(RATE.observerRegistration)] as const,
   request: {
     body: body(
       z

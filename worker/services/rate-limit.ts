@@ -3,7 +3,7 @@
 // A refusal is a 429 with Retry-After and {"error": {"code": "rate_limited", "message", "retry_after"}}.
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
-import { RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
+import { effectiveRule, RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
 import type { RateDecision } from "../../durable-objects/rate-limiter";
 
 /** FNV-1a: a stable, cheap hash to pick the shard for a key. */
@@ -35,12 +35,16 @@ export function rateHeaders(d: RateDecision): Record<string, string> {
   };
 }
 
-/** Count a hit; throw a 429 ApiError when over the limit, else return the headers the answer carries. */
+/**
+ * Count a hit; throw a 429 ApiError when over the limit, else return the headers the answer carries. The
+ * rule is the one of the Worker's limits profile (production, or the local dev profile: common/limits.ts).
+ */
 export async function enforceRate(
-  env: Pick<Bindings, "RATE_LIMITER">,
-  rule: RateRule,
+  env: Pick<Bindings, "RATE_LIMITER" | "MOLTSTACK_LIMITS">,
+  base: RateRule,
   key: string,
 ): Promise<Record<string, string>> {
+  const rule = effectiveRule(env, base);
   const d = await checkRate(env, rule, key);
   const headers = rateHeaders(d);
   if (!d.allowed) {
@@ -53,4 +57,16 @@ export async function enforceRate(
     );
   }
   return headers;
+}
+
+/** Give back a hit counted by enforceRate (an attempt that turned out not to use the budget). */
+export async function refundRate(
+  env: Pick<Bindings, "RATE_LIMITER" | "MOLTSTACK_LIMITS">,
+  base: RateRule,
+  key: string,
+): Promise<void> {
+  const rule = effectiveRule(env, base);
+  const full = `${rule.name}:${key}`;
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
+  await stub.refund(full, rule.windowSeconds);
 }

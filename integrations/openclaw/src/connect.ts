@@ -29,7 +29,9 @@ function asker(interactive: boolean): { ask: Ask; close: () => void } {
     return {
       ask: async (q, fallback) => {
         if (fallback !== undefined) return fallback;
-        throw new Error(`${q}: pass it as an option (no terminal to ask on)`);
+        throw new Error(
+          `${q}: no terminal to ask on; pass it as an option (see \`openclaw moltstack connect --help\`)`,
+        );
       },
       close: () => undefined,
     };
@@ -47,7 +49,7 @@ export async function runConnect(o: ConnectOptions, out: (line: string) => void 
   const { ask, close } = asker(interactive);
   try {
     const baseUrl = (o.url ?? (await ask("MoltStack URL", "http://127.0.0.1:8787"))).replace(/\/+$/, "");
-    const username = (o.username ?? (await ask("Bot username (2-32 of a-z 0-9 _)"))).toLowerCase();
+    const username = (o.username ?? (await ask("Bot username (--username, 2-32 of a-z 0-9 _)"))).toLowerCase();
     const capabilities = (o.capabilities ?? (interactive ? await ask("Capabilities, comma-separated", "") : ""))
       .split(",")
       .map((c) => c.trim())
@@ -60,8 +62,7 @@ export async function runConnect(o: ConnectOptions, out: (line: string) => void 
       client = await MoltStackClient.login({ baseUrl, username, key: existing });
     } else {
       const key = await generateKey();
-      await saveKeyFile(keyPath, key, { username, base_url: baseUrl });
-      out(`generated an Ed25519 key: ${keyPath} (mode 600)`);
+      out("generated an Ed25519 key");
       client = await MoltStackClient.register({
         baseUrl,
         username,
@@ -69,8 +70,9 @@ export async function runConnect(o: ConnectOptions, out: (line: string) => void 
         ...(capabilities.length ? { capabilities } : {}),
         ...(o.displayName ? { displayName: o.displayName } : {}),
       });
+      // written once the registration succeeded: a refused one (a taken name) leaves no key behind
       await saveKeyFile(keyPath, key, { username, base_url: baseUrl, agent_id: client.agentId });
-      out(`registered and verified @${username} (${client.agentId})`);
+      out(`registered and verified @${username} (${client.agentId}); key saved to ${keyPath} (mode 600)`);
     }
     await mutateConfigFile({
       mutate: (draft) => {

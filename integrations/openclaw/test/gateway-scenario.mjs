@@ -19,7 +19,7 @@ const randomIp = () =>
   `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
 
 export async function gatewayTurn(t, url, username, keyFile) {
-  const { repo, plugin, scratch, home, env, PATH, run, openclaw, step, fail, cleanups } = t;
+  const { repo, plugin, openclawBin, gatewayArgs, home, env, PATH, run, openclaw, step, fail, cleanups } = t;
   step("gateway turn: @mention on MoltStack → OpenClaw turn (fake model) → MoltStack reply");
   run(process.execPath, [path.join(repo, "sdk/build.mjs")]);
   const { MoltStackClient, generateKey } = await import(path.join(repo, "sdk/dist/index.js"));
@@ -68,7 +68,8 @@ export async function gatewayTurn(t, url, username, keyFile) {
   let log = "";
   const startGateway = async (expect) => {
     log = "";
-    gw = spawn(path.join(scratch, "node_modules/.bin/openclaw"), ["gateway", "run"], {
+    // docs/OPENCLAW.md's last command (`openclaw gateway run`), as written
+    gw = spawn(openclawBin, gatewayArgs, {
       env: procEnv,
       cwd: home,
       detached: true,

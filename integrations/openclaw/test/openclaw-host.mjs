@@ -15,12 +15,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { documentedSteps } from "./doc-commands.mjs";
 import { gatewayTurn } from "./gateway-scenario.mjs";
 
 const VERSION = "2026.9.6";
 const plugin = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const repo = path.resolve(plugin, "../..");
 const scratch = process.env.OPENCLAW_SCRATCH ?? "/tmp/openclaw-scratch";
+// docs/OPENCLAW.md's `npm install -g` lands here (NPM_CONFIG_PREFIX), never in the machine's global prefix
+const prefix = path.join(scratch, "global");
+const hostDir = path.join(prefix, "lib/node_modules/openclaw");
+const openclawBin = path.join(prefix, "bin/openclaw");
 const bin = path.join(repo, "node_modules/.bin");
 const t0 = Date.now();
 const step = (m) => console.log(`[test:openclaw +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
@@ -35,7 +40,9 @@ const fail = (m) => {
   }
   process.exit(1);
 };
-const PATH = `${bin}:${path.join(scratch, "node_modules/.bin")}:${process.env.PATH}`;
+const PATH = `${bin}:${path.join(prefix, "bin")}:${process.env.PATH}`;
+const docs = documentedSteps(repo);
+if (docs.version !== VERSION) fail(`docs/OPENCLAW.md installs openclaw@${docs.version}; this test pins ${VERSION}`);
 
 function run(cmd, args, o = {}) {
   const r = spawnSync(cmd, args, {
@@ -49,28 +56,7 @@ function run(cmd, args, o = {}) {
   return r;
 }
 
-// 1. host install (cold ~4 min, warm cache ~1 min, present: 0 s)
-const installed = path.join(scratch, "node_modules/openclaw/package.json");
-const have = fs.existsSync(installed) ? JSON.parse(fs.readFileSync(installed, "utf8")).version : null;
-if (have !== VERSION) {
-  step(`installing openclaw@${VERSION} into ${scratch}`);
-  run("npm", ["install", `openclaw@${VERSION}`, "--prefix", scratch, "--no-audit", "--no-fund", "--prefer-offline"], {
-    timeout: 900_000,
-  });
-} else step(`openclaw@${VERSION} already in ${scratch}`);
-fs.mkdirSync(path.join(plugin, "node_modules"), { recursive: true });
-fs.rmSync(path.join(plugin, "node_modules/openclaw"), { force: true, recursive: true });
-fs.symlinkSync(path.join(scratch, "node_modules/openclaw"), path.join(plugin, "node_modules/openclaw"));
-
-// 2. types against the real SDK, unit tests, build
-step("tsc against the host's plugin SDK");
-run(path.join(bin, "tsc"), ["-p", path.join(plugin, "tsconfig.json")]);
-step("plugin unit tests");
-run(path.join(bin, "vitest"), ["run", "--config", path.join(plugin, "vitest.config.mjs")]);
-step("build");
-run(process.execPath, [path.join(plugin, "build.mjs")]);
-
-// 3. a throw-away OpenClaw home
+// a throw-away OpenClaw home (the npm cache stays the machine's: a warm cache keeps the install short)
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-moltstack-"));
 cleanups.push(() => fs.rmSync(home, { recursive: true, force: true }));
 const env = {
@@ -80,12 +66,39 @@ const env = {
   OPENCLAW_CONFIG_PATH: path.join(home, ".openclaw/openclaw.json"),
   OPENCLAW_NO_AUTO_UPDATE: "1",
   NO_COLOR: "1",
+  NPM_CONFIG_PREFIX: prefix,
+  // under `npm run`, npm exports its own lower-case settings (npm_config_prefix=/usr…), which win
+  npm_config_prefix: prefix,
+  npm_config_global_prefix: prefix,
+  NPM_CONFIG_CACHE: process.env.NPM_CONFIG_CACHE ?? path.join(os.homedir(), ".npm"),
 };
-const openclaw = (args, o = {}) =>
-  run(path.join(scratch, "node_modules/.bin/openclaw"), args, { ...o, env, cwd: home });
+/** A documented shell block, run as written in bash from the repository root. */
+const sh = (script, o = {}) => run("bash", ["-euo", "pipefail", "-c", script], { ...o, env: { ...env, ...o.env } });
+
+// 1. step 0 of docs/OPENCLAW.md as written: Node 24 first on PATH, `npm install -g openclaw@…` (cold ~4 min,
+// warm cache ~1 min), `openclaw config set gateway.mode local`
+step("docs/OPENCLAW.md step 0, as written");
+const t1 = Date.now();
+sh(docs.step0, { timeout: 900_000 });
+step(`  step 0 took ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+if (JSON.parse(fs.readFileSync(path.join(hostDir, "package.json"), "utf8")).version !== VERSION) fail("wrong openclaw");
+fs.mkdirSync(path.join(plugin, "node_modules"), { recursive: true });
+fs.rmSync(path.join(plugin, "node_modules/openclaw"), { force: true, recursive: true });
+fs.symlinkSync(hostDir, path.join(plugin, "node_modules/openclaw"));
+
+// 2. types against the real SDK, unit tests, build
+step("tsc against the host's plugin SDK");
+run(path.join(bin, "tsc"), ["-p", path.join(plugin, "tsconfig.json")]);
+step("plugin unit tests");
+run(path.join(bin, "vitest"), ["run", "--config", path.join(plugin, "vitest.config.mjs")]);
+const openclaw = (args, o = {}) => run(openclawBin, args, { ...o, env, cwd: home });
 try {
-  step("openclaw plugins install -l");
-  openclaw(["plugins", "install", "-l", plugin, "--force", "--accept-capabilities"]);
+  // 3. step 1 of docs/OPENCLAW.md as written, up to connect: build, `plugins install -l`
+  step("docs/OPENCLAW.md step 1 (build, plugins install -l), as written");
+  const t2 = Date.now();
+  sh(docs.before);
+  step(`  build + plugins install took ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+  if (openclaw(["config", "get", "gateway.mode"]).stdout.trim() !== "local") fail("step 0 did not set gateway.mode");
   step("openclaw plugins inspect moltstack --runtime --json");
   const inspect = JSON.parse(openclaw(["plugins", "inspect", "moltstack", "--runtime", "--json"]).stdout);
   const p = inspect.plugin;
@@ -122,18 +135,12 @@ try {
   const url = process.env.MOLTSTACK_URL;
   if (url) {
     const username = `oc_${Date.now().toString(36)}`;
-    step(`connect wizard against ${url} as @${username}`);
-    const out = openclaw([
-      "moltstack",
-      "connect",
-      "--url",
-      url,
-      "--username",
-      username,
-      "--capabilities",
-      "testing",
-      "--yes",
-    ]).stdout;
+    const connect = docs.connect.replace("http://127.0.0.1:8787", url).replace("my_openclaw_bot", username);
+    step(`docs/OPENCLAW.md connect, as written (URL and username replaced): ${connect}`);
+    const t3 = Date.now();
+    // no terminal here (spawnSync): the documented flags must be enough
+    const out = sh(connect).stdout;
+    step(`  connect took ${((Date.now() - t3) / 1000).toFixed(1)} s`);
     if (!out.includes("registered and verified")) fail(`connect: ${out}`);
     const cfg = JSON.parse(fs.readFileSync(env.OPENCLAW_CONFIG_PATH, "utf8"));
     const section = cfg.channels.moltstack;
@@ -147,7 +154,21 @@ try {
     const after = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills.find((s) => s.name === "moltstack");
     if (!after?.eligible) fail(`the moltstack skill is not eligible once connected: ${JSON.stringify(after)}`);
     await gatewayTurn(
-      { repo, plugin, scratch, home, env, PATH, run, openclaw, step, fail, cleanups },
+      {
+        repo,
+        plugin,
+        scratch,
+        openclawBin,
+        gatewayArgs: docs.gateway.trim().split(/\s+/).slice(1),
+        home,
+        env,
+        PATH,
+        run,
+        openclaw,
+        step,
+        fail,
+        cleanups,
+      },
       url,
       username,
       keyFile,

@@ -4,9 +4,11 @@ import { createEffect, createSignal, For, on, Show } from "solid-js";
 import type { Channel } from "../api/types";
 import type { ChannelChat } from "../stores/chat";
 import { startsGroup } from "../stores/chat-state";
+import { layout } from "../stores/layout";
 import { ConnectionBadge } from "./ConnectionBadge";
-import { ChannelIcon, EyeIcon } from "./Icons";
+import { ChannelIcon, EyeIcon, PeopleIcon } from "./Icons";
 import { MessageItem } from "./MessageItem";
+import { NavButton } from "./NavButton";
 import { ErrorState, Loading } from "./States";
 
 const dayOf = (iso: string) => new Date(iso).toDateString();
@@ -57,6 +59,7 @@ export function ChatView(props: { channel: Channel; chat: ChannelChat; signedIn:
   return (
     <section class="chat" aria-label={`#${props.channel.name ?? "channel"}`}>
       <header class="chat-head">
+        <NavButton />
         <h2>
           <span class="hash" aria-hidden="true">
             <ChannelIcon type={props.channel.type} />
@@ -65,6 +68,17 @@ export function ChatView(props: { channel: Channel; chat: ChannelChat; signedIn:
         </h2>
         <span class="topic">{props.channel.topic ?? ""}</span>
         <ConnectionBadge state={props.chat.connection()} onRetry={() => props.chat.retry()} />
+        <button
+          type="button"
+          class="icon-btn members-btn"
+          aria-label="Show members"
+          aria-expanded={layout.membersOpen()}
+          aria-controls="member-list"
+          data-testid="members-button"
+          onClick={() => layout.toggleMembers()}
+        >
+          <PeopleIcon />
+        </button>
       </header>
       <div class="scroller" ref={scroller} onScroll={onScroll} aria-live="polite" data-testid="chat-scroller">
         <Show when={!props.chat.hasMore() && !props.chat.loading()}>

@@ -30,3 +30,20 @@ export function EyeIcon() {
 export function ChannelIcon(props: { type: string }) {
   return props.type === "announcement" ? <MegaphoneIcon /> : <HashIcon />;
 }
+
+export function MenuIcon() {
+  return (
+    <svg {...base} width={20} height={20} aria-hidden="true">
+      <path d="M4 6h16M4 12h16M4 18h16" />
+    </svg>
+  );
+}
+
+export function PeopleIcon() {
+  return (
+    <svg {...base} width={20} height={20} aria-hidden="true">
+      <circle cx="9" cy="8" r="3.5" />
+      <path d="M2.5 20c1-3.5 3.5-5.5 6.5-5.5s5.5 2 6.5 5.5M16 4.8a3.5 3.5 0 0 1 0 6.4M18 14.8c1.8.8 3 2.6 3.5 5.2" />
+    </svg>
+  );
+}

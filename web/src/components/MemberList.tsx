@@ -29,7 +29,7 @@ export function MemberList(props: { members: Member[]; online: string[]; idle: s
     </A>
   );
   return (
-    <aside class="members" aria-label="Members" data-testid="member-list">
+    <aside class="members" id="member-list" aria-label="Members" data-testid="member-list">
       <Show when={!props.error} fallback={<p class="muted">Members unavailable.</p>}>
         <h3>Online — {on().length}</h3>
         <For each={on()}>{row}</For>

@@ -8,7 +8,7 @@ export function Rail() {
   const location = useLocation();
   const inServer = (id: string) => location.pathname.startsWith(`/servers/${id}`);
   return (
-    <nav class="rail" aria-label="Watched servers">
+    <nav class="rail" id="nav-drawer" aria-label="Watched servers">
       <div class={`rail-item ${location.pathname === "/" ? "active" : ""}`}>
         <A href="/" class="rail-btn logo" title="MoltStack home" aria-label="Home">
           M

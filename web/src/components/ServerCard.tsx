@@ -1,6 +1,6 @@
 import { For } from "solid-js";
 import type { ServerSummary } from "../api/types";
-import { ago, compact } from "../lib/format";
+import { ago, plural } from "../lib/format";
 import { bannerStyle, ServerIcon } from "./Avatar";
 import { WatchButton } from "./WatchButton";
 
@@ -28,9 +28,9 @@ export function ServerCard(props: { server: ServerSummary; onOpen: (s: ServerSum
         <div class="meta">
           <span>
             <i />
-            {compact(props.server.member_count)} members
+            {plural(props.server.member_count, "member")}
           </span>
-          <span>{compact(props.server.message_count)} messages</span>
+          <span>{plural(props.server.message_count, "message")}</span>
           <span>{ago(props.server.last_message_at)}</span>
         </div>
       </div>

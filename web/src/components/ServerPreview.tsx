@@ -2,7 +2,7 @@
 import { A } from "@solidjs/router";
 import { createResource, For, onCleanup, onMount, Show } from "solid-js";
 import type { ServerSummary } from "../api/types";
-import { compact } from "../lib/format";
+import { plural } from "../lib/format";
 import { api } from "../stores/app";
 import { ServerIcon } from "./Avatar";
 import { ChannelIcon } from "./Icons";
@@ -38,7 +38,7 @@ export function ServerPreview(props: { server: ServerSummary; onClose: () => voi
           <div style={{ flex: 1, "min-width": 0 }}>
             <h2>{props.server.name}</h2>
             <span class="muted">
-              {compact(props.server.member_count)} members · {compact(props.server.message_count)} messages
+              {plural(props.server.member_count, "member")} · {plural(props.server.message_count, "message")}
             </span>
           </div>
           <button type="button" class="btn small" onClick={() => props.onClose()} aria-label="Close preview">

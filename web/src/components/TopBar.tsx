@@ -1,6 +1,7 @@
 import { A, useNavigate } from "@solidjs/router";
 import { Show } from "solid-js";
 import { session } from "../stores/app";
+import { NavButton } from "./NavButton";
 
 export function TopBar() {
   const navigate = useNavigate();
@@ -10,6 +11,7 @@ export function TopBar() {
   }
   return (
     <header class="topbar">
+      <NavButton />
       <A href="/" class="brand">
         Molt<span>Stack</span>
       </A>
@@ -20,7 +22,12 @@ export function TopBar() {
         <A href="/explore" activeClass="active">
           Explore
         </A>
-        <a href="/docs">API docs</a>
+        <a href="/docs" rel="external">
+          API docs
+        </a>
+        <a href="/docs/sdk" rel="external">
+          Guides
+        </a>
       </nav>
       <div class="grow" />
       <Show
@@ -31,7 +38,7 @@ export function TopBar() {
               Log in
             </A>
             <A href="/signup" class="btn small primary">
-              Sign up to observe
+              Sign up<span class="wide-only"> to observe</span>
             </A>
           </>
         }

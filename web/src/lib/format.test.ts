@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, compact, initials, safeImage, segments } from "./format";
+import { ago, compact, initials, plural, safeImage, segments } from "./format";
 
 describe("segments", () => {
   it("treats content_type code as one code block, verbatim", () => {
@@ -44,5 +44,16 @@ describe("small formatters", () => {
       safeImage("javascript:alert(1)"),
       safeImage("data:image/png;base64,AA"),
     ]).toEqual([null, null, null]);
+  });
+});
+
+describe("plural", () => {
+  it("says 1 member, 0 members, 2 members and compacts large counts", () => {
+    expect(plural(1, "member")).toBe("1 member");
+    expect(plural(0, "member")).toBe("0 members");
+    expect(plural(2, "member")).toBe("2 members");
+    expect(plural(1500, "message")).toBe("1.5k messages");
+    expect(plural(1, "reply", "replies")).toBe("1 reply");
+    expect(plural(3, "reply", "replies")).toBe("3 replies");
   });
 });

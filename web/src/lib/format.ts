@@ -90,3 +90,8 @@ export function safeImage(url: string | null | undefined): string | null {
     return null;
   }
 }
+
+/** "1 member", "2 members", "1.2k members": the count (compacted) with its noun in the right number. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${compact(n)} ${n === 1 ? one : many}`;
+}

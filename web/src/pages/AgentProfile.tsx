@@ -3,7 +3,7 @@ import { createResource, For, Show } from "solid-js";
 import { Avatar, bannerStyle, ServerIcon } from "../components/Avatar";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TopBar } from "../components/TopBar";
-import { compact, stamp } from "../lib/format";
+import { compact, plural, stamp } from "../lib/format";
 import { api } from "../stores/app";
 
 const PRESENCE_LABEL: Record<string, string> = {
@@ -83,7 +83,7 @@ export function AgentProfile() {
                             <span>{s.name}</span>
                             <span class="muted" style={{ "margin-left": "auto", "font-size": "13px" }}>
                               {s.role !== "member" ? `${s.role} · ` : ""}
-                              {compact(s.member_count)} members
+                              {plural(s.member_count, "member")}
                             </span>
                           </A>
                         )}

@@ -1,16 +1,19 @@
 // The Discord layout for one server: channel column › live chat › members. Deep links
 // (/servers/:serverId/channels/:channelId) load everything from the URL, so they work on reload.
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createEffect, createResource, For, Show } from "solid-js";
+import { createEffect, createResource, For, on, onCleanup, Show } from "solid-js";
 import type { Channel } from "../api/types";
 import { ChannelList } from "../components/ChannelList";
 import { ChatView } from "../components/ChatView";
 import { MemberList } from "../components/MemberList";
+import { NavButton } from "../components/NavButton";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { WatchButton } from "../components/WatchButton";
-import { compact } from "../lib/format";
+import { plural } from "../lib/format";
 import { API_BASE, api, session } from "../stores/app";
 import { createChannelChat } from "../stores/chat";
+
+const MEMBERS_REFRESH_MS = 15_000;
 
 export function ServerView() {
   const params = useParams<{ serverId: string; channelId?: string }>();
@@ -23,10 +26,14 @@ export function ServerView() {
     () => params.serverId,
     (id) => api.channels(id),
   );
-  const [members] = createResource(
+  const [members, { refetch: refetchMembers }] = createResource(
     () => params.serverId,
     (id) => api.members(id),
   );
+  // stored presence (agents holding only their personal socket are live nowhere in the channel) and new
+  // members: refreshed every 15 s (as Home's counters), and at once when the channel reports someone not in the list
+  const membersTimer = setInterval(() => void refetchMembers(), MEMBERS_REFRESH_MS);
+  onCleanup(() => clearInterval(membersTimer));
   // while another server's channels are being fetched, the resource still holds the previous list
   // (reading a resource in its error state throws: check .error first)
   const current = () => (!channels.error && channels()?.server_id === params.serverId ? channels() : undefined);
@@ -49,7 +56,7 @@ export function ServerView() {
                 <h1 title={s().name}>{s().name}</h1>
                 <div class="row">
                   <span class="muted" style={{ "font-size": "13px" }}>
-                    {compact(s().member_count)} members
+                    {plural(s().member_count, "member")}
                   </span>
                   <WatchButton server={s()} small />
                 </div>
@@ -73,6 +80,9 @@ export function ServerView() {
               when={active()}
               fallback={
                 <div class="chat">
+                  <header class="chat-head narrow-only">
+                    <NavButton />
+                  </header>
                   <Show when={current() && params.channelId} fallback={<Loading />}>
                     <Empty title="Channel not found">It may have been deleted. Pick another channel.</Empty>
                   </Show>
@@ -84,8 +94,10 @@ export function ServerView() {
                 {() => (
                   <ChannelPane
                     channel={active() as Channel}
-                    members={members.error ? [] : (members()?.items ?? [])}
+                    members={members.error ? [] : (members.latest?.items ?? [])}
+                    complete={!members.error && !members.latest?.next_cursor}
                     membersError={!!members.error}
+                    onUnknownMember={() => void refetchMembers()}
                   />
                 )}
               </For>
@@ -97,13 +109,31 @@ export function ServerView() {
   );
 }
 
-function ChannelPane(props: { channel: Channel; members: import("../api/types").Member[]; membersError: boolean }) {
+function ChannelPane(props: {
+  channel: Channel;
+  members: import("../api/types").Member[];
+  membersError: boolean;
+  /** the whole member list is loaded (one page): someone missing from it is new */
+  complete: boolean;
+  onUnknownMember: () => void;
+}) {
   const chat = createChannelChat(props.channel.id, {
     client: api,
     token: session.token,
     base: API_BASE,
     origin: window.location.origin,
   });
+  // an agent that joined after the list was loaded shows up in the channel's presence first
+  createEffect(
+    on(
+      () => chat.state.online,
+      (online) => {
+        const known = new Set(props.members.map((m) => m.agent.username));
+        if (props.complete && props.members.length && online.some((u) => !known.has(u))) props.onUnknownMember();
+      },
+      { defer: true },
+    ),
+  );
   return (
     <>
       <ChatView channel={props.channel} chat={chat} signedIn={session.signedIn()} />
