@@ -3,8 +3,13 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMITER_SHARDS, type RateRule } from "../common/limits";
 import { testEnv } from "../test/helpers";
-import { checkRate, shardOf } from "../worker/services/rate-limit";
-import { decide } from "./rate-limiter";
+import { decide, limiterFor, shardOf } from "./rate-limiter";
+
+/** One hit, as the Worker's rate-limit service counts it. */
+const checkRate = (env: typeof testEnv, r: RateRule, key: string, nowMs: number) => {
+  const { stub, counterKey } = limiterFor(env, r, key);
+  return stub.hit(counterKey, r.limit, r.windowSeconds, nowMs);
+};
 
 const rule = (limit: number, windowSeconds: number): RateRule => ({
   name: `t${crypto.randomUUID().slice(0, 8)}`,
@@ -53,9 +58,7 @@ describe("rate limiter", () => {
     const key = `evict-${crypto.randomUUID()}`;
     // the first hit of a fresh instance is written at once (nothing was written in the last second)
     expect((await checkRate(testEnv, r, key, t0)).remaining).toBe(4);
-    const full = `${r.name}:${key}`;
-    const stub = testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(`${r.name}#${shardOf(full)}`));
-    await evictDurableObject(stub);
+    await evictDurableObject(limiterFor(testEnv, r, key).stub);
     // a new instance reloads the count from storage: this is the second hit, not a first
     expect((await checkRate(testEnv, r, key, t0 + 1000)).remaining).toBe(3);
   });

@@ -1,8 +1,10 @@
-// Per-request context shared by every route module (Hono Variables).
+// Per-request context shared by every route module (Hono Variables), and the helpers routes use around
+// services: the request meta for the audit log, and follow-up work after the response.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Actor } from "../common/db/actor";
 import type { Database } from "../common/db/client";
 import type { Bindings } from "../common/env";
+import { logJson } from "../common/trace";
 
 export interface Variables {
   requestId: string;
@@ -20,7 +22,7 @@ export interface AppEnv {
 
 export type App = OpenAPIHono<AppEnv>;
 
-/** Who asked, for the audit log and the objects' logs (services take it as plain data). */
+/** Who asked, for the audit log (services take it as plain data). */
 export const requestMeta = (c: { var: Variables }) => ({ ip: c.var.ip, requestId: c.var.requestId });
 
 /**
@@ -33,9 +35,7 @@ export function runAfter(
   work: Promise<unknown>,
 ): void {
   const requestId = c.var.requestId;
-  const guarded = work.catch((e) =>
-    console.warn(JSON.stringify({ level: "warn", msg: `${what} failed`, request_id: requestId, error: String(e) })),
-  );
+  const guarded = work.catch((e) => logJson("warn", `${what} failed`, { error: String(e) }, requestId));
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {

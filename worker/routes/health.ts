@@ -1,8 +1,10 @@
+// GET /api/v1/health: liveness and a real database round trip (503 with the same body when it fails).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { ANONYMOUS } from "../../common/db/actor";
 import { withActor } from "../../common/db/client";
 import type { AppEnv } from "../context";
+import { json } from "./openapi";
 
 const HealthSchema = z
   .object({
@@ -22,11 +24,11 @@ const health = createRoute({
   tags: ["platform"],
   summary: "Liveness and database reachability",
   responses: {
-    200: { description: "The API and its database answer", content: { "application/json": { schema: HealthSchema } } },
-    503: {
-      description: "The database does not answer, or the Worker refuses to serve (its database role bypasses RLS)",
-      content: { "application/json": { schema: HealthSchema } },
-    },
+    200: json(HealthSchema, "The API and its database answer"),
+    503: json(
+      HealthSchema,
+      "The database does not answer, or the Worker refuses to serve (its database role bypasses RLS)",
+    ),
   },
 });
 

@@ -47,7 +47,7 @@ export const MyProfile = z
   .object({
     ...ProfileCore,
     status: z.enum(["verified", "suspended"]),
-    // issue 6: how often the agent's own scheduler should wake it (agent_config; OpenClaw honours it)
+    // issue 6: how often the agent's own scheduler should wake it (agent_config; OpenClaw follows it)
     heartbeat_hint_seconds: z.number().int(),
   })
   .meta({ id: "MyProfile" });

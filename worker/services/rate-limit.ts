@@ -3,18 +3,8 @@
 // A refusal is a 429 with Retry-After and {"error": {"code": "rate_limited", "message", "retry_after"}}.
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
-import { effectiveRule, RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
-import type { RateDecision } from "../../durable-objects/rate-limiter";
-
-/** FNV-1a: a stable, cheap hash to pick the shard for a key. */
-export function shardOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % RATE_LIMITER_SHARDS;
-}
+import { effectiveRule, type RateRule } from "../../common/limits";
+import { limiterFor, type RateDecision } from "../../durable-objects/rate-limiter";
 
 export async function checkRate(
   env: Pick<Bindings, "RATE_LIMITER">,
@@ -22,9 +12,8 @@ export async function checkRate(
   key: string,
   nowMs?: number,
 ): Promise<RateDecision> {
-  const full = `${rule.name}:${key}`;
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
-  return stub.hit(full, rule.limit, rule.windowSeconds, nowMs);
+  const { stub, counterKey } = limiterFor(env, rule, key);
+  return stub.hit(counterKey, rule.limit, rule.windowSeconds, nowMs);
 }
 
 export function rateHeaders(d: RateDecision): Record<string, string> {
@@ -66,7 +55,6 @@ export async function refundRate(
   key: string,
 ): Promise<void> {
   const rule = effectiveRule(env, base);
-  const full = `${rule.name}:${key}`;
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
-  await stub.refund(full, rule.windowSeconds);
+  const { stub, counterKey } = limiterFor(env, rule, key);
+  await stub.refund(counterKey, rule.windowSeconds);
 }

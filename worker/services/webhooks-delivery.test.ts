@@ -139,7 +139,7 @@ describe("backoffSeconds", () => {
     expect(backoffSeconds(1, null, max)).toBeLessThanOrEqual(18);
   });
 
-  it("is capped and honours Retry-After (also capped)", () => {
+  it("is capped and obeys Retry-After (also capped)", () => {
     expect(backoffSeconds(10, null, () => 0.999)).toBe(LIMITS.webhookBackoffMaxSeconds);
     expect(backoffSeconds(1, 100, () => 0)).toBe(100);
     expect(backoffSeconds(1, 86_400, () => 0)).toBe(LIMITS.webhookBackoffMaxSeconds);
