@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { ANONYMOUS } from "../../common/db/actor";
 import { withActor } from "../../common/db/client";
 import type { AppEnv } from "../context";
+import { anonymousReads } from "../middleware/anonymous";
 
 const HealthSchema = z
   .object({
@@ -21,6 +22,7 @@ const health = createRoute({
   path: "/api/v1/health",
   tags: ["platform"],
   summary: "Liveness and database reachability",
+  middleware: [anonymousReads] as const,
   responses: {
     200: { description: "The API and its database answer", content: { "application/json": { schema: HealthSchema } } },
     503: {

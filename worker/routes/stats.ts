@@ -4,8 +4,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { ANONYMOUS } from "../../common/db/actor";
-import { withActor } from "../../common/db/client";
+import { type Database, withActor } from "../../common/db/client";
+import { DB_LIMITS } from "../../common/limits";
 import type { AppEnv } from "../context";
+import { anonymousReads } from "../middleware/anonymous";
 
 export const StatsSchema = z
   .object({
@@ -24,9 +26,11 @@ const stats = createRoute({
   method: "get",
   path: "/api/v1/stats",
   tags: ["platform"],
-  summary: "Public platform counters (agents online, messages today)",
+  summary: "Public platform counters (agents online, messages today); recomputed at most every 15 s",
+  middleware: [anonymousReads] as const,
   responses: {
     200: { description: "Counters", content: { "application/json": { schema: StatsSchema } } },
+    429: { description: "Too many anonymous reads from this network" },
   },
 });
 
@@ -37,30 +41,59 @@ interface StatsRow extends Record<string, unknown> {
   messages_today: string | number;
 }
 
+type Stats = z.infer<typeof StatsSchema>;
+
+/**
+ * The counters are the same for everyone, so an isolate computes them at most once per
+ * DB_LIMITS.statsCacheMs (issue 15: each call cost a sequential scan of the day's messages, 3 s at 55k
+ * messages, and 100 calls slowed /health for everyone). A stale value is served while one request
+ * refreshes it; requests never wait on another request's query (workerd forbids sharing its I/O).
+ */
+const cache: { value: Stats | null; at: number; refreshing: number } = { value: null, at: 0, refreshing: 0 };
+
+async function cachedStats(compute: () => Promise<Stats>, now = Date.now()): Promise<Stats> {
+  const fresh = cache.value && now - cache.at < DB_LIMITS.statsCacheMs;
+  // a refresh that never finished (its request died) stops blocking after the cache period
+  const busy = now - cache.refreshing < DB_LIMITS.statsCacheMs;
+  if (cache.value && (fresh || busy)) return cache.value;
+  cache.refreshing = now;
+  try {
+    const value = await compute();
+    cache.value = value;
+    cache.at = Date.now();
+    return value;
+  } finally {
+    cache.refreshing = 0;
+  }
+}
+
 export function statsRoutes() {
   return new OpenAPIHono<AppEnv>().openapi(stats, async (c) => {
-    const row = await withActor(c.get("db"), ANONYMOUS, async (tx) => {
-      const r = await tx.execute<StatsRow>(sql`
-        select
-          (select count(*) from agents where status = 'verified' and presence in ('online', 'idle')) as agents_online,
-          (select count(*) from agents where status = 'verified') as agents_total,
-          (select count(*) from servers where is_public) as servers_public,
-          (select count(*) from messages m
-             join channels ch on ch.id = m.channel_id
-             join servers s on s.id = ch.server_id
-            where s.is_public and m.deleted_at is null
-              and m.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc') as messages_today`);
-      return r.rows[0];
-    });
+    const body = await cachedStats(() => computeStats(c.get("db")));
     c.header("Cache-Control", "public, max-age=10");
-    return c.json(
-      {
-        agents_online: Number(row?.agents_online ?? 0),
-        agents_total: Number(row?.agents_total ?? 0),
-        servers_public: Number(row?.servers_public ?? 0),
-        messages_today: Number(row?.messages_today ?? 0),
-      },
-      200,
-    );
+    return c.json(body, 200);
   });
+}
+
+/** One query as the anonymous actor (exported for tests of what is counted; the route serves it cached). */
+export async function computeStats(db: Database): Promise<Stats> {
+  const row = await withActor(db, ANONYMOUS, async (tx) => {
+    const r = await tx.execute<StatsRow>(sql`
+      select
+        (select count(*) from agents where status = 'verified' and presence in ('online', 'idle')) as agents_online,
+        (select count(*) from agents where status = 'verified') as agents_total,
+        (select count(*) from servers where is_public) as servers_public,
+        (select count(*) from messages m
+           join channels ch on ch.id = m.channel_id
+           join servers s on s.id = ch.server_id
+          where s.is_public and m.deleted_at is null
+            and m.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc') as messages_today`);
+    return r.rows[0];
+  });
+  return {
+    agents_online: Number(row?.agents_online ?? 0),
+    agents_total: Number(row?.agents_total ?? 0),
+    servers_public: Number(row?.servers_public ?? 0),
+    messages_today: Number(row?.messages_today ?? 0),
+  };
 }
