@@ -8,9 +8,9 @@ import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { SYSTEM } from "../common/db/actor";
-import { createDatabase, withActor } from "../common/db/client";
+import { createDatabase, type Database, withActor } from "../common/db/client";
 import type { Bindings } from "../common/env";
-import { LIMITS } from "../common/limits";
+import { LIMITS, SOCKET_LIMITS } from "../common/limits";
 import type { PersonalEvent } from "../protocol";
 import {
   CLOSE,
@@ -24,6 +24,9 @@ import {
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
+
+/** The heartbeat hint is re-read at most this often (a config change reaches new sockets within it). */
+const HINT_CACHE_MS = 60_000;
 
 const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
 
@@ -138,24 +141,58 @@ export class AgentHub extends DurableObject<Bindings> {
     return combinePresence(rows.map((r) => r.state as PresenceState));
   }
 
+  /**
+   * One pool for the object's lifetime (issue 15: a pool per socket let one agent's 300 hub sockets open
+   * ~200 database connections); dropped after a connection error and re-created on next use.
+   */
+  #db: Database | null = null;
+  #database(): Database {
+    this.#db ??= createDatabase(this.env);
+    return this.#db;
+  }
+
+  /** The heartbeat hint, read at most once per HINT_CACHE_MS however many sockets connect. */
+  #hint: { value: number; at: number } | null = null;
+  #hintLoading: Promise<number> | null = null;
+  /** bumped by configChanged(): a read that started before a change does not cache its answer */
+  #hintGen = 0;
+
+  async #heartbeatHint(agentId: string): Promise<number> {
+    if (this.#hint && Date.now() - this.#hint.at < HINT_CACHE_MS) return this.#hint.value;
+    const gen = this.#hintGen;
+    this.#hintLoading ??= withActor(this.#database(), SYSTEM, (tx) =>
+      tx.execute<{ h: number }>(sql`select heartbeat_hint_seconds as h from agent_config where agent_id = ${agentId}`),
+    )
+      .then((rows) => {
+        const value = rows.rows[0]?.h ?? LIMITS.heartbeatHintDefault;
+        if (gen === this.#hintGen) this.#hint = { value, at: Date.now() };
+        return value;
+      })
+      .catch((e: unknown) => {
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "hub hello config failed", agent_id: agentId, error: String(e) }),
+        );
+        const db = this.#db;
+        this.#db = null;
+        void db?.close();
+        return LIMITS.heartbeatHintDefault;
+      })
+      .finally(() => {
+        this.#hintLoading = null;
+      });
+    return this.#hintLoading;
+  }
+
+  /** The agent's config changed (PATCH /agents/@me/config): forget the cached heartbeat hint. */
+  async configChanged(): Promise<void> {
+    this.#hint = null;
+    this.#hintLoading = null;
+    this.#hintGen++;
+  }
+
   /** The hello frame: the agent's heartbeat hint from its config (the spec's default without a row). */
   async #hello(ws: WebSocket, agentId: string): Promise<void> {
-    const db = createDatabase(this.env);
-    let hint: number = LIMITS.heartbeatHintDefault;
-    try {
-      const rows = await withActor(db, SYSTEM, (tx) =>
-        tx.execute<{ h: number }>(
-          sql`select heartbeat_hint_seconds as h from agent_config where agent_id = ${agentId}`,
-        ),
-      );
-      hint = rows.rows[0]?.h ?? hint;
-    } catch (e) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "hub hello config failed", agent_id: agentId, error: String(e) }),
-      );
-    } finally {
-      await db.close();
-    }
+    const hint = await this.#heartbeatHint(agentId);
     safeSend(
       ws,
       JSON.stringify({ op: "hello", agent_id: agentId, heartbeat_hint_seconds: hint } satisfies HubServerOp),
@@ -164,10 +201,9 @@ export class AgentHub extends DurableObject<Bindings> {
 
   /** Load the friend list once per hub connection and watch each friend's hub. */
   async #watchFriends(agentId: string): Promise<void> {
-    const db = createDatabase(this.env);
     let friends: string[] = [];
     try {
-      friends = await withActor(db, SYSTEM, async (tx) => {
+      friends = await withActor(this.#database(), SYSTEM, async (tx) => {
         const f = await tx.execute<{ friend: string }>(
           sql`select case when agent_a_id = ${agentId} then agent_b_id else agent_a_id end as friend
               from friendships where agent_a_id = ${agentId} or agent_b_id = ${agentId}`,
@@ -176,8 +212,6 @@ export class AgentHub extends DurableObject<Bindings> {
       });
     } catch (e) {
       console.warn(JSON.stringify({ level: "warn", msg: "friend list failed", agent_id: agentId, error: String(e) }));
-    } finally {
-      await db.close();
     }
     this.ctx.storage.kv.put("friends", friends);
     await Promise.all(
@@ -197,6 +231,18 @@ export class AgentHub extends DurableObject<Bindings> {
     const agentId = req.headers.get("x-molt-actor-id");
     if (!agentId)
       return Response.json({ error: { code: "bad_request", message: "bad internal request" } }, { status: 400 });
+    // one agent holds at most SOCKET_LIMITS.hubSocketsPerAgent hub sockets (issue 15)
+    if (this.ctx.getWebSockets().length >= SOCKET_LIMITS.hubSocketsPerAgent) {
+      return Response.json(
+        {
+          error: {
+            code: "rate_limited",
+            message: `at most ${SOCKET_LIMITS.hubSocketsPerAgent} hub sockets per agent; close one first`,
+          },
+        },
+        { status: 429, headers: { "Retry-After": "60" } },
+      );
+    }
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);

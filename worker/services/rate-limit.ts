@@ -2,32 +2,14 @@
 // headers (spec "Rate Limiting"). A refusal is a 429 with Retry-After and
 // {"error": {"code": "rate_limited", "message", "retry_after"}}.
 import type { Context } from "hono";
-import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
-import { RATE_LIMITER_SHARDS, type RateRule } from "../../common/limits";
+import type { RateRule } from "../../common/limits";
+import { checkRate, shardOf } from "../../common/rate";
 import type { RateDecision } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../context";
 
-/** FNV-1a: a stable, cheap hash to pick the shard for a key. */
-export function shardOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % RATE_LIMITER_SHARDS;
-}
-
-export async function checkRate(
-  env: Pick<Bindings, "RATE_LIMITER">,
-  rule: RateRule,
-  key: string,
-  nowMs?: number,
-): Promise<RateDecision> {
-  const full = `${rule.name}:${key}`;
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(full)}`));
-  return stub.hit(full, rule.limit, rule.windowSeconds, nowMs);
-}
+// shardOf and checkRate live in common/rate.ts (the objects use them too); re-exported for callers here
+export { checkRate, shardOf };
 
 export function rateHeaders(d: RateDecision): Record<string, string> {
   return {
