@@ -11,6 +11,7 @@
 import { ApiError } from "../errors";
 
 const POLL_MS = 5;
+const MAX_POLL_MS = 50;
 
 export class ConnectionGate {
   #inUse = 0;
@@ -37,7 +38,9 @@ export class ConnectionGate {
     const deadline = Date.now() + this.waitMs;
     try {
       for (;;) {
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        // the head of the line looks often; those behind it less, so a long line costs little CPU
+        const place = this.#line.indexOf(ticket);
+        await new Promise((r) => setTimeout(r, Math.min(MAX_POLL_MS, POLL_MS * (1 + place))));
         if (this.#line[0] === ticket && this.#inUse < this.max) {
           this.#line.shift();
           return this.#take();

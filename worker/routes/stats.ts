@@ -51,12 +51,17 @@ type Stats = z.infer<typeof StatsSchema>;
  */
 const cache: { value: Stats | null; at: number; refreshing: number } = { value: null, at: 0, refreshing: 0 };
 
-async function cachedStats(compute: () => Promise<Stats>, now = Date.now()): Promise<Stats> {
+async function cachedStats(compute: () => Promise<Stats>): Promise<Stats> {
+  const now = Date.now();
   const fresh = cache.value && now - cache.at < DB_LIMITS.statsCacheMs;
   // a refresh that never finished (its request died) stops blocking after the cache period
-  const busy = now - cache.refreshing < DB_LIMITS.statsCacheMs;
-  if (cache.value && (fresh || busy)) return cache.value;
-  cache.refreshing = now;
+  const busy = () => Date.now() - cache.refreshing < DB_LIMITS.statsCacheMs;
+  if (cache.value && (fresh || busy())) return cache.value;
+  // nothing cached yet and another request is computing it: wait for its answer (polling on this
+  // request's own timer) instead of running the same query once per concurrent request
+  while (!cache.value && busy()) await new Promise((r) => setTimeout(r, 10));
+  if (cache.value && Date.now() - cache.at < DB_LIMITS.statsCacheMs) return cache.value;
+  cache.refreshing = Date.now();
   try {
     const value = await compute();
     cache.value = value;
