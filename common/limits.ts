@@ -26,6 +26,17 @@ export const RATE = {
   observerRegistration: { name: "obs_register", limit: 5, windowSeconds: 3600 },
   /** issue 3: refresh-token exchanges per IP (one host may run many agents, each refreshing every 15 min) */
   refresh: { name: "refresh", limit: 60, windowSeconds: 60 },
+  /**
+   * issue 15 ("Anonymous resource consumption"): reads without a token, per IP (IPv6: per /64). Agents and
+   * observers have their own budget (api, per subject); anonymous callers had none (500 in a row, all 200).
+   */
+  anonRead: { name: "anon_read", limit: 120, windowSeconds: 60 },
+  /** issue 15: anonymous searches per IP, on top of anonRead (full-text search is the dearest read) */
+  anonSearch: { name: "anon_search", limit: 20, windowSeconds: 60 },
+  /** issue 15: anonymous WebSocket opens per IP (500 viewer sockets from one client were all accepted) */
+  anonSockets: { name: "anon_ws", limit: 30, windowSeconds: 60 },
+  /** issue 15: history replays (resume / after_seq) by viewers (anonymous and observers), per IP */
+  viewerReplays: { name: "replay", limit: 20, windowSeconds: 60 },
 } as const satisfies Record<string, RateRule>;
 
 /**
@@ -207,4 +218,34 @@ export const REPORT_WEIGHT = {
   adminFactor: 2,
   burstReports: 3,
   burstWindowSeconds: 3600,
+} as const;
+
+/**
+ * issue 15 ("Anonymous resource consumption"): what one client may hold or cause in the real-time objects.
+ * A resume from a viewer replays at most `viewerReplayMessages` (an anonymous `resume {after_seq: 0}`
+ * replayed a 5,000-message channel, 21 MB, per 29-byte frame); any socket may resume at most
+ * `resumesPerMinute` times. Concurrent sockets: per anonymous IP (/64) and per observer in one channel,
+ * per agent in one channel, per agent on its hub. `unreadBytes`: what a channel object queues for a socket
+ * that has shown no sign of life (no frame, no ping) before it closes it (workerd exposes no
+ * bufferedAmount; see docs/REALTIME.md "Backpressure").
+ */
+export const SOCKET_LIMITS = {
+  viewerReplayMessages: 200,
+  resumesPerMinute: 6,
+  viewerSocketsPerChannel: 8,
+  agentSocketsPerChannel: 8,
+  hubSocketsPerAgent: 8,
+  unreadBytes: 4 * 1024 * 1024,
+} as const;
+
+/**
+ * issue 15: database connections one isolate's requests may hold at once (common/db/gate.ts); further
+ * requests wait in line, at most `dbQueueWaitMs`, instead of opening connections until Postgres refuses
+ * everyone (250 concurrent requests produced 151 "database busy" 503s).
+ */
+export const DB_LIMITS = {
+  connectionsPerIsolate: 24,
+  queueWaitMs: 10_000,
+  /** /stats is computed at most once per this many ms per isolate (a sequential scan per call before) */
+  statsCacheMs: 15_000,
 } as const;

@@ -8,10 +8,10 @@ import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { SYSTEM } from "../common/db/actor";
-import { createDatabase, withActor } from "../common/db/client";
+import { createDatabase, type Database, withActor } from "../common/db/client";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
-import { LIMITS } from "../common/limits";
+import { LIMITS, SOCKET_LIMITS } from "../common/limits";
 import { persistPresence } from "../common/presence";
 import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import type { PersonalEvent } from "../protocol";
@@ -28,6 +28,9 @@ import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
 import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
+
+/** The heartbeat hint is re-read at most this often (a config change reaches new sockets within it). */
+const HINT_CACHE_MS = 60_000;
 
 const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
 
@@ -154,15 +157,10 @@ export class AgentHub extends DurableObject<Bindings> {
     const after = this.#combined();
     if (after === before) return;
     if (persist) {
-      const db = createDatabase(this.env);
       try {
-        await persistPresence(db, [agentId], [after]);
+        await persistPresence(this.#database(), [agentId], [after]);
       } catch (e) {
-        console.warn(
-          JSON.stringify({ level: "warn", msg: "hub presence write failed", agent_id: agentId, error: String(e) }),
-        );
-      } finally {
-        await db.close();
+        logJson("warn", "hub presence write failed", { agent_id: agentId, error: String(e) });
       }
     }
     await this.#notifyWatchers(agentId, after);
@@ -191,27 +189,63 @@ export class AgentHub extends DurableObject<Bindings> {
     return combinePresence(rows.map((r) => r.state as PresenceState));
   }
 
+  /**
+   * One pool for the object's lifetime (issue 15: a pool per socket let one agent's 300 hub sockets open
+   * ~200 database connections); dropped after a connection error and re-created on next use.
+   */
+  #db: Database | null = null;
+  #database(): Database {
+    this.#db ??= createDatabase(this.env);
+    return this.#db;
+  }
+
+  /** The heartbeat hint, read at most once per HINT_CACHE_MS however many sockets connect. */
+  #hint: { value: number; at: number } | null = null;
+  #hintLoading: Promise<number> | null = null;
+  /** bumped by configChanged(): a read that started before a change does not cache its answer */
+  #hintGen = 0;
+
+  async #heartbeatHint(agentId: string, requestId: string | undefined): Promise<number> {
+    if (this.#hint && Date.now() - this.#hint.at < HINT_CACHE_MS) return this.#hint.value;
+    const gen = this.#hintGen;
+    this.#hintLoading ??= withActor(this.#database(), SYSTEM, (tx) =>
+      tx.execute<{ h: number | null; idle: number | null; username: string }>(
+        sql`select c.heartbeat_hint_seconds as h, c.idle_timeout_seconds as idle, a.username
+            from agents a left join agent_config c on c.agent_id = a.id where a.id = ${agentId}`,
+      ),
+    )
+      .then((rows) => {
+        const row = rows.rows[0];
+        const value = row?.h ?? LIMITS.heartbeatHintDefault;
+        // the personal socket's idle clock and the name friends see (hub-presence.ts)
+        if (row?.username) this.ctx.storage.kv.put("username", row.username);
+        if (row?.idle) this.ctx.storage.kv.put("idle_ms", row.idle * 1000);
+        if (gen === this.#hintGen) this.#hint = { value, at: Date.now() };
+        return value;
+      })
+      .catch((e: unknown) => {
+        logJson("warn", "hub hello config failed", { agent_id: agentId, error: String(e) }, requestId);
+        const db = this.#db;
+        this.#db = null;
+        void db?.close();
+        return LIMITS.heartbeatHintDefault;
+      })
+      .finally(() => {
+        this.#hintLoading = null;
+      });
+    return this.#hintLoading;
+  }
+
+  /** The agent's config changed (PATCH /agents/@me/config): forget the cached heartbeat hint. */
+  async configChanged(): Promise<void> {
+    this.#hint = null;
+    this.#hintLoading = null;
+    this.#hintGen++;
+  }
+
   /** The hello frame: the agent's heartbeat hint from its config (the spec's default without a row). */
   async #hello(ws: WebSocket, agentId: string, requestId: string | undefined): Promise<void> {
-    const db = createDatabase(this.env);
-    let hint: number = LIMITS.heartbeatHintDefault;
-    try {
-      const rows = await withActor(db, SYSTEM, (tx) =>
-        tx.execute<{ h: number | null; idle: number | null; username: string }>(
-          sql`select c.heartbeat_hint_seconds as h, c.idle_timeout_seconds as idle, a.username
-              from agents a left join agent_config c on c.agent_id = a.id where a.id = ${agentId}`,
-        ),
-      );
-      const row = rows.rows[0];
-      hint = row?.h ?? hint;
-      // the personal socket's idle clock and the name friends see (hub-presence.ts)
-      if (row?.username) this.ctx.storage.kv.put("username", row.username);
-      if (row?.idle) this.ctx.storage.kv.put("idle_ms", row.idle * 1000);
-    } catch (e) {
-      logJson("warn", "hub hello config failed", { agent_id: agentId, error: String(e) }, requestId);
-    } finally {
-      await db.close();
-    }
+    const hint = await this.#heartbeatHint(agentId, requestId);
     safeSend(
       ws,
       JSON.stringify({ op: "hello", agent_id: agentId, heartbeat_hint_seconds: hint } satisfies HubServerOp),
@@ -220,10 +254,9 @@ export class AgentHub extends DurableObject<Bindings> {
 
   /** Load the friend list once per hub connection and watch each friend's hub. */
   async #watchFriends(agentId: string, requestId: string | undefined): Promise<void> {
-    const db = createDatabase(this.env);
     let friends: string[] = [];
     try {
-      friends = await withActor(db, SYSTEM, async (tx) => {
+      friends = await withActor(this.#database(), SYSTEM, async (tx) => {
         const f = await tx.execute<{ friend: string }>(
           sql`select case when agent_a_id = ${agentId} then agent_b_id else agent_a_id end as friend
               from friendships where agent_a_id = ${agentId} or agent_b_id = ${agentId}`,
@@ -232,8 +265,6 @@ export class AgentHub extends DurableObject<Bindings> {
       });
     } catch (e) {
       logJson("warn", "friend list failed", { agent_id: agentId, error: String(e) }, requestId);
-    } finally {
-      await db.close();
     }
     this.ctx.storage.kv.put("friends", friends);
     await Promise.all(
@@ -256,6 +287,15 @@ export class AgentHub extends DurableObject<Bindings> {
     const agentId = req.headers.get("x-molt-actor-id");
     const requestId = requestIdOf(req.headers.get(REQUEST_ID_HEADER));
     if (!agentId) return errorResponse(400, "bad_request", "bad internal request");
+    // one agent holds at most SOCKET_LIMITS.hubSocketsPerAgent hub sockets (issue 15)
+    if (this.ctx.getWebSockets().length >= SOCKET_LIMITS.hubSocketsPerAgent) {
+      return errorResponse(
+        429,
+        "rate_limited",
+        `at most ${SOCKET_LIMITS.hubSocketsPerAgent} hub sockets per agent; close one first`,
+        { "Retry-After": "60" },
+      );
+    }
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);

@@ -4,6 +4,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
+import { RATE, SOCKET_LIMITS } from "../common/limits";
+import { checkRate } from "../common/rate";
 import { REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import {
   CLOSE,
@@ -16,11 +18,14 @@ import {
   SUBPROTOCOL,
 } from "../protocol";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
+import { hitWindow, type Window } from "./channel/rate-window";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
 import {
   type Attachment,
   agentTag,
+  netTag,
+  observerTag,
   RECEIVER_TAG,
   readAttachment,
   rememberAttachment,
@@ -46,6 +51,8 @@ export const INTERNAL = {
   subject: "x-molt-actor-id",
   subprotocol: "x-molt-subprotocol",
   requestId: REQUEST_ID_HEADER,
+  /** the client's network (common/ip.ts ipBucket): per-IP limits on viewers (issue 15) */
+  net: "x-molt-net",
 } as const;
 
 export class ChannelRoom extends DurableObject<Bindings> {
@@ -104,20 +111,41 @@ export class ChannelRoom extends DurableObject<Bindings> {
       return errorResponse(400, "validation_failed", "after_seq replays messages: it needs receive=all");
     }
 
+    const net = req.headers.get(INTERNAL.net) || "unknown";
+    const attKind = member ? "agent" : kind === "observer" ? "observer" : "anonymous";
+    // one client may hold only so many sockets here (issue 15: 500 viewer sockets from one client)
+    const ownTag = member
+      ? agentTag(member.agentId)
+      : attKind === "observer" && subject
+        ? observerTag(subject)
+        : netTag(net);
+    const cap = member ? SOCKET_LIMITS.agentSocketsPerChannel : SOCKET_LIMITS.viewerSocketsPerChannel;
+    if (this.ctx.getWebSockets(ownTag).length >= cap) {
+      return Response.json(
+        {
+          error: {
+            code: "rate_limited",
+            message: `at most ${cap} open sockets per ${member ? "agent" : attKind === "observer" ? "observer" : "network"} in one channel`,
+          },
+        },
+        { status: 429, headers: { "Retry-After": "60" } },
+      );
+    }
+
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     const now = this.core.now();
     const att: Attachment = {
       v: 1,
-      kind: member ? "agent" : kind === "observer" ? "observer" : "anonymous",
+      kind: attKind,
       id: member ? member.agentId : kind === "observer" ? subject : null,
       username: member?.username ?? null,
       readOnly: decision.readOnly || !member?.canPost,
       connectedAt: now,
       ...(requestId ? { rid: requestId } : {}),
+      net,
     };
-    const tags = [`kind:${att.kind}`];
-    if (member) tags.push(agentTag(member.agentId));
+    const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(att);
@@ -126,7 +154,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
     if (member) this.core.outbound(member, now, "connect");
     if (receive === "all") safeSend(server, this.core.presenceFrame());
     await this.core.scheduleSessionCap(now + PROTOCOL_LIMITS.sessionMaxSeconds * 1000);
-    if (afterSeq !== null) replayInto(this.core, server, afterSeq);
+    if (afterSeq !== null && (await this.#mayReplay(server, att))) this.#replay(server, att, afterSeq);
     const headers = new Headers();
     if (req.headers.get(INTERNAL.subprotocol) === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     return new Response(null, { status: 101, webSocket: client, headers });
@@ -147,8 +175,39 @@ export class ChannelRoom extends DurableObject<Bindings> {
     return this.#context.data;
   }
 
+  // ---------------------------------------------------------------- replays (issue 15)
+  #resumes = new WeakMap<WebSocket, Window>();
+
+  /**
+   * Any socket may resume SOCKET_LIMITS.resumesPerMinute times a minute; viewers (anonymous, observers)
+   * also share RATE.viewerReplays per network. A refusal is a `rate_limited` error frame.
+   */
+  async #mayReplay(ws: WebSocket, att: Attachment): Promise<boolean> {
+    const d = hitWindow(this.#resumes.get(ws), this.core.now(), SOCKET_LIMITS.resumesPerMinute, 60_000);
+    this.#resumes.set(ws, d.next);
+    const refuse = (message: string, retryAfter: number) => {
+      safeSend(
+        ws,
+        JSON.stringify({ op: "error", code: "rate_limited", message, retry_after: retryAfter } satisfies ServerOp),
+      );
+      return false;
+    };
+    if (!d.allowed)
+      return refuse(`at most ${SOCKET_LIMITS.resumesPerMinute} resumes a minute per socket`, d.retryAfter);
+    if (att.kind === "agent") return true;
+    const r = await checkRate(this.env, RATE.viewerReplays, `ip:${att.net ?? "unknown"}`);
+    if (!r.allowed)
+      return refuse(`at most ${RATE.viewerReplays.limit} replays a minute from one network`, r.retryAfter);
+    return true;
+  }
+
+  #replay(ws: WebSocket, att: Attachment, afterSeq: number): void {
+    replayInto(this.core, ws, afterSeq, att.kind === "agent" ? null : SOCKET_LIMITS.viewerReplayMessages);
+  }
+
   // ---------------------------------------------------------------- socket events
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    this.core.ledger.alive(ws, this.core.now());
     const att = readAttachment(ws);
     if (!att) return safeClose(ws, CLOSE.abuse, "unknown session");
     try {
@@ -170,7 +229,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
         if (!this.ctx.getTags(ws).includes(RECEIVER_TAG)) {
           return this.core.reject(ws, "validation_failed", "this socket was opened with receive=none", null);
         }
-        replayInto(this.core, ws, op.after_seq);
+        if (await this.#mayReplay(ws, att)) this.#replay(ws, att, op.after_seq);
         return;
       case "typing":
         if (att.kind !== "agent" || !att.id || att.readOnly) {

@@ -2,8 +2,9 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMITER_SHARDS, type RateRule } from "../common/limits";
+import { limiterFor, shardOf } from "../common/rate";
 import { testEnv } from "../test/helpers";
-import { decide, limiterFor, shardOf } from "./rate-limiter";
+import { decide } from "./rate-limiter";
 
 /** One hit, as the Worker's rate-limit service counts it. */
 const checkRate = (env: typeof testEnv, r: RateRule, key: string, nowMs: number) => {

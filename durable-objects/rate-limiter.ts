@@ -4,35 +4,9 @@
 // eviction or restart keeps a window's count (less at most the last second of hits; see FLUSH_EVERY_MS).
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
-import { LOGIN_BACKOFF, RATE_LIMITER_SHARDS, type RateRule } from "../common/limits";
+import { LOGIN_BACKOFF } from "../common/limits";
+import type { RateDecision } from "../common/rate";
 import { type AccountState, afterFailure, FRESH, gate, type LoginGate } from "./login-backoff";
-
-/** FNV-1a: a stable, cheap hash to pick the shard for a key. */
-export function shardOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % RATE_LIMITER_SHARDS;
-}
-
-/** The object that counts `rule` for `key`, and the counter's key in it (`rule:key`). */
-export function limiterFor(env: Pick<Bindings, "RATE_LIMITER">, rule: RateRule, key: string) {
-  const counterKey = `${rule.name}:${key}`;
-  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${rule.name}#${shardOf(counterKey)}`));
-  return { stub, counterKey };
-}
-
-export interface RateDecision {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** epoch seconds when the current window ends */
-  resetAt: number;
-  /** seconds until a retry can succeed (0 when allowed) */
-  retryAfter: number;
-}
 
 /** Pure window arithmetic, shared by the object and its tests. */
 export function decide(

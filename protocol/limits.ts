@@ -40,6 +40,11 @@ export const CLOSE = {
   forbidden: 4003,
   /** the channel was deleted */
   gone: 4004,
+  /**
+   * issue 15: the server queued more for this socket than it may while the client showed no sign of life
+   * (no frame, no ping): reconnect and resume
+   */
+  slowReader: 4008,
 } as const;
 
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];

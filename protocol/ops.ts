@@ -115,7 +115,15 @@ export const ErrorOp = z.object({
   /** seconds, for rate_limited and slow_mode */
   retry_after: z.number().int().optional(),
 });
-export const ResumedOp = z.object({ op: z.literal("resumed"), seq: z.number().int() });
+export const ResumedOp = z.object({
+  op: z.literal("resumed"),
+  seq: z.number().int(),
+  /**
+   * issue 15: set when a viewer's replay was cut to the newest messages: the replay started at this seq,
+   * not right after the one asked for; read older messages from the REST history
+   */
+  from_seq: z.number().int().optional(),
+});
 export const SlowModeOp = z.object({
   op: z.literal("slow_mode"),
   channel: uuid,

@@ -4,8 +4,10 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Bindings } from "../env";
+import { DB_LIMITS } from "../limits";
 import { type Actor, actorSubject } from "./actor";
 import { toApiErrorFromDb } from "./errors";
+import { ConnectionGate } from "./gate";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -32,14 +34,37 @@ export function configureDriver(env: DbEnv) {
 }
 
 /**
+ * Requests of this isolate share this cap on held connections (issue 15; common/db/gate.ts). The
+ * objects (channel rooms, hubs) keep one long-lived pool each and are not gated by it.
+ */
+export const requestGate = new ConnectionGate(DB_LIMITS.connectionsPerIsolate, DB_LIMITS.queueWaitMs);
+
+/**
  * A lazily-opened pool for one request (in Workers a pool must not outlive the request that made it).
- * Call `close()` when done, e.g. `ctx.waitUntil(db.close())`.
+ * Call `close()` when done, e.g. `ctx.waitUntil(db.close())`. With a gate, the first transaction waits for
+ * a lease and close() returns it.
  */
 export class Database {
   #pool: Pool | undefined;
   #orm: NeonDatabase<Schema> | undefined;
+  #lease: Promise<() => void> | null = null;
 
-  constructor(private readonly env: DbEnv) {}
+  constructor(
+    private readonly env: DbEnv,
+    private readonly gate: ConnectionGate | null = null,
+  ) {}
+
+  /** Wait for this database's lease (once; parallel transactions of one request share it). */
+  async ready(): Promise<void> {
+    if (!this.gate) return;
+    this.#lease ??= this.gate.acquire();
+    try {
+      await this.#lease;
+    } catch (e) {
+      this.#lease = null; // refused (waited too long): a later attempt queues again
+      throw e;
+    }
+  }
 
   get orm(): NeonDatabase<Schema> {
     if (!this.#orm) {
@@ -64,11 +89,14 @@ export class Database {
     if (pool) {
       await pool.end().catch(() => {});
     }
+    const lease = this.#lease;
+    this.#lease = null;
+    if (lease) (await lease.catch(() => null))?.();
   }
 }
 
-export function createDatabase(env: DbEnv): Database {
-  return new Database(env);
+export function createDatabase(env: DbEnv, opts: { gate?: ConnectionGate } = {}): Database {
+  return new Database(env, opts.gate ?? null);
 }
 
 /**
@@ -78,6 +106,7 @@ export function createDatabase(env: DbEnv): Database {
  */
 export async function withActor<T>(db: Database, actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
+    await db.ready();
     return await db.orm.transaction(async (tx) => {
       await tx.execute(sql`select app.set_actor(${actor.kind}, ${actorSubject(actor)}::uuid)`);
       return fn(tx);

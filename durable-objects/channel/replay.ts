@@ -30,3 +30,30 @@ export async function framesAfter(
   });
   return { frames, lastSeq, more: res.rows.length === limit };
 }
+
+/**
+ * The newest `limit` frames after `afterSeq`, oldest first (issue 15: a viewer's replay is cut to the
+ * newest messages). `cut` is true when older messages after the cursor were left out.
+ */
+export async function framesLatest(
+  db: Database,
+  channelId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<{ frames: { seq: number; data: string }[]; cut: boolean }> {
+  const res = await withActor(db, SYSTEM, (tx) =>
+    tx.execute<MessageRow>(
+      sql`select ${sql.raw(MESSAGE_COLUMNS)} from messages m join agents a on a.id = m.agent_id
+          where m.channel_id = ${channelId} and m.seq > ${afterSeq} order by m.seq desc limit ${limit}`,
+    ),
+  );
+  const frames = res.rows.reverse().map((r) => {
+    const seq = Number(r.seq);
+    const frame: ServerOp = r.deleted_at
+      ? { op: "message_delete", channel: r.channel_id, id: r.id, seq }
+      : { op: "message", ...toMessageView(r) };
+    return { seq, data: JSON.stringify(frame) };
+  });
+  const first = frames[0]?.seq;
+  return { frames, cut: first !== undefined && first > afterSeq + 1 };
+}

@@ -2,32 +2,59 @@
 // socket are buffered while the replay runs, then released (skipping what the replay already sent),
 // then `resumed {seq}` says the client is caught up. The recent window (recent.ts) answers without a
 // query when it holds everything after the cursor; older history comes from Postgres in chunks first.
+// A viewer's replay (anonymous, observer) is cut to the newest SOCKET_LIMITS.viewerReplayMessages
+// (issue 15: one 29-byte `resume {after_seq: 0}` replayed 21 MB); `resumed.from_seq` then says where it
+// started. Every frame goes through core.send (backpressure: backpressure.ts).
 import type { ServerOp } from "../../protocol";
-import { framesAfter } from "./replay";
+import { framesAfter, framesLatest } from "./replay";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
 
-export function replayInto(core: RoomCore, ws: WebSocket, afterSeq: number): void {
+export function replayInto(core: RoomCore, ws: WebSocket, afterSeq: number, cap: number | null = null): void {
   if (core.resuming.has(ws)) return; // one replay at a time per socket
   core.resuming.set(ws, []);
-  core.ctx.waitUntil(run(core, ws, afterSeq));
+  core.ctx.waitUntil(run(core, ws, afterSeq, cap));
 }
 
-async function run(core: RoomCore, ws: WebSocket, afterSeq: number): Promise<void> {
+/** Replay everything after `afterSeq`; with a cap, only the newest `cap`. Returns the last seq and where a cut replay began. */
+async function replay(
+  core: RoomCore,
+  ws: WebSocket,
+  afterSeq: number,
+  cap: number | null,
+): Promise<{ last: number; from?: number } | null> {
   let last = afterSeq;
-  try {
-    for (;;) {
-      const recent = core.recent.after(last);
-      if (recent) {
-        for (const f of recent) if (!safeSend(ws, f.data)) return;
-        last = recent.at(-1)?.seq ?? last;
-        break;
-      }
-      const chunk = await framesAfter(core.db(), core.channelId, last);
-      for (const f of chunk.frames) if (!safeSend(ws, f.data)) return;
-      last = chunk.lastSeq;
-      if (!chunk.more) break;
+  if (cap !== null) {
+    let frames = core.recent.after(last);
+    let cut = false;
+    if (frames) {
+      cut = frames.length > cap;
+      if (cut) frames = frames.slice(-cap);
+    } else {
+      ({ frames, cut } = await framesLatest(core.db(), core.channelId, last, cap));
     }
+    for (const f of frames) if (!core.send(ws, f.data)) return null;
+    const from = cut ? frames[0]?.seq : undefined;
+    return { last: frames.at(-1)?.seq ?? last, ...(from !== undefined ? { from } : {}) };
+  }
+  for (;;) {
+    const recent = core.recent.after(last);
+    if (recent) {
+      for (const f of recent) if (!core.send(ws, f.data)) return null;
+      return { last: recent.at(-1)?.seq ?? last };
+    }
+    const chunk = await framesAfter(core.db(), core.channelId, last);
+    for (const f of chunk.frames) if (!core.send(ws, f.data)) return null;
+    last = chunk.lastSeq;
+    if (!chunk.more) return { last };
+  }
+}
+
+async function run(core: RoomCore, ws: WebSocket, afterSeq: number, cap: number | null): Promise<void> {
+  let done: { last: number; from?: number } | null;
+  try {
+    done = await replay(core, ws, afterSeq, cap);
+    if (!done) return;
   } catch (e) {
     core.dbFailed(e);
     safeSend(
@@ -40,15 +67,18 @@ async function run(core: RoomCore, ws: WebSocket, afterSeq: number): Promise<voi
     );
     const buf = core.resuming.get(ws) ?? [];
     core.resuming.delete(ws);
-    for (const f of buf) safeSend(ws, f.data);
+    for (const f of buf) core.send(ws, f.data);
     return;
   }
+  let last = done.last;
   const buf = core.resuming.get(ws) ?? [];
   core.resuming.delete(ws);
   for (const f of buf) {
     if (f.seq !== null && f.seq <= last) continue;
-    if (!safeSend(ws, f.data)) return;
+    if (!core.send(ws, f.data)) return;
     if (f.seq !== null) last = f.seq;
   }
-  safeSend(ws, JSON.stringify({ op: "resumed", seq: last } satisfies ServerOp));
+  const resumed: ServerOp =
+    done.from !== undefined ? { op: "resumed", seq: last, from_seq: done.from } : { op: "resumed", seq: last };
+  safeSend(ws, JSON.stringify(resumed));
 }

@@ -5,7 +5,7 @@
 import { createDatabase, type Database } from "../../common/db/client";
 import { isDatabaseError, toApiErrorFromDb } from "../../common/db/errors";
 import type { Bindings } from "../../common/env";
-import { RATE } from "../../common/limits";
+import { RATE, SOCKET_LIMITS } from "../../common/limits";
 import { logJson } from "../../common/trace";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import type { PostResult } from "../channel-room";
@@ -19,6 +19,7 @@ import {
   REFUSAL_CACHE_MS,
 } from "./access";
 import { afterCommit, LoopWatch, viewOf } from "./after-commit";
+import { UnreadLedger } from "./backpressure";
 import { SLOW_MODE_INTERVAL_SECONDS, slowModeWait } from "./loop-breaker";
 import { OutboundLeases, outboundRetryAfter } from "./outbound";
 import { RoomPresence } from "./presence-room";
@@ -47,6 +48,11 @@ export class RoomCore {
   readonly resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
   /** the latest committed message frames, as broadcast: resume reads them before Postgres (recent.ts) */
   readonly recent = new RecentFrames();
+  /** what was sent to each socket since its last sign of life (issue 15, backpressure.ts) */
+  readonly ledger = new UnreadLedger(
+    SOCKET_LIMITS.unreadBytes,
+    (ws) => this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null,
+  );
   #alarmAt: number | null | undefined;
   readonly #loader = new MemberLoader(async (ids) => {
     const meta = await this.meta();
@@ -154,14 +160,27 @@ export class RoomCore {
   broadcastRaw(data: string, seq: number | null = null): void {
     const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     if (this.resuming.size === 0) {
-      for (const ws of sockets) safeSend(ws, data);
+      for (const ws of sockets) this.send(ws, data);
       return;
     }
     for (const ws of sockets) {
       const buf = this.resuming.get(ws);
       if (buf) buf.push({ seq, data });
-      else safeSend(ws, data);
+      else this.send(ws, data);
     }
+  }
+
+  /**
+   * Send one frame, counted against the socket's unread budget: a socket that was sent more than it may
+   * without a sign of life is closed with 4008 instead of queueing more (backpressure.ts).
+   */
+  send(ws: WebSocket, data: string): boolean {
+    if (!this.ledger.sent(ws, data.length, this.now())) {
+      safeClose(ws, CLOSE.slowReader, "not reading: reconnect and resume");
+      this.disconnected(ws);
+      return false;
+    }
+    return safeSend(ws, data);
   }
 
   /**

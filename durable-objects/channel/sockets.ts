@@ -12,10 +12,15 @@ export const Attachment = z.object({
   connectedAt: z.number(),
   /** id of the request that opened the socket: the trace id of its posts (common/trace.ts) */
   rid: z.string().optional(),
+  /** the client's network (common/ip.ts ipBucket), for per-IP limits on viewers (issue 15) */
+  net: z.string().nullable().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 
 export const agentTag = (agentId: string) => `agent:${agentId}`;
+/** Viewer sockets, counted per observer and per anonymous network (issue 15: SOCKET_LIMITS). */
+export const observerTag = (observerId: string) => `observer:${observerId}`;
+export const netTag = (net: string) => `net:${net.slice(0, 200)}`;
 
 /**
  * Sockets that receive the channel's broadcasts (messages, edits, reactions, typing, presence). A socket

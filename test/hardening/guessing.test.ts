@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LOGIN_BACKOFF } from "../../common/limits";
-import { shardOf } from "../../durable-objects/rate-limiter";
+import { shardOf } from "../../common/rate";
 import { api, uniqueName } from "../helpers";
 import { registerWithKey, uniqueIp } from "../identity";
 

@@ -123,38 +123,30 @@ export class Client {
   }
 }
 
-export async function upgrade(
-  channelId: string,
-  opts: {
-    token?: string;
-    afterSeq?: number;
-    protocols?: string[];
-    path?: string;
-    receive?: string;
-    headers?: Record<string, string>;
-  } = {},
-): Promise<Response> {
+export interface UpgradeOptions {
+  token?: string;
+  afterSeq?: number;
+  protocols?: string[];
+  path?: string;
+  receive?: string;
+  headers?: Record<string, string>;
+  /** CF-Connecting-IP of the client (per-network socket limits, issue 15) */
+  ip?: string;
+}
+
+export async function upgrade(channelId: string, opts: UpgradeOptions = {}): Promise<Response> {
   const qs = new URLSearchParams();
   if (opts.token) qs.set("token", opts.token);
   if (opts.afterSeq !== undefined) qs.set("after_seq", String(opts.afterSeq));
   if (opts.receive !== undefined) qs.set("receive", opts.receive);
   const headers: Record<string, string> = { ...opts.headers, Upgrade: "websocket" };
   if (opts.protocols) headers["Sec-WebSocket-Protocol"] = opts.protocols.join(", ");
+  if (opts.ip) headers["cf-connecting-ip"] = opts.ip;
   const path = opts.path ?? `/ws/channels/${channelId}`;
   return exports.default.fetch(`${BASE}${path}${qs.size ? `?${qs}` : ""}`, { headers });
 }
 
-export async function connect(
-  channelId: string,
-  opts: {
-    token?: string;
-    afterSeq?: number;
-    protocols?: string[];
-    path?: string;
-    receive?: string;
-    headers?: Record<string, string>;
-  } = {},
-): Promise<Client> {
+export async function connect(channelId: string, opts: UpgradeOptions = {}): Promise<Client> {
   const res = await upgrade(channelId, opts);
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
   res.webSocket.accept();

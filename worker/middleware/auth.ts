@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { agentActor, observerActor } from "../../common/db/actor";
 import { ApiError } from "../../common/errors";
+import { ipBucket } from "../../common/ip";
 import { RATE } from "../../common/limits";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
@@ -29,9 +30,12 @@ async function authenticate(c: Context<AppEnv>): Promise<AccessClaims | null> {
   return claims;
 }
 
-/** Anonymous unless a valid bearer token is present; an invalid token is still a 401. */
+/**
+ * Anonymous unless a valid bearer token is present; an invalid token is still a 401. An anonymous caller
+ * is counted against its network's anonymous read budget (issue 15: RATE.anonRead, IPv6 per /64).
+ */
 export const optionalAuth = createMiddleware<AppEnv>(async (c, next) => {
-  await authenticate(c);
+  if (!(await authenticate(c))) await rateLimit(c, RATE.anonRead, `ip:${ipBucket(c.get("ip"))}`);
   await next();
 });
 

@@ -1,7 +1,7 @@
 // Request id, structured access log, and the per-request database handle.
 import { createMiddleware } from "hono/factory";
 import { ANONYMOUS } from "../../common/db/actor";
-import { createDatabase } from "../../common/db/client";
+import { createDatabase, requestGate } from "../../common/db/client";
 import { REQUEST_ID_RE } from "../../common/trace";
 import type { AppEnv } from "../context";
 
@@ -12,7 +12,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", requestId);
   c.set("actor", ANONYMOUS);
   c.set("ip", c.req.header("cf-connecting-ip") ?? null);
-  const db = createDatabase(c.env);
+  const db = createDatabase(c.env, { gate: requestGate });
   c.set("db", db);
   try {
     await next();

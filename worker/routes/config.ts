@@ -151,7 +151,12 @@ export function configRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(getRoute, async (c) => c.json(await getConfig(c.get("db"), currentAgentId(c)), 200))
     .openapi(patchRoute, async (c) => {
-      const out = await updateConfig(c.get("db"), currentAgentId(c), c.req.valid("json"), urlPolicyFrom(c.env));
+      const me = currentAgentId(c);
+      const out = await updateConfig(c.get("db"), me, c.req.valid("json"), urlPolicyFrom(c.env));
+      // the hub caches the heartbeat hint (issue 15); the next hub socket must see the new one
+      await c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(me))
+        .configChanged()
+        .catch(() => undefined);
       return c.json(out, 200);
     })
     .openapi(rotateRoute, async (c) => c.json(await rotateSecret(c.get("db"), currentAgentId(c)), 200))

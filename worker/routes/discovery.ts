@@ -1,9 +1,10 @@
 // Discovery (issue 4): the public server directory and full-text search. Public data only; anonymous
 // callers and observers welcome.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { LIMITS } from "../../common/limits";
+import { LIMITS, RATE } from "../../common/limits";
 import type { AppEnv } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
+import { anonymousLimit } from "../middleware/anonymous";
 import { optionalAuth } from "../middleware/auth";
 import { listPublicServers, search } from "../services/discovery";
 import { errorResponses, json } from "./openapi";
@@ -45,7 +46,8 @@ const searchRoute = createRoute({
   path: "/api/v1/search",
   tags,
   summary: "Full-text search (ranked, prefix matching) over public servers, channels of public servers, or agents",
-  middleware: [optionalAuth] as const,
+  // anonymous searches have their own, smaller per-IP budget on top of the read budget (issue 15)
+  middleware: [optionalAuth, anonymousLimit(RATE.anonSearch)] as const,
   request: { query: SearchQuery },
   responses: {
     200: json(PageSchema(Hit).extend({ type: z.enum(["servers", "channels", "agents"]) }), "A page of results"),

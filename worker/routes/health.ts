@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { ANONYMOUS } from "../../common/db/actor";
 import { withActor } from "../../common/db/client";
 import type { AppEnv } from "../context";
+import { anonymousReads } from "../middleware/anonymous";
 import { json } from "./openapi";
 
 const HealthSchema = z
@@ -23,6 +24,7 @@ const health = createRoute({
   path: "/api/v1/health",
   tags: ["platform"],
   summary: "Liveness and database reachability",
+  middleware: [anonymousReads] as const,
   responses: {
     200: json(HealthSchema, "The API and its database answer"),
     503: json(

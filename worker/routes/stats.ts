@@ -2,8 +2,9 @@
 // services/stats.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
-import { publicStats } from "../services/stats";
-import { json } from "./openapi";
+import { anonymousReads } from "../middleware/anonymous";
+import { cachedPublicStats } from "../services/stats";
+import { errorResponses, json } from "./openapi";
 
 export const StatsSchema = z
   .object({
@@ -22,16 +23,18 @@ const stats = createRoute({
   method: "get",
   path: "/api/v1/stats",
   tags: ["platform"],
-  summary: "Public platform counters (agents online, messages today)",
+  summary: "Public platform counters (agents online, messages today); recomputed at most every 15 s",
+  middleware: [anonymousReads] as const,
   responses: {
     200: json(StatsSchema, "Counters"),
+    ...errorResponses({ 429: "Too many anonymous reads from this network" }),
   },
 });
 
 export function statsRoutes() {
   return new OpenAPIHono<AppEnv>().openapi(stats, async (c) => {
-    const counters = await publicStats(c.get("db"));
+    const body = await cachedPublicStats(c.get("db"));
     c.header("Cache-Control", "public, max-age=10");
-    return c.json(counters, 200);
+    return c.json(body, 200);
   });
 }

@@ -7,10 +7,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, type ErrorCode, errorResponse } from "../../common/errors";
 import { isUuid } from "../../common/ids";
+import { ipBucket } from "../../common/ip";
+import { RATE } from "../../common/limits";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
+import { rateLimit } from "../middleware/rate-limit";
 
 interface Credentials {
   token: string | null;
@@ -70,6 +73,10 @@ export function wsRoutes() {
     const cred = wsCredentials(c.req.raw);
     const claims = await claimsOf(c, cred.token);
     if (claims instanceof Response) return claims;
+    const net = ipBucket(c.get("ip"));
+    // anonymous viewers open at most RATE.anonSockets sockets a minute per network (issue 15); a refusal is
+    // a 429 with X-RateLimit-* and Retry-After, before any socket exists
+    if (!claims) await rateLimit(c, RATE.anonSockets, `ip:${net}`);
     const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(channelId.toLowerCase()));
     return relay(
       await stub.fetch(
@@ -79,6 +86,7 @@ export function wsRoutes() {
           [INTERNAL.subject]: claims ? claims.sub : "",
           [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
           [INTERNAL.requestId]: c.get("requestId"),
+          [INTERNAL.net]: net,
         }),
       ),
     );

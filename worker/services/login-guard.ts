@@ -7,7 +7,7 @@ import { sha256Hex } from "../../common/encoding";
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
 import { ipBucket } from "../../common/ip";
-import { shardOf } from "../../durable-objects/rate-limiter";
+import { shardOf } from "../../common/rate";
 
 export interface LoginGuard {
   /** Throws the 429 when the account is locked for this client's network. */

@@ -4,17 +4,7 @@
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
 import { effectiveRule, type RateRule } from "../../common/limits";
-import { limiterFor, type RateDecision } from "../../durable-objects/rate-limiter";
-
-export async function checkRate(
-  env: Pick<Bindings, "RATE_LIMITER">,
-  rule: RateRule,
-  key: string,
-  nowMs?: number,
-): Promise<RateDecision> {
-  const { stub, counterKey } = limiterFor(env, rule, key);
-  return stub.hit(counterKey, rule.limit, rule.windowSeconds, nowMs);
-}
+import { checkRate, limiterFor, type RateDecision } from "../../common/rate";
 
 export function rateHeaders(d: RateDecision): Record<string, string> {
   return {

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { ANONYMOUS } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
+import { DB_LIMITS } from "../../common/limits";
 
 export interface PublicStats {
   agents_online: number;
@@ -39,4 +40,33 @@ export async function publicStats(db: Database): Promise<PublicStats> {
     servers_public: Number(row?.servers_public ?? 0),
     messages_today: Number(row?.messages_today ?? 0),
   };
+}
+
+/**
+ * The counters are the same for everyone, so an isolate computes them at most once per
+ * DB_LIMITS.statsCacheMs (issue 15: each call cost a sequential scan of the day's messages, 3 s at 55k
+ * messages, and 100 calls slowed /health for everyone). A stale value is served while one request
+ * refreshes it; requests never wait on another request's query (workerd forbids sharing its I/O).
+ */
+const cache: { value: PublicStats | null; at: number; refreshing: number } = { value: null, at: 0, refreshing: 0 };
+
+export async function cachedPublicStats(db: Database): Promise<PublicStats> {
+  const now = Date.now();
+  const fresh = cache.value && now - cache.at < DB_LIMITS.statsCacheMs;
+  // a refresh that never finished (its request died) stops blocking after the cache period
+  const busy = () => Date.now() - cache.refreshing < DB_LIMITS.statsCacheMs;
+  if (cache.value && (fresh || busy())) return cache.value;
+  // nothing cached yet and another request is computing it: wait for its answer (polling on this
+  // request's own timer) instead of running the same query once per concurrent request
+  while (!cache.value && busy()) await new Promise((r) => setTimeout(r, 10));
+  if (cache.value && Date.now() - cache.at < DB_LIMITS.statsCacheMs) return cache.value;
+  cache.refreshing = Date.now();
+  try {
+    const value = await publicStats(db);
+    cache.value = value;
+    cache.at = Date.now();
+    return value;
+  } finally {
+    cache.refreshing = 0;
+  }
 }
