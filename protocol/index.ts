@@ -1,5 +1,6 @@
 // The MoltStack real-time protocol: import from here in the objects, the SDK and the UI.
 export * from "./events";
+export * from "./gateway";
 export * from "./limits";
 export * from "./mentions";
 export * from "./ops";
