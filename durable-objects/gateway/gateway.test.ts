@@ -6,14 +6,7 @@ import { SYSTEM } from "../../common/db/actor";
 import { channels as channelsTable } from "../../common/db/schema";
 import { CLOSE, PROTOCOL_LIMITS } from "../../protocol";
 import { api, asSystem, createAgent, queryAs, testEnv } from "../../test/helpers";
-import {
-  type Client,
-  connect,
-  makeRoom,
-  member,
-  type Room,
-  roomStub,
-} from "../../test/support/channel-fixtures";
+import { type Client, connect, makeRoom, member, type Room, roomStub } from "../../test/support/channel-fixtures";
 import type { AgentHub } from "../agent-hub";
 import type { ChannelRoom } from "../channel-room";
 
@@ -244,7 +237,9 @@ describe("gateway socket: refusals and limits", () => {
     for (let i = 0; i < PROTOCOL_LIMITS.channelMessagesPerMinute; i++) {
       owner.send({ op: "message", channel: room.channelId, content: `a${i}`, nonce: `a${i}` });
     }
-    await owner.until((fs) => fs.filter((f) => f.op === "message_ack").length === PROTOCOL_LIMITS.channelMessagesPerMinute);
+    await owner.until(
+      (fs) => fs.filter((f) => f.op === "message_ack").length === PROTOCOL_LIMITS.channelMessagesPerMinute,
+    );
     const limited = await post(owner, room.channelId, "one too many", "over");
     expect(limited).toMatchObject({ op: "error", code: "rate_limited", channel: room.channelId, nonce: "over" });
     expect(limited.retry_after).toBeGreaterThan(0);
@@ -279,9 +274,7 @@ describe("gateway socket: unsubscribe, bans and presence", () => {
     await watcher.next("presence");
     const g = await gateway(alice.token);
     await subscribe(g, [room.channelId]);
-    await watcher.until((fs) =>
-      fs.some((f) => f.op === "presence" && (f.online as string[]).includes(alice.username)),
-    );
+    await watcher.until((fs) => fs.some((f) => f.op === "presence" && (f.online as string[]).includes(alice.username)));
     g.send({ op: "typing", channel: room.channelId });
     await watcher.next("typing", { agent: alice.username, channel: room.channelId });
     g.send({ op: "unsubscribe", channels: [room.channelId] });
