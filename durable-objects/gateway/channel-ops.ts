@@ -43,7 +43,13 @@ export async function subscribe(core: RoomCore, agentId: string, afterSeq: numbe
   core.outbound(member, core.now(), "connect");
   const head = { ok: true as const, context: contextOf(meta), presence: core.presenceFrame() };
   if (afterSeq === null) {
-    const seq = await core.gateway.baseline(core.recent.lastSeq, () => lastSeq(core));
+    // the meta was read since this object woke, and nothing was broadcast since (else baseline() knows
+    // the seq without asking): its last_seq is current but for a commit in flight, which baseline() awaits
+    const known = meta.lastSeq;
+    const seq = await core.gateway.baseline(
+      () => (known === undefined ? lastSeq(core) : Promise.resolve(known)),
+      () => core.committer.idle(),
+    );
     return { ...head, seq, frames: [], more: false };
   }
   const r = await chunkAfter(core, afterSeq);

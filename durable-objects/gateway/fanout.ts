@@ -32,7 +32,9 @@ export class GatewayFanout {
   #queues = new Map<string, HubItem[]>();
   #draining = new Set<string>();
   /** subscriptions waiting for their baseline seq: the first message seq broadcast since */
-  #baselines = new Set<{ first: number | null }>();
+  #baselines = new Set<Baseline>();
+  /** the newest message seq this object has broadcast (or read, see baseline()); null after waking */
+  #last: number | null = null;
 
   // the table is created on first use: this is built in RoomCore's field initialisers
   constructor(private readonly host: FanoutHost) {}
@@ -72,7 +74,10 @@ export class GatewayFanout {
 
   /** A broadcast: one queued item per subscribed hub (the frame string is shared, not copied). */
   fanout(data: string, seq: number | null): void {
-    if (seq !== null) for (const b of this.#baselines) b.first ??= seq;
+    if (seq !== null) {
+      this.#last = seq;
+      for (const b of this.#baselines) b.saw(seq);
+    }
     const set = this.#set();
     if (set.size === 0) return;
     const item: HubItem = seq === null ? { d: data } : { d: data, s: seq };
@@ -108,19 +113,23 @@ export class GatewayFanout {
 
   /**
    * The cursor a fresh subscription continues from, exactly: every message after it reaches the hub
-   * (registered before this is called). From the recent window when it holds anything (every commit since
-   * the object woke is there, contiguous); otherwise from Postgres — and if a message commits while that
-   * query runs, the seq before the first such message.
+   * (registered just before this is called), every message up to it was broadcast before. Without a
+   * query once the object has broadcast or read it. Otherwise Postgres' last_seq — unless a message is
+   * broadcast meanwhile (then the seq before the first such), and after any commit in flight when the
+   * query returned has been broadcast (its seq may be in the query's answer, its frame not yet out).
    */
-  async baseline(recentLast: number | null, query: () => Promise<number>): Promise<number> {
-    if (recentLast !== null) return recentLast;
-    const token: { first: number | null } = { first: null };
-    this.#baselines.add(token);
+  async baseline(query: () => Promise<number>, committing: () => Promise<void>): Promise<number> {
+    if (this.#last !== null) return this.#last;
+    const b = new Baseline();
+    this.#baselines.add(b);
     try {
-      const last = await query();
-      return token.first !== null ? token.first - 1 : last;
+      const q = await query();
+      if (b.first === null) await Promise.race([committing(), b.seen]);
+      if (b.first !== null) return b.first - 1;
+      this.#last ??= q;
+      return q;
     } finally {
-      this.#baselines.delete(token);
+      this.#baselines.delete(b);
     }
   }
 
@@ -157,6 +166,21 @@ export class GatewayFanout {
     } finally {
       this.#draining.delete(agentId);
     }
+  }
+}
+
+/** One subscription waiting for its baseline: the first message seq broadcast after it registered. */
+class Baseline {
+  first: number | null = null;
+  #wake: () => void = () => {};
+  readonly seen = new Promise<void>((r) => {
+    this.#wake = r;
+  });
+
+  saw(seq: number): void {
+    if (this.first !== null) return;
+    this.first = seq;
+    this.#wake();
   }
 }
 

@@ -12,7 +12,7 @@ import type { ChannelRoom } from "../channel-room";
 
 const gateway = (token: string) => connect("", { path: "/ws", token });
 
-async function subscribe(c: Client, channels: string[], afterSeq?: Record<string, number>) {
+async function subscribe(c: Client, channels: string[], afterSeq?: Record<string, number>, ms = 5000) {
   const from = c.frames.length;
   c.send({ op: "subscribe", channels, ...(afterSeq ? { after_seq: afterSeq } : {}) });
   await c.until((fs) =>
@@ -20,6 +20,7 @@ async function subscribe(c: Client, channels: string[], afterSeq?: Record<string
       // subscribed, context, presence (then the replay, when resuming) — or an error naming the channel
       fs.slice(from).some((f) => (f.op === "presence" || f.op === "error") && f.channel === ch.toLowerCase()),
     ),
+    ms,
   );
   return c.frames.slice(from);
 }
@@ -208,7 +209,7 @@ describe("gateway socket: refusals and limits", () => {
     await subscribe(g, [room.channelId]);
     // 100 more: 99 fit (they do not exist: not_found, and a refused subscription frees its place)
     const ids = Array.from({ length: PROTOCOL_LIMITS.gatewayChannels }, () => crypto.randomUUID());
-    const got = await subscribe(g, ids);
+    const got = await subscribe(g, ids, undefined, 30_000);
     const codes = got.filter((f) => f.op === "error").map((f) => f.code);
     expect(codes.filter((c) => c === "too_many_channels")).toHaveLength(1);
     expect(codes.filter((c) => c === "not_found")).toHaveLength(99);
