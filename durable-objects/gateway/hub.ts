@@ -299,7 +299,11 @@ export class GatewayHub {
       if (!subs) continue;
       for (const [ws, sub] of [...subs]) {
         const id = this.#ident(ws);
-        if (!id) continue;
+        // a socket closed by the hub without a close event (e.g. revoked): its subscriptions go now
+        if (!id || ws.readyState > WebSocket.OPEN) {
+          this.closed(ws);
+          continue;
+        }
         if (item.end) {
           idx.delete(ws, id.sid, ch);
           safeSend(ws, item.d);
