@@ -9,17 +9,19 @@ import { api, asSystem, createAgent, queryAs, testEnv } from "../../test/helpers
 import { type Client, connect, makeRoom, member, type Room, roomStub } from "../../test/support/channel-fixtures";
 import type { AgentHub } from "../agent-hub";
 import type { ChannelRoom } from "../channel-room";
+import { SUBSCRIBE_REFUSALS_PER_MINUTE } from "./hub";
 
 const gateway = (token: string) => connect("", { path: "/ws", token });
 
 async function subscribe(c: Client, channels: string[], afterSeq?: Record<string, number>, ms = 5000) {
   const from = c.frames.length;
   c.send({ op: "subscribe", channels, ...(afterSeq ? { after_seq: afterSeq } : {}) });
-  await c.until((fs) =>
-    channels.every((ch) =>
-      // subscribed, context, presence (then the replay, when resuming) — or an error naming the channel
-      fs.slice(from).some((f) => (f.op === "presence" || f.op === "error") && f.channel === ch.toLowerCase()),
-    ),
+  await c.until(
+    (fs) =>
+      channels.every((ch) =>
+        // subscribed, context, presence (then the replay, when resuming) — or an error naming the channel
+        fs.slice(from).some((f) => (f.op === "presence" || f.op === "error") && f.channel === ch.toLowerCase()),
+      ),
     ms,
   );
   return c.frames.slice(from);
@@ -217,6 +219,22 @@ describe("gateway socket: refusals and limits", () => {
     g.send({ op: "subscribe", channels: [...ids, room.channelId] });
     await g.next("error", { code: "validation_failed" });
     g.close();
+    // refusals are counted per agent; past SUBSCRIBE_REFUSALS_PER_MINUTE the hub answers rate_limited
+    // without asking channel objects (each cold refusal costs a query)
+    const hub = testEnv.AGENT_HUB.get(testEnv.AGENT_HUB.idFromName(alice.id));
+    const counted = await runInDurableObject(hub, (obj: AgentHub) => obj.gateway.refusals?.count ?? 0);
+    // 99 refused by channel objects (the too_many_channels one never reached one), unless a minute began
+    expect([99, 0]).toContain(counted);
+    await runInDurableObject(hub, (obj: AgentHub) => {
+      const now = Date.now();
+      obj.gateway.refusals = { start: now - (now % 60_000), count: SUBSCRIBE_REFUSALS_PER_MINUTE };
+    });
+    const g2 = await gateway(alice.token);
+    const limited = await subscribe(g2, [ids[0] as string, room.channelId]);
+    expect(limited.filter((f) => f.op === "error").map((f) => f.code)).toEqual(["rate_limited", "rate_limited"]);
+    expect(limited.find((f) => f.op === "error")?.retry_after).toBeGreaterThan(0);
+    expect(limited.some((f) => f.op === "subscribed")).toBe(false);
+    g2.close();
   });
 
   it("rate limits, read-only refusals and validation errors name the channel and the nonce", async () => {

@@ -34,6 +34,14 @@ type Op<K extends GatewayClientOp["op"]> = Extract<GatewayClientOp, { op: K }>;
  */
 export const SUBSCRIBE_LANES = 20;
 
+/**
+ * Refused subscriptions (channel missing or not readable) per agent per minute before further subscribes
+ * are answered `rate_limited` without asking a channel object: each refusal of a cold channel costs a
+ * Postgres query, and one frame names up to 100 channels. Generous for a client whose saved list holds
+ * deleted channels (it is refused once per channel per reconnect).
+ */
+export const SUBSCRIBE_REFUSALS_PER_MINUTE = 300;
+
 const unavailable: Refusal = { ok: false, code: "unavailable", message: "channel unavailable; retry shortly" };
 
 export class GatewayHub {
@@ -41,6 +49,8 @@ export class GatewayHub {
   #idents = new WeakMap<WebSocket, SocketIdent>();
   #abuse = new WeakMap<WebSocket, Window>();
   #chains = new WeakMap<WebSocket, Promise<void>>();
+  /** refused subscriptions of this agent in the current minute (public for tests) */
+  refusals: Window | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -102,9 +112,11 @@ export class GatewayHub {
 
   /** A socket closed (or was closed by the hub): its subscriptions end. */
   closed(ws: WebSocket): void {
-    const id = this.#ident(ws);
+    // never give a closing socket an id (its attachment may no longer be writable)
+    const known = this.#idents.get(ws);
+    const r = known ?? readIdent(ws);
     const idx = this.#index();
-    for (const ch of idx.drop(ws, id?.sid ?? null)) if (id) this.#tellLeft(ch, id.agentId);
+    for (const ch of idx.drop(ws, r.sid)) if (r.agentId) this.#tellLeft(ch, r.agentId);
   }
 
   // ---------------------------------------------------------------- client frames
@@ -169,6 +181,16 @@ export class GatewayHub {
       } else todo.push(ch);
     }
     // a bounded number in flight: each cold channel object opens its own Postgres connection
+    const now = Date.now();
+    const over = hitWindow(this.refusals, now, SUBSCRIBE_REFUSALS_PER_MINUTE, 60_000);
+    if (!over.allowed) {
+      for (const ch of todo) {
+        this.#error(ws, "rate_limited", "too many refused subscriptions; retry later", ch, {
+          retry_after: over.retryAfter,
+        });
+      }
+      return;
+    }
     let next = 0;
     const lane = async () => {
       while (next < todo.length) {
@@ -192,6 +214,9 @@ export class GatewayHub {
     if (idx.get(ws, ch) !== sub) return; // unsubscribed, re-subscribed or closed meanwhile
     if (!ans.ok) {
       if (idx.delete(ws, id.sid, ch)) this.#tellLeft(ch, id.agentId);
+      if (ans.code !== "unavailable") {
+        this.refusals = hitWindow(this.refusals, Date.now(), SUBSCRIBE_REFUSALS_PER_MINUTE, 60_000).next;
+      }
       return this.#error(ws, ans.code, ans.message, ch);
     }
     this.#send(ws, { op: "subscribed", channel: ch, seq: ans.seq });
