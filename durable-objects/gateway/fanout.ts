@@ -35,6 +35,8 @@ export class GatewayFanout {
   #baselines = new Set<Baseline>();
   /** the newest message seq this object has broadcast (or read, see baseline()); null after waking */
   #last: number | null = null;
+  /** hub stubs of registered agents (idFromName hashes the name: once per hub, not once per frame) */
+  #stubs = new Map<string, DurableObjectStub<import("../agent-hub").AgentHub>>();
 
   // the table is created on first use: this is built in RoomCore's field initialisers
   constructor(private readonly host: FanoutHost) {}
@@ -67,6 +69,7 @@ export class GatewayFanout {
   remove(agentId: string): boolean {
     const set = this.#set();
     if (!set.delete(agentId)) return false;
+    this.#stubs.delete(agentId);
     this.host.ctx.storage.sql.exec("delete from gateway_hubs where agent_id = ?", agentId);
     this.host.hubLeft(agentId);
     return true;
@@ -146,7 +149,11 @@ export class GatewayFanout {
   }
 
   async #drain(agentId: string): Promise<void> {
-    const hub = this.host.env.AGENT_HUB.get(this.host.env.AGENT_HUB.idFromName(agentId));
+    let hub = this.#stubs.get(agentId);
+    if (!hub) {
+      hub = this.host.env.AGENT_HUB.get(this.host.env.AGENT_HUB.idFromName(agentId));
+      if (this.has(agentId)) this.#stubs.set(agentId, hub);
+    }
     try {
       for (;;) {
         const q = this.#queues.get(agentId);
