@@ -253,6 +253,10 @@ const cols = [
     (r) => (r.rssPer1000 !== undefined ? `${f0(r.rssBefore)} → ${f0(r.rssAfter)} (${f1(r.rssPer1000)})` : "-"),
   ],
   ["server / gen CPU %", (r) => (r.serverCpu !== undefined ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}` : "-")],
+  [
+    "server CPU µs per delivery",
+    (r) => (r.serverCpuSec !== undefined && r.deliveries > 0 ? f1((r.serverCpuSec / r.deliveries) * 1e6) : "-"),
+  ],
   ["vs baseline", (r) => r.vs ?? ""],
   ["load avg", (r) => r.load ?? ""],
   ["errors", (r) => (r.errors && Object.keys(r.errors).length ? JSON.stringify(r.errors) : "")],
