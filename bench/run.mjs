@@ -24,8 +24,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
-import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
+import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -167,8 +167,7 @@ async function runParts(t) {
     await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
   if (parts.includes("f")) await step("f", () => history(t));
   if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
-  if (t.name === "moltstack" && parts.includes("g2"))
-    await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));

@@ -64,7 +64,7 @@ function verify(received, ackedBy) {
 }
 
 /** Channel-socket senders posting to `channelFor(k)` at `rate` msg/s; resolves with acked seqs per channel. */
-async function sendAt(t, world, socketsBy, { rate, total, channelFor }) {
+async function sendAt(socketsBy, { rate, total, channelFor }) {
   const ackedBy = new Map();
   const errors = {};
   const jobs = [];
@@ -149,7 +149,7 @@ export async function gatewayWide(t, { channels = 100, rate = 20, duration = 10,
   await sleep(300);
   const la = loadavg();
   const meter = cpuMeter(t.serverPids);
-  const sent = await sendAt(t, world, socketsBy, {
+  const sent = await sendAt(socketsBy, {
     rate,
     total,
     channelFor: (k) => world.channelIds[k % world.channelIds.length],
@@ -224,7 +224,7 @@ export async function gatewayMany(t, { N = 1000, rate = 20, duration = 10, concu
   await settle(t.serverPids);
   const la = loadavg();
   const meter = cpuMeter(t.serverPids);
-  const sent = await sendAt(t, world, new Map([[ch, sendSocks]]), { rate, total, channelFor: () => ch });
+  const sent = await sendAt(new Map([[ch, sendSocks]]), { rate, total, channelFor: () => ch });
   await drain(received, sent.ackedBy);
   const cpu = meter();
   const v = verify(received, sent.ackedBy);

@@ -153,7 +153,8 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
     if (reason) void handle(m, reason);
   });
   gw.on("unsubscribed", (u) => {
-    if (u.reason !== "requested") log(`channel ${u.channel} unsubscribed (${u.reason}${u.message ? `: ${u.message}` : ""})`);
+    if (u.reason !== "requested")
+      log(`channel ${u.channel} unsubscribed (${u.reason}${u.message ? `: ${u.message}` : ""})`);
   });
   gw.on("close", (c) => log(`gateway closed (${c.code}${c.reconnecting ? ", reconnecting" : ""})`));
   function watch(id: string, afterSeq?: number): void {
