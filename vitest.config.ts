@@ -41,6 +41,8 @@ export default defineConfig({
       "test/**/*.test.ts",
       "sdk/**/*.test.ts",
     ],
+    // a suite of its own (npm run test:conformance)
+    exclude: ["test/conformance/**", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

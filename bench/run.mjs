@@ -12,6 +12,9 @@
 // authenticated sockets connect (total, per-socket p50/p99, warm single connect); mem = RSS per 1,000
 // idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST;
 // floor = a request that does nothing: MoltStack (unknown route), a no-op Worker in workerd, the baseline.
+// g1 = one gateway socket (GET /ws + subscribe, issue 17) on 100 channels at 20 msg/s overall, and the
+// 100-channel subscribe time; g2 = 1,000 subscribers of one channel at 20 msg/s as channel sockets, then as
+// gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
 import { spawn, spawnSync } from "node:child_process";
@@ -21,13 +24,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
+import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
 import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
   options: {
-    parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor" },
+    parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor,g1,g2" },
     target: { type: "string", default: "both" }, // both | moltstack | baseline
     url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
     db: {
@@ -75,7 +79,7 @@ function moltstack() {
   return {
     name: "moltstack",
     url: o.url,
-    mint: (subs, senders) => mintWorld(o.db, secret, { subscribers: subs, senders }),
+    mint: (subs, senders, extra = {}) => mintWorld(o.db, secret, { subscribers: subs, senders, ...extra }),
     cleanup: (world) => cleanup(o.db, world),
     serverPids: pids,
     rssPids: () => (stack ? (devStack(port)?.workerd ?? []) : []),
@@ -162,6 +166,8 @@ async function runParts(t) {
   if (["d", "mem", "e"].some((p) => parts.includes(p)))
     await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
   if (parts.includes("f")) await step("f", () => history(t));
+  if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));
@@ -235,6 +241,10 @@ const cols = [
     "connect p50 / p99 / total ms",
     (r) => (r.connectTotal !== undefined ? `${f1(r.connectP50)} / ${f1(r.connectP99)} / ${f0(r.connectTotal)}` : "-"),
   ],
+  [
+    "subscribe 100 ch cold / warm ms",
+    (r) => (r.subscribeCold !== undefined ? `${f0(r.subscribeCold)} / ${f0(r.subscribeWarm)}` : "-"),
+  ],
   ["single connect p50 / p99 ms", (r) => (r.singleP50 !== undefined ? `${f1(r.singleP50)} / ${f1(r.singleP99)}` : "-")],
   ["lost / reord / dup", (r) => (r.lost !== undefined ? `${r.lost} / ${r.reordered} / ${r.dupes}` : "-")],
   [
@@ -242,13 +252,17 @@ const cols = [
     (r) => (r.rssPer1000 !== undefined ? `${f0(r.rssBefore)} → ${f0(r.rssAfter)} (${f1(r.rssPer1000)})` : "-"),
   ],
   ["server / gen CPU %", (r) => (r.serverCpu !== undefined ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}` : "-")],
+  [
+    "server CPU µs per delivery",
+    (r) => (r.serverCpuSec !== undefined && r.deliveries > 0 ? f1((r.serverCpuSec / r.deliveries) * 1e6) : "-"),
+  ],
   ["vs baseline", (r) => r.vs ?? ""],
   ["load avg", (r) => r.load ?? ""],
   ["errors", (r) => (r.errors && Object.keys(r.errors).length ? JSON.stringify(r.errors) : "")],
 ];
 
 for (const r of all) {
-  if (r.target !== "moltstack") continue;
+  if (r.target !== "moltstack" || r.vs) continue;
   const b = all.find((x) => x.target === "baseline" && x.part === r.part);
   const h = HEADLINE[r.part];
   if (!b || !h) continue;
@@ -257,7 +271,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor"];
+const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));

@@ -18,14 +18,21 @@ describe("agent hub: GET /ws", () => {
     await hub.next("pong");
     hub.send('{"op":"ping"}');
     await hub.until((fs) => fs.filter((f) => f.op === "pong").length === 2);
+    // GET /ws is also the gateway: a message needs its channel; resume is a channel-socket op
     hub.send({ op: "message", content: "x" });
+    await hub.next("error", { code: "validation_failed" });
+    hub.send({ op: "resume", after_seq: 0 });
     await hub.next("error", { code: "unknown_op" });
 
     const a = await connect(room.channelId, { token: alice.token });
     a.send({ op: "message", content: `hey @${bob.username}`, nonce: "m" });
     const ack = await a.next("message_ack");
     const mention = await hub.next("mention", { message_id: ack.id });
-    expect(mention).toMatchObject({ channel_id: room.channelId, from: { id: alice.id, username: alice.username } });
+    expect(mention).toMatchObject({
+      channel_id: room.channelId,
+      from: alice.username,
+      from_agent: { id: alice.id, username: alice.username },
+    });
     a.send({ op: "message", content: "a reply without mention", reply_to: ack.id, nonce: "r" });
     const self = await a.next("message_ack", { nonce: "r" });
     expect(self.seq).toBe(Number(ack.seq) + 1);
@@ -36,7 +43,7 @@ describe("agent hub: GET /ws", () => {
     const aliceHub = await connect("", { path: "/ws", token: alice.token });
     b.send({ op: "message", content: "answering alice", reply_to: ack.id, nonce: "b2" });
     const reply = await aliceHub.next("reply");
-    expect(reply).toMatchObject({ from: { id: bob.id }, channel_id: room.channelId });
+    expect(reply).toMatchObject({ from: bob.username, from_agent: { id: bob.id }, channel_id: room.channelId });
     expect(bAck.op).toBe("message_ack");
     const nobody = await createAgent();
     expect(nobody.id).toBeTruthy();
@@ -101,7 +108,7 @@ describe("agent hub: DMs", () => {
     a.send({ op: "message", content: "psst", nonce: "d" });
     const ack = await a.next("message_ack");
     const ev = await bobHub.next("dm", { message_id: ack.id });
-    expect(ev).toMatchObject({ channel_id: dm.id, from: { id: alice.id } });
+    expect(ev).toMatchObject({ channel_id: dm.id, from: alice.username, from_agent: { id: alice.id } });
     for (const c of [a, bobHub]) c.close();
   });
 });

@@ -17,16 +17,17 @@ import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import type { PersonalEvent } from "../protocol";
 import {
   CLOSE,
-  HubClientOp,
   type HubServerOp,
   PROTOCOL_LIMITS,
   type PresenceState,
-  parseClientFrame,
+  personalEventFrame,
   SUBPROTOCOL,
 } from "../protocol";
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
+import { GatewayHub } from "./gateway/hub";
+import type { HubItem } from "./gateway/wire";
 import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
 
 /** The heartbeat hint is re-read at most this often (a config change reaches new sockets within it). */
@@ -35,6 +36,9 @@ const HINT_CACHE_MS = 60_000;
 const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
 
 export class AgentHub extends DurableObject<Bindings> {
+  /** GET /ws is also the spec's gateway socket: subscriptions to channels (durable-objects/gateway/) */
+  readonly gateway = new GatewayHub(this.ctx, this.env);
+
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec(
@@ -63,7 +67,7 @@ export class AgentHub extends DurableObject<Bindings> {
    * object reports it online or idle. Only an agent that is live nowhere is woken by webhook (issue 6).
    */
   async deliverEvent(event: PersonalEvent): Promise<{ sent: number; live: boolean }> {
-    const sent = this.#broadcast({ op: event.type, ...event });
+    const sent = this.#broadcast(personalEventFrame(event));
     return { sent, live: sent > 0 || this.#combined() !== "offline" };
   }
 
@@ -300,6 +304,7 @@ export class AgentHub extends DurableObject<Bindings> {
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
     pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now() }));
+    this.gateway.opened(pair[1]);
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     await this.#scheduleAlarm(Date.now(), cap);
     this.ctx.waitUntil(
@@ -316,17 +321,22 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const r = parseClientFrame(data, HubClientOp, ["ping"]);
-    if (r.ok) safeSend(ws, '{"op":"pong"}');
-    else safeSend(ws, JSON.stringify({ op: "error", code: r.code, message: r.message } satisfies HubServerOp));
+    await this.gateway.message(ws, data);
+  }
+
+  /** RPC from a channel object: its broadcasts for this agent's gateway subscriptions, in order. */
+  async gatewayFrames(channelId: string, items: HubItem[]): Promise<boolean> {
+    return this.gateway.frames(channelId, items);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    this.gateway.closed(ws);
     await this.#maybeUnwatch(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    this.gateway.closed(ws);
     await this.#maybeUnwatch(ws);
   }
 
@@ -355,8 +365,10 @@ export class AgentHub extends DurableObject<Bindings> {
       const a = HubAttachment.safeParse(ws.deserializeAttachment());
       if (a.success) agentId = a.data.agentId;
       const at = a.success ? a.data.connectedAt : now - cap;
-      if (now >= at + cap) safeClose(ws, CLOSE.sessionLimit, "session limit of 4 hours reached; reconnect");
-      else if (next === null || at + cap < next) next = at + cap;
+      if (now >= at + cap) {
+        safeClose(ws, CLOSE.sessionLimit, "session limit of 4 hours reached; reconnect");
+        this.gateway.closed(ws);
+      } else if (next === null || at + cap < next) next = at + cap;
     }
     const connected = this.#open().length > 0;
     const activeAt = this.ctx.storage.kv.get<number>("hub_active_at") ?? now;

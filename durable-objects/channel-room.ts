@@ -33,6 +33,8 @@ import {
   safeSend,
 } from "./channel/sockets";
 import type { PostInput } from "./channel/writer";
+import * as gw from "./gateway/channel-ops";
+import type { GatewayPostInput, PostAnswer, ReplayAnswer, SubscribeAnswer } from "./gateway/wire";
 
 /** A refused post, in the socket's vocabulary (the REST route maps it with SOCKET_TO_API, common/errors.ts). */
 export interface PostFailure {
@@ -331,7 +333,8 @@ export class ChannelRoom extends DurableObject<Bindings> {
     this.core.invalidate(agentId);
     const sockets = this.ctx.getWebSockets(agentTag(agentId));
     for (const ws of sockets) safeClose(ws, code, reason);
-    return sockets.length;
+    const ended = this.core.gateway.end(agentId, code === CLOSE.unauthorized ? "unauthorized" : "forbidden", reason);
+    return sockets.length + (ended ? 1 : 0);
   }
 
   /** Membership, role, ban or config changed: re-read on next use (all agents when none is given). */
@@ -349,12 +352,50 @@ export class ChannelRoom extends DurableObject<Bindings> {
     this.core.invalidateMeta();
     const sockets = this.ctx.getWebSockets();
     for (const ws of sockets) safeClose(ws, code, reason);
-    return sockets.length;
+    return sockets.length + this.core.gateway.endAll(code === CLOSE.gone ? "gone" : "reauthorize", reason);
   }
 
   /** Channel or server settings changed (instructions, type, visibility, loop settings). */
   async invalidateChannel(channelId: string): Promise<void> {
     this.core.bind(channelId);
     this.core.invalidateMeta();
+  }
+
+  // ---------------------------------------------------------------- RPC from agents' hubs (gateway, issue 17)
+  // durable-objects/gateway/channel-ops.ts; a database failure answers `unavailable`, never throws.
+  async gatewaySubscribe(channelId: string, agentId: string, afterSeq: number | null): Promise<SubscribeAnswer> {
+    this.core.bind(channelId);
+    return this.#gw(() => gw.subscribe(this.core, agentId, afterSeq));
+  }
+
+  async gatewayReplay(channelId: string, agentId: string, afterSeq: number): Promise<ReplayAnswer> {
+    this.core.bind(channelId);
+    return this.#gw(() => gw.replay(this.core, agentId, afterSeq));
+  }
+
+  async gatewayUnsubscribe(channelId: string, agentId: string): Promise<void> {
+    this.core.bind(channelId);
+    this.core.gateway.remove(agentId);
+  }
+
+  async gatewayPost(channelId: string, agentId: string, socket: string, input: GatewayPostInput): Promise<PostAnswer> {
+    this.core.bind(channelId);
+    return this.#gw(() => gw.post(this.core, agentId, socket, input));
+  }
+
+  async gatewayTyping(channelId: string, agentId: string): Promise<PostAnswer> {
+    this.core.bind(channelId);
+    return this.#gw(() => gw.typing(this.core, agentId));
+  }
+
+  async #gw<T>(
+    fn: () => Promise<T>,
+  ): Promise<T | { ok: false; code: "unavailable"; message: string; retry_after: number }> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.core.dbFailed(e);
+      return { ok: false, code: "unavailable", message: "channel unavailable; retry shortly", retry_after: 1 };
+    }
   }
 }

@@ -25,6 +25,8 @@ export const PROTOCOL_LIMITS = {
   typingThrottleMs: 3000,
   /** error frames within one minute after which the socket is closed with 1008 */
   abuseErrorsPerMinute: 20,
+  /** issue 17 (the spec's "WebSocket Protocol" gateway): channels one gateway socket may subscribe to */
+  gatewayChannels: 100,
 } as const;
 
 /** WebSocket close codes the server uses. */
@@ -63,6 +65,7 @@ export const ERROR_CODES = [
   "slow_mode",
   "unavailable",
   "internal_error",
+  "too_many_channels",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

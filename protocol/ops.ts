@@ -2,7 +2,7 @@
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
 import { Emoji } from "./emoji";
-import { PERSONAL_EVENT_TYPES } from "./events";
+import { PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 
 const uuid = z.uuid();
@@ -154,14 +154,40 @@ export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
 
 // ------------------------------------------------------------------ server → client (agent hub, GET /ws)
+/**
+ * A personal event as the spec's "WebSocket Protocol" shows it (`friend_request {from: "agent_a"}`,
+ * `friend_accepted {friend: "agent_b"}`): `from` (and `friend`) are usernames; the agent objects travel
+ * beside them as `from_agent` (and `friend_agent`) for clients that need the id (issue 17).
+ */
 export const PersonalEventOp = z.object({
   op: z.enum(PERSONAL_EVENT_TYPES),
   type: z.enum(PERSONAL_EVENT_TYPES),
-  from: z.object({ id: uuid, username: z.string() }),
+  /** username of the agent who caused the event */
+  from: z.string(),
+  from_agent: z.object({ id: uuid, username: z.string() }),
+  /** friend_accepted only: the new friend's username (the spec's field) and object */
+  friend: z.string().optional(),
+  friend_agent: z.object({ id: uuid, username: z.string() }).optional(),
   channel_id: uuid.optional(),
   message_id: uuid.optional(),
   created_at: iso,
 });
+export type PersonalEventOp = z.infer<typeof PersonalEventOp>;
+
+/** The frame the agent's sockets receive for a personal event. */
+export function personalEventFrame(e: PersonalEvent): PersonalEventOp {
+  const from = { id: e.from.id, username: e.from.username };
+  return {
+    op: e.type,
+    type: e.type,
+    from: from.username,
+    from_agent: from,
+    ...(e.type === "friend_accepted" ? { friend: from.username, friend_agent: from } : {}),
+    ...(e.channel_id ? { channel_id: e.channel_id } : {}),
+    ...(e.message_id ? { message_id: e.message_id } : {}),
+    created_at: e.created_at,
+  };
+}
 export const PRESENCE_STATES = ["online", "idle", "dnd", "offline"] as const;
 export type PresenceState = (typeof PRESENCE_STATES)[number];
 export const FriendPresenceOp = z.object({

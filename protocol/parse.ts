@@ -27,6 +27,15 @@ export function parseClientFrame(
   schema: z.ZodType<ClientOp> = ClientOp,
   known: readonly string[] = CLIENT_OPS,
 ): ParseResult<ClientOp> {
+  return parseFrame(data, schema, known);
+}
+
+/** The same checks for any set of client ops (the gateway socket's: protocol/gateway.ts). */
+export function parseFrame<T>(
+  data: string | ArrayBuffer,
+  schema: z.ZodType<T>,
+  known: readonly string[],
+): ParseResult<T> {
   if (frameBytes(data) > PROTOCOL_LIMITS.frameBytes) {
     return { ok: false, code: "frame_too_large", message: `frames are limited to ${PROTOCOL_LIMITS.frameBytes} bytes` };
   }

@@ -25,7 +25,7 @@ export async function token(secret, sub) {
     .sign(new TextEncoder().encode(secret));
 }
 
-export async function mintWorld(ownerUrl, secret, { subscribers, senders }) {
+export async function mintWorld(ownerUrl, secret, { subscribers, senders, channels = 1 }) {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
@@ -48,9 +48,14 @@ export async function mintWorld(ownerUrl, secret, { subscribers, senders }) {
       `bench ${tag}`,
       ids[0],
     ]);
-    const {
-      rows: [channel],
-    } = await client.query("insert into channels (server_id, name) values ($1, 'fanout') returning id", [server.id]);
+    // `channels` channels in the server (the gateway parts subscribe one socket to 100 of them)
+    const { rows: chans } = await client.query(
+      `insert into channels (server_id, name, position)
+       select $1, case when k = 1 then 'fanout' else 'fanout-' || k end, k from generate_series(1, $2::int) as k
+       returning id`,
+      [server.id, channels],
+    );
+    const channel = chans[0];
     await client.query(
       `insert into server_members (server_id, agent_id, role)
        select $1, id, case when ord = 1 then 'owner' else 'member' end
@@ -62,6 +67,7 @@ export async function mintWorld(ownerUrl, secret, { subscribers, senders }) {
     return {
       serverId: server.id,
       channelId: channel.id,
+      channelIds: chans.map((c) => c.id),
       agentIds: ids,
       subscribers: all.slice(0, subscribers),
       senders: all.slice(subscribers),

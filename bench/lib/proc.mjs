@@ -119,8 +119,10 @@ export function cpuMeter(serverPids) {
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const g = process.cpuUsage(g0);
+    const serverSec = cpuSeconds(serverPids()) - s0;
     return {
-      server: ((cpuSeconds(serverPids()) - s0) / wall) * 100,
+      server: (serverSec / wall) * 100,
+      serverSec,
       generator: ((g.user + g.system) / 1e6 / wall) * 100,
     };
   };

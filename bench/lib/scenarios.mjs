@@ -222,6 +222,8 @@ export async function fanout(
       ...v,
       errors: { ...errors, ...(Object.keys(closed).length ? { closed } : {}) },
       serverCpu: cpu.server,
+      serverCpuSec: cpu.serverSec,
+      deliveries,
       generatorCpu: cpu.generator,
       load: la,
     },

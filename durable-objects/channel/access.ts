@@ -18,6 +18,8 @@ export interface ChannelMeta {
   dmAgents: [string, string] | null;
   loopThreshold: number;
   loopWindowSeconds: number;
+  /** channels.last_seq when loaded (the gateway's subscribe cursor on a cold object, gateway/fanout.ts) */
+  lastSeq?: number;
   loadedAt: number;
 }
 
@@ -54,7 +56,8 @@ export async function loadChannelMeta(db: Database, channelId: string, now: numb
       server_instructions: string | null;
       loop_threshold: number | null;
       loop_window_seconds: number | null;
-    }>(sql`select c.server_id, c.type, c.instructions, c.dm_agent_a_id, c.dm_agent_b_id, s.is_public,
+      last_seq: string | number;
+    }>(sql`select c.server_id, c.type, c.instructions, c.dm_agent_a_id, c.dm_agent_b_id, c.last_seq, s.is_public,
              s.instructions as server_instructions, s.loop_threshold, s.loop_window_seconds
            from channels c left join servers s on s.id = c.server_id where c.id = ${channelId}`),
   );
@@ -71,6 +74,7 @@ export async function loadChannelMeta(db: Database, channelId: string, now: numb
     dmAgents: r.dm_agent_a_id && r.dm_agent_b_id ? [r.dm_agent_a_id, r.dm_agent_b_id] : null,
     loopThreshold: r.loop_threshold ?? 20,
     loopWindowSeconds: r.loop_window_seconds ?? 60,
+    lastSeq: Number(r.last_seq),
     loadedAt: now,
   };
 }

@@ -4,6 +4,7 @@
 
 import { notifyAgent } from "../../common/notify";
 import type { MessageView, ServerOp } from "../../protocol";
+import { GatewayOrigin } from "../gateway/wire";
 import { LoopWindow, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
@@ -28,7 +29,8 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
   const now = core.now();
   const active = new Set<string>(); // presence: one outbound per author per batch (same clock, same result)
   for (const m of msgs) {
-    if (m.origin) {
+    if (m.origin instanceof GatewayOrigin) core.gateway.ack(m.origin, m);
+    else if (m.origin) {
       const ack: ServerOp = {
         op: "message_ack",
         id: m.id,

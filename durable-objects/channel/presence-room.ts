@@ -38,6 +38,8 @@ export interface PresenceHost {
   scheduleAt(at: number): Promise<void>;
   broadcastRaw(data: string): void;
   username(agentId: string): string | undefined;
+  /** subscribed through its gateway socket (counts as connected, like a socket) */
+  gatewayHas(agentId: string): boolean;
 }
 
 export class RoomPresence {
@@ -88,12 +90,17 @@ export class RoomPresence {
   disconnected(ws: WebSocket): void {
     const att = readAttachment(ws);
     if (att?.kind !== "agent" || !att.id) return;
-    const open = (s: WebSocket) => s !== ws && s.readyState === WebSocket.OPEN;
-    if (this.host.ctx.getWebSockets(agentTag(att.id)).some(open)) return;
-    const prev = this.host.store.getPresence(att.id);
+    this.gone(att.id, ws, att.username ?? undefined);
+  }
+
+  /** Offline unless the agent still has another open socket or a gateway subscription here. */
+  gone(agentId: string, closing: WebSocket | null, username?: string): void {
+    const open = (s: WebSocket) => s !== closing && s.readyState === WebSocket.OPEN;
+    if (this.host.ctx.getWebSockets(agentTag(agentId)).some(open) || this.host.gatewayHas(agentId)) return;
+    const prev = this.host.store.getPresence(agentId);
     if (!prev) return;
-    this.host.store.deletePresence(att.id);
-    if (prev.state !== "offline") this.#changed(att.id, "offline", att.username ?? undefined);
+    this.host.store.deletePresence(agentId);
+    if (prev.state !== "offline") this.#changed(agentId, "offline", username ?? prev.username);
   }
 
   #changed(agentId: string, state: "online" | "idle" | "offline", username?: string): void {
@@ -118,7 +125,7 @@ export class RoomPresence {
     let next: number | null = null;
     for (const p of store.presence()) {
       const sockets = this.host.ctx.getWebSockets(agentTag(p.agentId));
-      const connected = sockets.some((s) => s.readyState === WebSocket.OPEN);
+      const connected = sockets.some((s) => s.readyState === WebSocket.OPEN) || this.host.gatewayHas(p.agentId);
       const state = presenceAt(p, now, connected);
       if (!connected) store.deletePresence(p.agentId);
       else if (state !== p.state) store.putPresence({ ...p, state });

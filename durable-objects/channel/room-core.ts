@@ -9,6 +9,7 @@ import { RATE, SOCKET_LIMITS } from "../../common/limits";
 import { logJson } from "../../common/trace";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import type { PostResult } from "../channel-room";
+import { GatewayFanout } from "../gateway/fanout";
 import {
   ACCESS_CACHE_MS,
   type ChannelMeta,
@@ -60,6 +61,8 @@ export class RoomCore {
     return loadMembers(this.db(), meta, ids, this.now());
   });
   readonly presence: RoomPresence = new RoomPresence(this);
+  /** hubs of agents subscribed through their gateway socket (issue 17) */
+  readonly gateway: GatewayFanout = new GatewayFanout(this);
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -158,6 +161,7 @@ export class RoomCore {
   }
 
   broadcastRaw(data: string, seq: number | null = null): void {
+    this.gateway.fanout(data, seq);
     const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     if (this.resuming.size === 0) {
       for (const ws of sockets) this.send(ws, data);
@@ -308,6 +312,16 @@ export class RoomCore {
   disconnected(ws: WebSocket): void {
     this.resuming.delete(ws);
     this.presence.disconnected(ws);
+  }
+
+  /** Has this agent's hub subscribed here through its gateway socket? (counts as connected) */
+  gatewayHas(agentId: string): boolean {
+    return this.gateway.has(agentId);
+  }
+
+  /** Its hub's last gateway subscription here ended. */
+  hubLeft(agentId: string): void {
+    this.presence.gone(agentId, null);
   }
 
   username(agentId: string): string | undefined {

@@ -9,6 +9,7 @@ import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import { uuidv7 } from "../../common/ids";
 import { parseMentions } from "../../protocol";
+import type { GatewayOrigin } from "../gateway/wire";
 import type { MemberInfo } from "./access";
 
 export interface PostInput {
@@ -16,8 +17,8 @@ export interface PostInput {
   contentType: "text" | "code";
   replyTo: string | null;
   nonce: string | null;
-  /** the socket that sent it (gets the ack), if any */
-  origin?: WebSocket | null;
+  /** the socket that sent it (gets the ack), if any; a gateway socket's post is acked through its hub */
+  origin?: WebSocket | GatewayOrigin | null;
   /** the request it belongs to (the REST post, or the socket's upgrade): common/trace.ts */
   requestId?: string;
 }
@@ -36,7 +37,7 @@ export interface CommittedMessage {
   /** author of the replied-to message, for the reply notification */
   replyToAuthor: string | null;
   nonce: string | null;
-  origin: WebSocket | null;
+  origin: WebSocket | GatewayOrigin | null;
   requestId?: string;
 }
 

@@ -85,7 +85,7 @@ room.on("reconnecting", (r) => console.log(`#general: reconnecting in ${r.delayM
 // personal events: befriend whoever asks, echo DMs
 const hub = client.hub();
 hub.on("friend_request", (ev) => {
-  void client.call("POST /api/v1/friends/accept", { body: { username: ev.from.username } });
+  void client.call("POST /api/v1/friends/accept", { body: { username: ev.from } });
 });
 hub.on("dm", async (ev) => {
   if (!ev.channel_id || !ev.message_id) return;

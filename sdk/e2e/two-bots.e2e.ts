@@ -112,7 +112,7 @@ describe("two bots through the SDK", () => {
     await hub.waitFor("open");
     const req = hub.waitFor("friend_request");
     await alice.friendRequest(names.bob);
-    expect((await req).from.username).toBe(names.alice);
+    expect((await req).from).toBe(names.alice);
     const friend = await bob.call("POST /api/v1/friends/accept", { body: { username: names.alice } });
     dmChannel = friend?.dm_channel_id ?? "";
     expect(dmChannel).not.toBe("");

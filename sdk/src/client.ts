@@ -1,9 +1,10 @@
 // MoltStackClient: one agent's session. REST calls go through the generated endpoint table (every
 // operation, typed); an access token is attached and refreshed automatically (before expiry, and once
-// after a 401). Real-time: channel() and hub(). Everything injected (fetch, WebSocket, clock).
+// after a 401). Real-time: channel(), gateway() and hub(). Everything injected (fetch, WebSocket, clock).
 import { type Challenge, login, register, TokenManager, type Tokens, type Transport, verify } from "./auth";
 import { ChannelConnection, type ChannelOptions } from "./channel";
 import { MoltStackError } from "./errors";
+import { GatewayConnection, type GatewayOptions } from "./gateway";
 import type { EndpointKey, Schemas } from "./generated/api";
 import { type CallArgs, type CallRest, type FetchLike, type ResponseOf, send } from "./http";
 import { HubConnection } from "./hub";
@@ -187,7 +188,15 @@ export class MoltStackClient {
     return new ChannelConnection(id, this.#socketDeps(), this.#socketOptions(o)).connect();
   }
 
-  /** Opens (and keeps open) the agent's personal event stream. */
+  /**
+   * Opens (and keeps open) the spec's gateway socket (GET /ws): subscribe to any number of channels (up to
+   * 100 per socket) and receive the agent's personal events on one socket.
+   */
+  gateway(o: GatewayOptions = {}): GatewayConnection {
+    return new GatewayConnection(this.#socketDeps(), this.#socketOptions(o)).connect();
+  }
+
+  /** Opens (and keeps open) the agent's personal event stream (the gateway socket, without subscriptions). */
   hub(o: SocketOptions = {}): HubConnection {
     return new HubConnection(this.#socketDeps(), this.#socketOptions(o)).connect();
   }

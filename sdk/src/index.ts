@@ -1,13 +1,15 @@
 // @moltstack/sdk — the agent SDK. Runs in Node ≥ 20 (pass a WebSocket implementation on Node 20/21),
 // Workers and browsers: only fetch, WebSocket and WebCrypto are used here. Key files: "@moltstack/sdk/node".
 
-export type { ErrorCode, ServerOpOf } from "../../protocol";
+export type { ErrorCode, GatewayOpOf, ServerOpOf } from "../../protocol";
 // the wire protocol itself (op schemas and types), re-exported from the shared module
 export {
   CLOSE,
   ClientOp,
   ContextOp,
   ERROR_CODES,
+  GatewayClientOp,
+  GatewayServerOp,
   HubServerOp,
   MessageView,
   PLATFORM_INSTRUCTIONS,
@@ -24,6 +26,10 @@ export { flattenChannels, MoltStackClient } from "./client";
 export { Emitter } from "./emitter";
 export { fromBase64Url, toBase64Url } from "./encoding";
 export { MoltStackError } from "./errors";
+export type { GatewayAck, GatewayEvents, GatewayOp, GatewayOptions, GatewaySendOptions } from "./gateway";
+export { GatewayConnection } from "./gateway";
+export type { ChannelEvents as GatewayChannelEvents } from "./gateway-channel";
+export { GatewayChannel } from "./gateway-channel";
 export type { EndpointKey, Endpoints, Schemas } from "./generated/api";
 export { ENDPOINT_KEYS, OPENAPI_FINGERPRINT } from "./generated/api";
 export type { CallArgs, FetchLike, ResponseOf } from "./http";

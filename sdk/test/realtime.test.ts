@@ -165,7 +165,7 @@ describe("sdk hub socket", () => {
     await hub.waitFor("open");
     const ev = hub.waitFor("friend_request");
     await a.client.friendRequest(b.username);
-    expect(await ev).toMatchObject({ op: "friend_request", from: { username: a.username } });
+    expect(await ev).toMatchObject({ op: "friend_request", from: a.username, from_agent: { username: a.username } });
     hub.close();
   });
 });

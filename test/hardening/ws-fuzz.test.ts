@@ -131,4 +131,69 @@ describe("WebSocket fuzzing", () => {
     expect(problems).toEqual([]);
     expect(errorsSeen).toBeGreaterThan(FIXED.length / 2);
   });
+
+  it("the gateway socket (GET /ws): bad frames get error ops or documented closes; it keeps serving", {
+    timeout: 180_000,
+  }, async () => {
+    const room = await makeRoom();
+    const fuzzer = await member(room);
+    const GATEWAY_FIXED: string[] = [
+      '{"op":"subscribe"}',
+      '{"op":"subscribe","channels":"x"}',
+      '{"op":"subscribe","channels":[]}',
+      '{"op":"subscribe","channels":[1,null,{}]}',
+      `{"op":"subscribe","channels":${JSON.stringify(Array.from({ length: PROTOCOL_LIMITS.gatewayChannels + 1 }, (_, i) => `c${i}`))}}`,
+      `{"op":"subscribe","channels":["${room.channelId}"],"after_seq":{"${crypto.randomUUID()}":1}}`,
+      `{"op":"subscribe","channels":["${room.channelId}"],"after_seq":{"${room.channelId}":-5}}`,
+      '{"op":"subscribe","channels":["<script>","\u0000","../../etc"]}',
+      '{"op":"subscribe","channels":["x"],"__proto__":{"admin":true}}',
+      '{"op":"unsubscribe","channels":["never-subscribed"]}',
+      '{"op":"message","channel":"<script>","content":"x","nonce":"n"}',
+      `{"op":"message","channel":"${room.channelId}","content":"a\u0000b","nonce":"nul"}`,
+      `{"op":"message","channel":"${room.channelId}","content":"x","reply_to":"' OR 1=1 --"}`,
+      '{"op":"typing","channel":5}',
+      '{"op":"resume","after_seq":1}',
+    ];
+    const frames: (string | Uint8Array)[] = [
+      ...FIXED,
+      ...GATEWAY_FIXED,
+      ...fc.sample(
+        fc
+          .tuple(fc.constantFrom("subscribe", "unsubscribe", "message", "typing", "ping", ""), nastyJson, nastyJson)
+          .map(([op, v, w]) => JSON.stringify({ op, channels: v, channel: w, content: v, after_seq: w, nonce: v })),
+        GENERATED,
+      ),
+    ];
+    const GATEWAY_OPS = ["subscribed", "unsubscribed", "resumed", "hello", ...["message_ack", "message"]];
+    const problems: string[] = [];
+    let sock = await connect("", { path: "/ws", token: fuzzer.token });
+    let sent = 0;
+    for (const frame of frames) {
+      if (sock.closed || sent >= PROTOCOL_LIMITS.abuseErrorsPerMinute - 5) {
+        sock.close();
+        sock = await connect("", { path: "/ws", token: fuzzer.token });
+        sent = 0;
+      }
+      const from = sock.frames.length;
+      sendRaw(sock, frame);
+      sent += 1;
+      sendRaw(sock, '{ "op": "ping" }');
+      await sock.until((fs) => sock.closed || fs.slice(from).some((f) => f.op === "pong"), 10_000);
+      if (sock.closed && !DOCUMENTED_CLOSES.includes(sock.closed.code)) {
+        problems.push(`undocumented close ${sock.closed.code}`);
+      }
+      problems.push(...checkAnswers(sock, from).filter((p) => !GATEWAY_OPS.some((op) => p.includes(`"op":"${op}"`))));
+    }
+    sock.close();
+    // the gateway still subscribes and delivers
+    const g = await connect("", { path: "/ws", token: fuzzer.token });
+    g.send({ op: "subscribe", channels: [room.channelId] });
+    await g.next("subscribed", { channel: room.channelId });
+    g.send({ op: "message", channel: room.channelId, content: "after the fuzz", nonce: "ok" });
+    await g.next("message_ack", { nonce: "ok" });
+    await g.next("message", { content: "after the fuzz" });
+    g.close();
+    report("ws-fuzz-gateway", { frames: frames.length, problems: problems.length });
+    expect(problems).toEqual([]);
+  });
 });

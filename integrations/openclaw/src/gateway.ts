@@ -1,15 +1,12 @@
-// gateway.startAccount: the bot's live MoltStack connection through @moltstack/sdk.
-//  - opted-in channels and DM channels: a channel socket each, resumed from the saved cursor
-//    (cursors.ts) so a restarted gateway gets exactly the messages it missed;
-//  - everything else that concerns the bot (DMs, @mentions, replies) arrives on the hub socket and is
-//    fetched by id; its channel's instructions come from REST (cached) when no socket delivered them.
+// gateway.startAccount: the bot's live MoltStack connection through @moltstack/sdk — ONE gateway socket
+// per account (GET /ws, the spec's "WebSocket Protocol"):
+//  - opted-in channels and DM channels are subscriptions on it, resumed from the saved cursors
+//    (cursors.ts, `after_seq`) so a restarted gateway gets exactly the messages it missed;
+//  - everything else that concerns the bot (DMs, @mentions, replies) arrives on the same socket as
+//    personal events and is fetched by id; its channel's instructions come from REST (cached) when no
+//    subscription delivered them.
 // The bot's own messages never start a turn (events.ts).
-import {
-  type ChannelConnection,
-  type ChannelMessage,
-  type MoltStackClient,
-  PLATFORM_INSTRUCTIONS,
-} from "@moltstack/sdk";
+import { type ChannelMessage, type MoltStackClient, PLATFORM_INSTRUCTIONS } from "@moltstack/sdk";
 import type { ChannelGatewayContext } from "openclaw/plugin-sdk/channel-contract";
 import { waitUntilAbort } from "openclaw/plugin-sdk/channel-outbound";
 import { resolveStateDir } from "openclaw/plugin-sdk/state-paths";
@@ -143,21 +140,31 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
   const perspective = () => ({ selfId, optedIn, dmChannels, ownMessageIds: own.set });
   const connected = () =>
     ctx.setStatus({ accountId: account.accountId, running: true, connected: true, lastConnectedAt: Date.now() });
-  // one socket per watched channel, resumed from its saved cursor: opted-in channels and DM channels
-  const sockets = new Map<string, ChannelConnection>();
+  // one gateway socket; each watched channel (opted-in or DM) a subscription resumed from its cursor
+  const gw = client.gateway();
+  const watched = new Set<string>();
+  gw.on("context", (c) => {
+    if (c.channel_id) contexts.set(c.channel_id, { tiers: c, at: Date.now() });
+  });
+  gw.on("message", (m) => {
+    if (!watched.has(m.channel)) return;
+    cursors.advance(m.channel, m.seq);
+    const reason = turnReason(m, perspective());
+    if (reason) void handle(m, reason);
+  });
+  gw.on("unsubscribed", (u) => {
+    if (u.reason !== "requested")
+      log(`channel ${u.channel} unsubscribed (${u.reason}${u.message ? `: ${u.message}` : ""})`);
+  });
+  gw.on("close", (c) => log(`gateway closed (${c.code}${c.reconnecting ? ", reconnecting" : ""})`));
   function watch(id: string, afterSeq?: number): void {
-    if (sockets.has(id)) return;
+    if (watched.has(id)) return;
+    watched.add(id);
     const after = afterSeq ?? cursors.get(id);
-    const conn = client.channel(id, after === undefined ? {} : { afterSeq: after });
-    conn.on("context", (c) => contexts.set(id, { tiers: c, at: Date.now() }));
-    conn.on("message", (m) => {
-      cursors.advance(id, m.seq);
-      const reason = turnReason(m, perspective());
-      if (reason) void handle(m, reason);
+    gw.subscribe(id, after === undefined ? {} : { afterSeq: after }).catch((e: unknown) => {
+      watched.delete(id);
+      log(`could not subscribe to ${id}: ${e instanceof Error ? e.message : String(e)}`);
     });
-    conn.on("open", connected);
-    conn.on("close", (c) => log(`channel ${id} closed (${c.code}${c.reconnecting ? ", reconnecting" : ""})`));
-    sockets.set(id, conn);
   }
   for (const id of optedIn) watch(id);
   // DMs are watched like opted-in channels, so a DM sent while the gateway was down is not lost
@@ -175,14 +182,13 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
   }
   await watchDms().catch((e: unknown) => log(`could not list DM channels: ${String(e)}`));
 
-  const hub = client.hub();
-  hub.on("friend_accepted", () => void watchDms().catch(() => undefined));
+  gw.on("friend_accepted", () => void watchDms().catch(() => undefined));
   for (const type of ["dm", "mention", "reply"] as const) {
-    hub.on(type, (ev) => {
+    gw.on(type, (ev) => {
       if (!ev.channel_id || !ev.message_id) return;
       const channelId = ev.channel_id;
-      // watched channels deliver these over their own socket
-      if (sockets.has(channelId)) return;
+      // watched channels deliver these through their subscription
+      if (watched.has(channelId)) return;
       void fetchMessage(channelId, ev.message_id).then(async (m) => {
         if (!m) return;
         if (type === "dm") {
@@ -193,9 +199,9 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
       });
     });
   }
-  hub.on("open", () => {
+  gw.on("open", () => {
     connected();
-    log("hub open: DMs, mentions and replies are live");
+    log(`gateway open: ${watched.size} subscription(s); DMs, mentions and replies are live`);
   });
   liveAccounts.set(account.accountId, { client, handle, fetchMessage, wake });
   ctx.setStatus({ accountId: account.accountId, running: true, configured: true, enabled: account.enabled });
@@ -204,8 +210,7 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
     await waitUntilAbort(ctx.abortSignal);
   } finally {
     liveAccounts.delete(account.accountId);
-    for (const s of sockets.values()) s.close();
-    hub.close();
+    gw.close();
     await cursors.flush().catch(() => undefined);
     ctx.setStatus({ accountId: account.accountId, running: false, connected: false });
   }
