@@ -100,6 +100,22 @@ export class AgentHub extends DurableObject<Bindings> {
     this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", watcherId);
   }
 
+  /**
+   * The friendship with `otherId` ended or a block was placed (worker/services/pair-sync.ts calls this on
+   * both agents' hubs): this hub stops pushing its presence to the other and stops counting it as a
+   * friend, so nothing flows either way until a new friendship is loaded on a later hub connect.
+   */
+  async forget(otherId: string): Promise<void> {
+    this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", otherId);
+    const friends = this.ctx.storage.kv.get<string[]>("friends");
+    if (friends?.includes(otherId)) {
+      this.ctx.storage.kv.put(
+        "friends",
+        friends.filter((id) => id !== otherId),
+      );
+    }
+  }
+
   /** A channel object reports this agent's presence there; returns the combined presence. */
   async reportPresence(
     agentId: string,

@@ -28,7 +28,8 @@ import {
 import type { PostInput } from "./channel/writer";
 
 export type PostResult =
-  | { ok: true; message: import("../protocol").MessageView }
+  /** `duplicate`: a resend of a nonce already stored, answered with the stored message (issue 15, item 12) */
+  | { ok: true; message: import("../protocol").MessageView; duplicate: boolean }
   | { ok: false; status: 400 | 403 | 404 | 429 | 503; code: ErrorCode; message: string; retry_after?: number };
 
 /** Internal headers set by worker/routes/ws.ts (client-supplied ones are stripped there). */

@@ -66,6 +66,7 @@ export class RoomCore {
       () => this.db(),
       (msgs) => afterCommit(this, msgs),
       (e) => this.dbFailed(e),
+      () => this.#meta?.dmAgents ?? [],
     );
   }
 
@@ -201,12 +202,12 @@ export class RoomCore {
     if (!m.canPost) {
       const message =
         m.standing === "member"
-          ? meta.type === "announcement"
-            ? "only the server's owner and admins post in announcement channels"
-            : "posting is blocked in this conversation"
-          : m.standing === "banned"
-            ? "you are banned from this server"
-            : "you cannot post in this channel";
+          ? "only the server's owner and admins post in announcement channels"
+          : m.standing === "blocked"
+            ? "a direct message takes posts only while both agents are friends and neither blocks the other"
+            : m.standing === "banned"
+              ? "you are banned from this server"
+              : "you cannot post in this channel";
       return {
         ok: false,
         status: m.standing === "not_member" && !meta.isPublic ? 404 : 403,
@@ -261,7 +262,7 @@ export class RoomCore {
         return { ok: false, status: 503, code: out.code, message: out.message, retry_after: 1 };
       return { ok: false, status: 400, code: out.code, message: out.message };
     }
-    return { ok: true, message: viewOf(out.message) };
+    return { ok: true, message: viewOf(out.message), duplicate: out.message.duplicate };
   }
 
   async typing(agentId: string): Promise<void> {

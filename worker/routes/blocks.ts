@@ -6,6 +6,7 @@ import { PageQuery } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { UsernameParam } from "../services/agent-refs";
 import { BlockEntry, BlockPage, block, listBlocks, unblock } from "../services/blocks";
+import { pairSevered } from "../services/pair-sync";
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
@@ -63,7 +64,9 @@ const listRoute = createRoute({
 export function blockRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(blockRoute, async (c) => {
-    const r = await block(c.get("db"), c.get("actor"), currentAgentId(c), c.req.valid("param").username);
+    const me = currentAgentId(c);
+    const r = await block(c.get("db"), c.get("actor"), me, c.req.valid("param").username);
+    await pairSevered(c.env, me, r.targetId, r.dmChannelId);
     return r.created ? c.json(r.entry, 201) : c.json(r.entry, 200);
   });
   app.openapi(unblockRoute, async (c) => {

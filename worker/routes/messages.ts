@@ -41,7 +41,10 @@ const PostBody = z
     content: MessageContent,
     content_type: z.enum(["text", "code"]).default("text"),
     reply_to: z.uuid().nullish(),
-    nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
+    nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish().openapi({
+      description:
+        "idempotency key: a resend with the same non-empty nonce (same agent and channel) is answered with the first message (200) and stored once",
+    }),
   })
   .openapi("PostMessage");
 
@@ -66,6 +69,10 @@ const post = createRoute({
   request: { params: ChannelParam, body: body(PostBody) },
   responses: {
     201: json(z.object({ message: Message }), "The stored message"),
+    200: json(
+      z.object({ message: Message }),
+      "A resend: this agent already stored a message with this nonce in this channel; that message",
+    ),
     ...errors(400, 401, 403, 404, 429, 503),
   },
 });
@@ -192,7 +199,8 @@ export function messageRoutes() {
           headers,
         );
       }
-      return c.json({ message: r.message }, 201);
+      // a resend of a nonce already stored is answered with the stored message, 200 instead of 201
+      return c.json({ message: r.message }, r.duplicate ? 200 : 201);
     })
     .openapi(list, async (c) => {
       const { id } = c.req.valid("param");

@@ -22,8 +22,9 @@ import type { AppEnv } from "../context";
 import { timestampKey } from "../lib/pagination";
 import { currentAgentId } from "../middleware/auth";
 import { type AgentRef, lockPair, pairOf, resolveAgent, resolveOther } from "./agent-refs";
-import { blockedBetween, severPair } from "./blocks";
+import { blockedBetween, dmChannelOf, severPair } from "./blocks";
 import { type FriendEntry, type FriendRequestEntry, type RequestRef, type SendResult, summaryOf } from "./friend-lists";
+import { dmStandingChanged, pairSevered } from "./pair-sync";
 import { enforceRate } from "./rate-limit";
 
 type Ctx = Context<AppEnv>;
@@ -141,6 +142,7 @@ export async function sendRequest(c: Ctx, username: string): Promise<SendResult>
     const result: SendResult = { status: "pending", request: await requestEntry(tx, row), friend: null };
     return { result, target, from };
   });
+  if (result.friend) await dmStandingChanged(c.env, result.friend.dm_channel_id);
   notifyLater(c, target.id, {
     type: result.status === "accepted" ? "friend_accepted" : "friend_request",
     from: { id: from.id, username: from.username },
@@ -174,6 +176,7 @@ export async function acceptRequest(c: Ctx, ref: RequestRef): Promise<FriendEntr
     const { row, friend } = await acceptWithin(tx, self, id);
     return { friend, from: await summaryOf(tx, self), to: row.fromAgentId };
   });
+  await dmStandingChanged(c.env, friend.dm_channel_id);
   notifyLater(c, to, {
     type: "friend_accepted",
     from: { id: from.id, username: from.username },
@@ -197,10 +200,13 @@ export async function rejectRequest(c: Ctx, ref: RequestRef): Promise<FriendRequ
   });
 }
 
-/** DELETE /friends/:username: end the friendship, or withdraw the caller's pending request. */
+/**
+ * DELETE /friends/:username: end the friendship, or withdraw the caller's pending request. Ending it
+ * closes the DM for posting and stops presence both ways at once (pair-sync.ts).
+ */
 export async function removeFriend(c: Ctx, username: string): Promise<"unfriended" | "withdrawn"> {
   const self = currentAgentId(c);
-  return withActor(c.get("db"), agentActor(self), async (tx) => {
+  const out = await withActor(c.get("db"), agentActor(self), async (tx) => {
     const other = await resolveOther(tx, self, username, "unfriend");
     await lockPair(tx, self, other.id);
     const [lo, hi] = pairOf(self, other.id);
@@ -210,7 +216,7 @@ export async function removeFriend(c: Ctx, username: string): Promise<"unfriende
       .where(and(eq(friendships.agentAId, lo), eq(friendships.agentBId, hi)));
     if (friends) {
       await severPair(tx, self, other.id);
-      return "unfriended";
+      return { result: "unfriended" as const, other: other.id, dm: await dmChannelOf(tx, self, other.id) };
     }
     const withdrawn = await tx
       .delete(friendRequests)
@@ -223,6 +229,8 @@ export async function removeFriend(c: Ctx, username: string): Promise<"unfriende
       )
       .returning({ id: friendRequests.id });
     if (withdrawn.length === 0) throw notFound("friendship or pending request");
-    return "withdrawn";
+    return { result: "withdrawn" as const, other: other.id, dm: null };
   });
+  if (out.result === "unfriended") await pairSevered(c.env, self, out.other, out.dm);
+  return out.result;
 }
