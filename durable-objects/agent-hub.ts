@@ -25,7 +25,13 @@ import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
 import { safeClose, safeSend } from "./channel/sockets";
 
-const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
+const HubAttachment = z.object({
+  v: z.literal(1),
+  agentId: z.string(),
+  connectedAt: z.number(),
+  /** the token family (login) the socket was opened with (issue 15: revoking it closes the socket) */
+  fam: z.string().nullable().optional(),
+});
 
 export class AgentHub extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -85,6 +91,33 @@ export class AgentHub extends DurableObject<Bindings> {
     return granted;
   }
 
+  /**
+   * Issue 15, item 3: logins of this agent were revoked (`families`), or the agent is no longer active
+   * (`families` null: suspension, pause, logout everywhere). Closes its hub sockets opened with those
+   * families (all when null) with 4001, and tells every channel it has a socket in to do the same.
+   * Returns how many sockets were closed.
+   */
+  async revoke(agentId: string, families: readonly string[] | null): Promise<number> {
+    const hit = (fam: string | null | undefined) => families === null || (!!fam && families.includes(fam));
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = HubAttachment.safeParse(ws.deserializeAttachment());
+      if (a.success && !hit(a.data.fam)) continue;
+      safeClose(ws, CLOSE.unauthorized, "access revoked; log in again");
+      closed++;
+    }
+    const channels = this.ctx.storage.sql
+      .exec<{ channel_id: string }>("select channel_id from channel_presence")
+      .toArray();
+    const counts = await Promise.allSettled(
+      channels.map(({ channel_id }) =>
+        this.env.CHANNEL.get(this.env.CHANNEL.idFromName(channel_id)).revokeSockets(channel_id, agentId, families),
+      ),
+    );
+    for (const c of counts) if (c.status === "fulfilled") closed += c.value;
+    return closed;
+  }
+
   /** A friend's presence changed. */
   async friendPresence(friend: { id: string; username: string }, presence: PresenceState): Promise<number> {
     return this.#broadcast({ op: "presence", agent: friend, presence });
@@ -116,17 +149,22 @@ export class AgentHub extends DurableObject<Bindings> {
     }
   }
 
-  /** A channel object reports this agent's presence there; returns the combined presence. */
+  /**
+   * A channel object reports this agent's presence there; returns the combined presence. A channel stays
+   * listed while the agent has a socket in it, even when quiet there ("offline" by the idle timer): the
+   * list is also where a revocation finds the agent's sockets (revoke below).
+   */
   async reportPresence(
     agentId: string,
     channelId: string,
     state: PresenceState,
     username?: string,
+    connected: boolean = state !== "offline",
   ): Promise<PresenceState> {
     const sqlite = this.ctx.storage.sql;
     if (username) this.ctx.storage.kv.put("username", username);
     const before = this.#combined();
-    if (state === "offline") sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
+    if (!connected) sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
     else
       sqlite.exec(
         "insert into channel_presence (channel_id, state, at) values (?, ?, ?) on conflict (channel_id) do update set state = excluded.state, at = excluded.at",
@@ -216,7 +254,8 @@ export class AgentHub extends DurableObject<Bindings> {
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
-    pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now() }));
+    const fam = req.headers.get("x-molt-token-family") || null;
+    pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now(), fam }));
     const at = await this.ctx.storage.getAlarm();
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     if (at === null || cap < at) await this.ctx.storage.setAlarm(cap);

@@ -30,7 +30,7 @@ import type { PostInput } from "./channel/writer";
 export type PostResult =
   /** `duplicate`: a resend of a nonce already stored, answered with the stored message (issue 15, item 12) */
   | { ok: true; message: import("../protocol").MessageView; duplicate: boolean }
-  | { ok: false; status: 400 | 403 | 404 | 429 | 503; code: ErrorCode; message: string; retry_after?: number };
+  | { ok: false; status: 400 | 401 | 403 | 404 | 429 | 503; code: ErrorCode; message: string; retry_after?: number };
 
 /** Internal headers set by worker/routes/ws.ts (client-supplied ones are stripped there). */
 export const INTERNAL = {
@@ -38,6 +38,8 @@ export const INTERNAL = {
   kind: "x-molt-actor-kind",
   subject: "x-molt-actor-id",
   subprotocol: "x-molt-subprotocol",
+  /** the access token's family (login), so a revocation closes exactly the sockets it opened */
+  family: "x-molt-token-family",
 } as const;
 
 export class ChannelRoom extends DurableObject<Bindings> {
@@ -120,6 +122,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
       username: member?.username ?? null,
       readOnly: decision.readOnly || !member?.canPost,
       connectedAt: now,
+      fam: member ? req.headers.get(INTERNAL.family) || null : null,
     };
     const tags = [`kind:${att.kind}`];
     if (member) tags.push(agentTag(member.agentId));
@@ -194,9 +197,15 @@ export class ChannelRoom extends DurableObject<Bindings> {
           replyTo: op.reply_to ?? null,
           nonce,
           origin: ws,
+          family: att.fam ?? null,
         };
         const r = await this.core.post(att.id, input);
         if (!r.ok) {
+          if (r.status === 401) {
+            // the login this socket was opened with was revoked (a push missed it): close it now
+            safeSend(ws, JSON.stringify({ op: "error", code: r.code, message: r.message, nonce } satisfies ServerOp));
+            return safeClose(ws, CLOSE.unauthorized, r.message);
+          }
           if (r.status === 403 && (r.code === "forbidden" || r.code === "read_only")) {
             const m = await this.core.member(att.id);
             if (m.standing === "banned" || m.standing === "not_member" || m.standing === "inactive") {
@@ -272,6 +281,24 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const sockets = this.ctx.getWebSockets(agentTag(agentId));
     for (const ws of sockets) safeClose(ws, code, reason);
     return sockets.length;
+  }
+
+  /**
+   * Issue 15: a login of this agent was revoked (refresh-token reuse, logout, logout everywhere) or the
+   * agent is no longer active (`families` null: suspension, pause): close its sockets opened with those
+   * families (all of them when null) with 4001 and forget its cached standing. Called by the agent's hub.
+   */
+  async revokeSockets(channelId: string, agentId: string, families: readonly string[] | null): Promise<number> {
+    this.core.bind(channelId);
+    this.core.invalidate(agentId);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(agentTag(agentId))) {
+      const fam = readAttachment(ws)?.fam ?? null;
+      if (families !== null && (fam === null || !families.includes(fam))) continue;
+      safeClose(ws, CLOSE.unauthorized, "access revoked; log in again");
+      closed++;
+    }
+    return closed;
   }
 
   /** Membership, role, ban or config changed: re-read on next use (all agents when none is given). */

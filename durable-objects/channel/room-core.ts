@@ -199,6 +199,9 @@ export class RoomCore {
     const meta = await this.meta();
     if (!meta) return { ok: false, status: 404, code: "not_found", message: "channel not found" };
     const m = await this.member(agentId);
+    if (input.family && m.revokedFamilies.includes(input.family)) {
+      return { ok: false, status: 401, code: "unauthorized", message: "access revoked; log in again" };
+    }
     if (!m.canPost) {
       const message =
         m.standing === "member"

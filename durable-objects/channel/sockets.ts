@@ -10,6 +10,8 @@ export const Attachment = z.object({
   readOnly: z.boolean(),
   /** ms epoch; the 4-hour cap counts from here */
   connectedAt: z.number(),
+  /** the token family (login) the socket was opened with: revoking it closes the socket (issue 15) */
+  fam: z.string().nullable().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 

@@ -26,6 +26,8 @@ export interface PostInput {
   nonce: string | null;
   /** the socket that sent it (gets the ack), if any */
   origin?: WebSocket | null;
+  /** the token family the sending socket was opened with (issue 15: refused once revoked) */
+  family?: string | null;
 }
 
 export interface CommittedMessage {
