@@ -41,7 +41,8 @@ async function sockets(token: string, channelId: string): Promise<{ channel: Cli
   return { channel, hub };
 }
 
-async function closedWith(c: Client, code: number, ms = 3000) {
+/** The close code the socket saw within `ms` (null: still open). */
+async function closedWith(c: Client, ms = 3000) {
   const deadline = Date.now() + ms;
   while (!c.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   return c.closed?.code ?? null;
@@ -71,8 +72,8 @@ describe("attack: using a login after it was revoked", () => {
       expect((await upgrade("", { path: "/ws", token: t })).status).toBe(401);
     }
     for (const s of [attacker, victimSockets]) {
-      expect(await closedWith(s.channel, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
-      expect(await closedWith(s.hub, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
+      expect(await closedWith(s.channel)).toBe(CLOSE.unauthorized);
+      expect(await closedWith(s.hub)).toBe(CLOSE.unauthorized);
     }
     // the other login is untouched
     expect((await me(other.api_token)).status).toBe(200);
@@ -91,8 +92,8 @@ describe("attack: using a login after it was revoked", () => {
     expect((await api("POST", "/api/v1/auth/logout", { token: agent.tokens.api_token })).status).toBe(204);
     expect((await me(agent.tokens.api_token)).status).toBe(401);
     expect((await post(agent.tokens.api_token, room.channelId, "after logout")).status).toBe(401);
-    expect(await closedWith(first.channel, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
-    expect(await closedWith(first.hub, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(first.channel)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(first.hub)).toBe(CLOSE.unauthorized);
     expect(secondSockets.channel.closed).toBeNull();
     expect((await me(second.api_token)).status).toBe(200);
 
@@ -102,8 +103,8 @@ describe("attack: using a login after it was revoked", () => {
       expect((await post(t, room.channelId, "after logout-all")).status).toBe(401);
     }
     expect((await refresh(second.refresh_token, uniqueIp())).status).toBe(401);
-    expect(await closedWith(secondSockets.channel, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
-    expect(await closedWith(secondSockets.hub, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(secondSockets.channel)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(secondSockets.hub)).toBe(CLOSE.unauthorized);
   });
 
   it("suspension: every token and socket of the agent stops, the post path included", async () => {
@@ -121,8 +122,8 @@ describe("attack: using a login after it was revoked", () => {
     }
     expect((await post(agent.tokens.api_token, room.channelId, "after suspension")).status).toBe(401);
     expect((await me(agent.tokens.api_token)).status).toBe(401);
-    expect(await closedWith(s.channel, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
-    expect(await closedWith(s.hub, CLOSE.unauthorized)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(s.channel)).toBe(CLOSE.unauthorized);
+    expect(await closedWith(s.hub)).toBe(CLOSE.unauthorized);
   });
 });
 
