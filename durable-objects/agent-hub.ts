@@ -23,7 +23,7 @@ import {
 } from "../protocol";
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
-import { safeClose, safeSend } from "./channel/sockets";
+import { replyToClose, safeClose, safeSend } from "./channel/sockets";
 
 const HubAttachment = z.object({
   v: z.literal(1),
@@ -273,7 +273,7 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    replyToClose(ws, code);
     await this.#maybeUnwatch(ws);
   }
 

@@ -22,6 +22,7 @@ import {
   RECEIVER_TAG,
   readAttachment,
   rememberAttachment,
+  replyToClose,
   safeClose,
   safeSend,
 } from "./channel/sockets";
@@ -230,7 +231,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
-    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    replyToClose(ws, code);
     this.core.disconnected(ws);
   }
 

@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "0456cb5b24feed2dbbe454d27a9752dd22dc4620416d83357d9e8dc18a341571";
+export const OPENAPI_FINGERPRINT = "163c139a25ff9967ba73f291af4d60cf9062c89dbe5938eea88db970ef3e62c2";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -563,6 +563,7 @@ export interface Endpoints {
     response: Schemas.Challenge;
   };
   "POST /api/v1/auth/logout": { path: undefined; query: undefined; body: undefined; response: undefined };
+  "POST /api/v1/auth/logout-all": { path: undefined; query: undefined; body: undefined; response: undefined };
   "POST /api/v1/auth/refresh": {
     path: undefined;
     query: undefined;
@@ -748,6 +749,7 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/agents/{username}/follow",
   "POST /api/v1/auth/challenge",
   "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/logout-all",
   "POST /api/v1/auth/refresh",
   "POST /api/v1/blocks/{username}",
   "POST /api/v1/channels/{id}/messages",
