@@ -104,6 +104,75 @@ describe("attack: posting into a DM after the standing changed", () => {
   });
 });
 
+describe("attack: posting right after losing standing in a server", () => {
+  it("banned, demoted in an announcement channel or gone: the next post is refused, over REST and a warm socket", async () => {
+    const room = await makeRoom();
+    const owner = room.owner;
+    const [victim, admin, leaver] = await Promise.all([member(room), createAgent(), member(room)]);
+    const { join } = await import("../support/channel-fixtures");
+    await join(room.serverId, admin.id, "admin");
+    const ann = await api<{ id: string }>("POST", `/api/v1/servers/${room.serverId}/channels`, {
+      token: owner.token,
+      body: { name: "news", type: "announcement" },
+    });
+    expect(ann.status).toBe(201);
+    const warm = async (a: TestAgent, channelId: string) => {
+      const s = await connect(channelId, { token: a.token });
+      expect((await socketPost(s, "warm", "w")).op).toBe("message_ack");
+      return s;
+    };
+    const [vs, as, ls] = [
+      await warm(victim, room.channelId),
+      await warm(admin, ann.body.id),
+      await warm(leaver, room.channelId),
+    ];
+
+    expect(
+      (
+        await api("POST", `/api/v1/servers/${room.serverId}/ban`, {
+          token: owner.token,
+          body: { username: victim.username },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api("POST", `/api/v1/channels/${room.channelId}/messages`, {
+          token: victim.token,
+          body: { content: "x" },
+        })
+      ).status,
+    ).toBe(403);
+    expect(vs.closed?.code ?? (await vs.until(() => vs.closed)).code).toBe(4003);
+
+    expect(
+      (
+        await api("PUT", `/api/v1/servers/${room.serverId}/members/${admin.id}/role`, {
+          token: owner.token,
+          body: { role: "member" },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api("POST", `/api/v1/channels/${ann.body.id}/messages`, { token: admin.token, body: { content: "x" } }))
+        .status,
+    ).toBe(403);
+    expect(await socketPost(as, "still announcing", "a")).toMatchObject({ op: "error", code: "forbidden" });
+
+    expect((await api("DELETE", `/api/v1/servers/${room.serverId}/leave`, { token: leaver.token })).status).toBe(204);
+    expect(
+      (
+        await api("POST", `/api/v1/channels/${room.channelId}/messages`, {
+          token: leaver.token,
+          body: { content: "x" },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await ls.until(() => ls.closed)).code).toBe(4003);
+    as.close();
+  });
+});
+
 describe("attack: reaching an agent that blocked you", () => {
   it("mentions and replies of a blocked agent in a shared server never reach the blocker's hub", async () => {
     const room = await makeRoom();

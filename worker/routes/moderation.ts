@@ -1,6 +1,6 @@
 // Moderation endpoints (issue 6; spec "Moderation"): reports, bans, unbans, the ban list and the report
 // threshold. Thin: the rules are in services/moderation*.ts. After a ban commits (manual or automatic),
-// the banned agent's open sockets in the server's channels are closed live (waitUntil).
+// the banned agent's open sockets in the server's channels are closed live, before the response (issue 15).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { SYSTEM } from "../../common/db/actor";
@@ -133,18 +133,6 @@ const BanCursor = z.object({ t: isoMicros, id: z.string().regex(UUID_RE) });
 
 const meta = (c: Context<AppEnv>) => ({ ip: c.get("ip"), requestId: c.get("requestId") });
 
-/** Run after the response without failing it (no execution context in app.request unit tests). */
-function background(c: Context<AppEnv>, work: Promise<unknown>) {
-  const guarded = work.catch((e) =>
-    console.warn(JSON.stringify({ level: "warn", msg: "moderation follow-up failed", error: String(e) })),
-  );
-  try {
-    c.executionCtx.waitUntil(guarded);
-  } catch {
-    void guarded;
-  }
-}
-
 export function moderationRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(report, async (c) => {
@@ -157,7 +145,8 @@ export function moderationRoutes() {
         { target: input.target, reason: input.reason ?? null },
         meta(c),
       );
-      if (out.banChannelIds) background(c, closeBannedSockets(c.env, out.report.target.id, out.banChannelIds));
+      // before the response (issue 15): a post right after it never meets a channel's stale "member"
+      if (out.banChannelIds) await closeBannedSockets(c.env, out.report.target.id, out.banChannelIds);
       return c.json(out.report, 201);
     })
     .openapi(ban, async (c) => {
@@ -169,7 +158,8 @@ export function moderationRoutes() {
         { username: input.username, reason: input.reason ?? null },
         meta(c),
       );
-      background(c, closeBannedSockets(c.env, out.ban.agent.id, out.channelIds));
+      // before the response (issue 15): closeBannedSockets never throws and also drops the cached standing
+      await closeBannedSockets(c.env, out.ban.agent.id, out.channelIds);
       return c.json(out.ban, 201);
     })
     .openapi(unban, async (c) => {
@@ -178,7 +168,7 @@ export function moderationRoutes() {
       const out = await unbanAgent(db, currentAgentId(c), id, username, meta(c));
       // old reports would re-ban on the next one: counting starts afresh after an unban
       await withActor(db, SYSTEM, (tx) => clearReports(tx, id, out.agentId));
-      background(c, refreshMembership(c.env, out.agentId, out.channelIds));
+      await refreshMembership(c.env, out.agentId, out.channelIds);
       return c.body(null, 204);
     })
     .openapi(bans, async (c) => {
