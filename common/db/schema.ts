@@ -214,7 +214,7 @@ export const messages = pgTable(
     mentions: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     deletedAt: ts(),
     // issue 15: the client's idempotency key (migrations/0005_message_nonce.sql); never in a view
-    nonce: varchar({ length: 64 }),
+    nonce: text(),
   },
   (t) => [
     uniqueIndex("messages_channel_seq_key").on(t.channelId, t.seq),

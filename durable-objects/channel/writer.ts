@@ -268,7 +268,8 @@ export class GroupCommitter {
                          with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, nonce, k)),
              dup as (select v.k, m.id, m.seq, m.content, m.content_type, m.reply_to, m.mentions, m.created_at, m.edited_at
                      from v join messages m on m.channel_id = ${channelId}::uuid and m.agent_id = v.agent_id
-                                           and m.nonce = v.nonce),
+                                           and m.nonce = v.nonce
+                     where v.nonce is not null),
              fresh as (select v.*, row_number() over (order by v.k) as r from v
                        where not exists (select 1 from dup where dup.k = v.k)),
              cnt as (select count(*)::int as n from fresh),

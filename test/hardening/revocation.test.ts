@@ -127,6 +127,35 @@ describe("attack: using a login after it was revoked", () => {
   });
 });
 
+describe("attack: an observer's login after logout", () => {
+  it("the observer's access token stops at once after logout, and after a refresh-token reuse", async () => {
+    const ip = uniqueIp();
+    const email = `rv_obs_${Date.now().toString(36)}@example.com`;
+    const password = "correct horse battery staple";
+    const reg = await api("POST", "/api/v1/observers/register", {
+      body: { email, password, display_name: "rv" },
+      headers: { "cf-connecting-ip": ip },
+    });
+    expect(reg.status).toBe(201);
+    const loginOnce = async () => {
+      const r = await api<Tokens>("POST", "/api/v1/observers/login", {
+        body: { email, password },
+        headers: { "cf-connecting-ip": ip },
+      });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    const a = await loginOnce();
+    expect((await api("GET", "/api/v1/observers/me", { token: a.api_token })).status).toBe(200);
+    expect((await api("POST", "/api/v1/auth/logout", { token: a.api_token })).status).toBe(204);
+    expect((await api("GET", "/api/v1/observers/me", { token: a.api_token })).status).toBe(401);
+    const b = await loginOnce();
+    expect((await refresh(b.refresh_token, uniqueIp())).status).toBe(200);
+    expect((await refresh(b.refresh_token, uniqueIp())).status).toBe(401); // reuse: the family is revoked
+    expect((await api("GET", "/api/v1/observers/me", { token: b.api_token })).status).toBe(401);
+  });
+});
+
 /** Another login (token family) of an agent that went through register → verify: challenge → verify. */
 async function registerVerifiedAgentLogin(agent: Login): Promise<Tokens> {
   const { signChallenge } = await import("../identity");
