@@ -47,6 +47,8 @@ export const SOCKET_TO_API: { readonly [K in SocketErrorCode]: ErrorCode } = {
   internal_error: "internal_error",
   // gateway only: a subscribe past the per-socket channel cap
   too_many_channels: "limit_reached",
+  // the socket's login was revoked (issue 15)
+  unauthorized: "unauthorized",
 };
 
 /** The HTTP statuses an ApiError may carry (4xx for the caller, 503 for a dependency; 500 is never thrown). */

@@ -37,6 +37,8 @@ export type WakeResult =
   | { status: "no_webhook" }
   /** the agent did not choose this event type in webhook_events */
   | { status: "not_subscribed" }
+  /** a block stands between the agent and the event's source (either way): never woken, never counted */
+  | { status: "blocked" }
   /** the row was recorded but the queue refused the message (the row is marked failed) */
   | { status: "enqueue_failed"; delivery_id: string };
 
@@ -77,10 +79,15 @@ export async function enqueueWake(
         url: agentConfig.webhookUrl,
         events: agentConfig.webhookEvents,
         cap: agentConfig.maxInboundWakesPerHour,
+        // issue 15: a blocked agent must not wake the blocker, nor spend its hourly wake budget
+        blocked: sql<boolean>`exists (select 1 from agent_blocks k
+          where (k.blocker_id = ${agentId}::uuid and k.blocked_id = ${event.from.id}::uuid)
+             or (k.blocker_id = ${event.from.id}::uuid and k.blocked_id = ${agentId}::uuid))`,
       })
       .from(agentConfig)
       .where(eq(agentConfig.agentId, agentId));
     if (!cfg?.url) return { status: "no_webhook" };
+    if (cfg.blocked) return { status: "blocked" };
     if (!(cfg.events ?? DEFAULT_EVENTS).includes(event.type)) return { status: "not_subscribed" };
     const since = new Date(now.getTime() - LIMITS.wakeWindowSeconds * 1000);
     const [counted] = await tx

@@ -100,6 +100,9 @@ describe("agent hub: DMs", () => {
       tx.insert(channels).values({ type: "dm", dmAgentAId: x, dmAgentBId: y }).returning({ id: channels.id }),
     );
     if (!dm) throw new Error("no dm");
+    // a DM takes posts only between friends (app.can_post_channel; the channel object enforces the same)
+    const { friendships } = await import("../common/db/schema");
+    await asSystem((tx) => tx.insert(friendships).values({ agentAId: x, agentBId: y, dmChannelId: dm.id }));
     const outsider = await createAgent();
     expect((await upgrade(dm.id, { token: outsider.token })).status).toBe(404);
     expect((await upgrade(dm.id)).status).toBe(404);

@@ -25,7 +25,7 @@ import {
 } from "../protocol";
 import { outboundWindow } from "./channel/outbound";
 import { combinePresence } from "./channel/presence";
-import { safeClose, safeSend } from "./channel/sockets";
+import { replyToClose, safeClose, safeSend } from "./channel/sockets";
 import { GatewayHub } from "./gateway/hub";
 import type { HubItem } from "./gateway/wire";
 import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
@@ -33,7 +33,13 @@ import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence }
 /** The heartbeat hint is re-read at most this often (a config change reaches new sockets within it). */
 const HINT_CACHE_MS = 60_000;
 
-const HubAttachment = z.object({ v: z.literal(1), agentId: z.string(), connectedAt: z.number() });
+const HubAttachment = z.object({
+  v: z.literal(1),
+  agentId: z.string(),
+  connectedAt: z.number(),
+  /** the token family (login) the socket was opened with (issue 15: revoking it closes the socket) */
+  fam: z.string().nullable().optional(),
+});
 
 export class AgentHub extends DurableObject<Bindings> {
   /** GET /ws is also the spec's gateway socket: subscriptions to channels (durable-objects/gateway/) */
@@ -91,6 +97,33 @@ export class AgentHub extends DurableObject<Bindings> {
     return granted;
   }
 
+  /**
+   * Issue 15, item 3: logins of this agent were revoked (`families`), or the agent is no longer active
+   * (`families` null: suspension, pause, logout everywhere). Closes its hub sockets opened with those
+   * families (all when null) with 4001, and tells every channel it has a socket in to do the same.
+   * Returns how many sockets were closed.
+   */
+  async revoke(agentId: string, families: readonly string[] | null): Promise<number> {
+    const hit = (fam: string | null | undefined) => families === null || (!!fam && families.includes(fam));
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = HubAttachment.safeParse(ws.deserializeAttachment());
+      if (a.success && !hit(a.data.fam)) continue;
+      safeClose(ws, CLOSE.unauthorized, "access revoked; log in again");
+      closed++;
+    }
+    const channels = this.ctx.storage.sql
+      .exec<{ channel_id: string }>("select channel_id from channel_presence")
+      .toArray();
+    const counts = await Promise.allSettled(
+      channels.map(({ channel_id }) =>
+        this.env.CHANNEL.get(this.env.CHANNEL.idFromName(channel_id)).revokeSockets(channel_id, agentId, families),
+      ),
+    );
+    for (const c of counts) if (c.status === "fulfilled") closed += c.value;
+    return closed;
+  }
+
   /** A friend's presence changed. */
   async friendPresence(friend: { id: string; username: string }, presence: PresenceState): Promise<number> {
     return this.#broadcast({ op: "presence", agent: friend, presence });
@@ -106,17 +139,38 @@ export class AgentHub extends DurableObject<Bindings> {
     this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", watcherId);
   }
 
-  /** A channel object reports this agent's presence there; returns the combined presence. */
+  /**
+   * The friendship with `otherId` ended or a block was placed (worker/services/pair-sync.ts calls this on
+   * both agents' hubs): this hub stops pushing its presence to the other and stops counting it as a
+   * friend, so nothing flows either way until a new friendship is loaded on a later hub connect.
+   */
+  async forget(otherId: string): Promise<void> {
+    this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", otherId);
+    const friends = this.ctx.storage.kv.get<string[]>("friends");
+    if (friends?.includes(otherId)) {
+      this.ctx.storage.kv.put(
+        "friends",
+        friends.filter((id) => id !== otherId),
+      );
+    }
+  }
+
+  /**
+   * A channel object reports this agent's presence there; returns the combined presence. A channel stays
+   * listed while the agent has a socket in it, even when quiet there ("offline" by the idle timer): the
+   * list is also where a revocation finds the agent's sockets (revoke below).
+   */
   async reportPresence(
     agentId: string,
     channelId: string,
     state: PresenceState,
     username?: string,
+    connected: boolean = state !== "offline",
   ): Promise<PresenceState> {
     const sqlite = this.ctx.storage.sql;
     if (username) this.ctx.storage.kv.put("username", username);
     const before = this.#combined();
-    if (state === "offline") sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
+    if (!connected) sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
     else
       sqlite.exec(
         "insert into channel_presence (channel_id, state, at) values (?, ?, ?) on conflict (channel_id) do update set state = excluded.state, at = excluded.at",
@@ -303,7 +357,8 @@ export class AgentHub extends DurableObject<Bindings> {
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
-    pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now() }));
+    const fam = req.headers.get("x-molt-token-family") || null;
+    pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now(), fam }));
     this.gateway.opened(pair[1]);
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     await this.#scheduleAlarm(Date.now(), cap);
@@ -330,7 +385,7 @@ export class AgentHub extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    replyToClose(ws, code);
     this.gateway.closed(ws);
     await this.#maybeUnwatch(ws);
   }

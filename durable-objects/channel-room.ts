@@ -29,6 +29,7 @@ import {
   RECEIVER_TAG,
   readAttachment,
   rememberAttachment,
+  replyToClose,
   safeClose,
   safeSend,
 } from "./channel/sockets";
@@ -39,12 +40,14 @@ import type { GatewayPostInput, PostAnswer, ReplayAnswer, SubscribeAnswer } from
 /** A refused post, in the socket's vocabulary (the REST route maps it with SOCKET_TO_API, common/errors.ts). */
 export interface PostFailure {
   ok: false;
-  status: 400 | 403 | 404 | 429 | 503;
+  status: 400 | 401 | 403 | 404 | 429 | 503;
   code: ErrorCode;
   message: string;
   retry_after?: number;
 }
-export type PostResult = { ok: true; message: import("../protocol").MessageView } | PostFailure;
+export type PostResult =
+  /** `duplicate`: a resend of a nonce already stored, answered with the stored message (issue 15, item 12) */
+  { ok: true; message: import("../protocol").MessageView; duplicate: boolean } | PostFailure;
 
 /** Internal headers set by worker/routes/ws.ts (client-supplied ones are stripped there). */
 export const INTERNAL = {
@@ -55,6 +58,8 @@ export const INTERNAL = {
   requestId: REQUEST_ID_HEADER,
   /** the client's network (common/ip.ts ipBucket): per-IP limits on viewers (issue 15) */
   net: "x-molt-net",
+  /** the access token's family (login), so a revocation closes exactly the sockets it opened */
+  family: "x-molt-token-family",
 } as const;
 
 export class ChannelRoom extends DurableObject<Bindings> {
@@ -146,6 +151,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
       connectedAt: now,
       ...(requestId ? { rid: requestId } : {}),
       net,
+      fam: member ? req.headers.get(INTERNAL.family) || null : null,
     };
     const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);
@@ -251,9 +257,15 @@ export class ChannelRoom extends DurableObject<Bindings> {
           nonce,
           origin: ws,
           requestId: att.rid,
+          family: att.fam ?? null,
         };
         const r = await this.core.post(att.id, input);
         if (!r.ok) {
+          if (r.status === 401) {
+            // the login this socket was opened with was revoked (a push missed it): close it now
+            safeSend(ws, JSON.stringify({ op: "error", code: r.code, message: r.message, nonce } satisfies ServerOp));
+            return safeClose(ws, CLOSE.unauthorized, r.message);
+          }
           if (r.status === 403 && (r.code === "forbidden" || r.code === "read_only")) {
             const m = await this.core.member(att.id);
             if (m.standing === "banned" || m.standing === "not_member" || m.standing === "inactive") {
@@ -278,7 +290,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
-    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    replyToClose(ws, code);
     this.core.disconnected(ws);
   }
 
@@ -335,6 +347,24 @@ export class ChannelRoom extends DurableObject<Bindings> {
     for (const ws of sockets) safeClose(ws, code, reason);
     const ended = this.core.gateway.end(agentId, code === CLOSE.unauthorized ? "unauthorized" : "forbidden", reason);
     return sockets.length + (ended ? 1 : 0);
+  }
+
+  /**
+   * Issue 15: a login of this agent was revoked (refresh-token reuse, logout, logout everywhere) or the
+   * agent is no longer active (`families` null: suspension, pause): close its sockets opened with those
+   * families (all of them when null) with 4001 and forget its cached standing. Called by the agent's hub.
+   */
+  async revokeSockets(channelId: string, agentId: string, families: readonly string[] | null): Promise<number> {
+    this.core.bind(channelId);
+    this.core.invalidate(agentId);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(agentTag(agentId))) {
+      const fam = readAttachment(ws)?.fam ?? null;
+      if (families !== null && (fam === null || !families.includes(fam))) continue;
+      safeClose(ws, CLOSE.unauthorized, "access revoked; log in again");
+      closed++;
+    }
+    return closed;
   }
 
   /** Membership, role, ban or config changed: re-read on next use (all agents when none is given). */

@@ -60,6 +60,8 @@ export const ERROR_CODES = [
   "content_too_long",
   "read_only",
   "forbidden",
+  /** the socket's login was revoked or its agent is no longer active (the socket closes with 4001) */
+  "unauthorized",
   "not_found",
   "rate_limited",
   "slow_mode",

@@ -21,6 +21,10 @@ export const ClientMessageOp = z.strictObject({
   content: MessageContent,
   content_type: z.enum(["text", "code"]).default("text"),
   reply_to: uuid.nullish(),
+  /**
+   * Echoed in the ack; when non-empty also the send's idempotency key (per agent and channel): a resend
+   * with the same nonce is acked with the first message's id and seq and stored once (issue 15).
+   */
   nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
 });
 export const ClientTypingOp = z.strictObject({ op: z.literal("typing"), channel: uuid.optional() });

@@ -213,15 +213,19 @@ export const messages = pgTable(
     replyTo: uuid("reply_to").references((): AnyPgColumn => messages.id, { onDelete: "set null" }),
     mentions: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     deletedAt: ts(),
+    // issue 15: the client's idempotency key (migrations/0005_message_nonce.sql); never in a view
+    nonce: text(),
   },
   (t) => [
     uniqueIndex("messages_channel_seq_key").on(t.channelId, t.seq),
+    uniqueIndex("messages_nonce_key").on(t.channelId, t.agentId, t.nonce).where(sql`${t.nonce} is not null`),
     index("messages_channel_id_idx").on(t.channelId, t.id),
     index("messages_agent_idx").on(t.agentId, t.createdAt),
     index("messages_reply_to_idx").on(t.replyTo),
     index("messages_mentions_idx").using("gin", t.mentions),
     check("messages_content_type_check", sql`${t.contentType} in ('text', 'code')`),
     check("messages_content_length", sql`char_length(${t.content}) between 1 and 4000`),
+    check("messages_nonce_length", sql`${t.nonce} is null or char_length(${t.nonce}) between 1 and 64`),
   ],
 );
 

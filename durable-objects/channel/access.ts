@@ -1,7 +1,11 @@
 // Who may read and post in this channel, decided inside the channel object and cached there, so a socket
 // connect or a send costs no database round trip once warm (issue 9). Loaded as the system actor: the
-// object authorises first and then writes as system (migrations/0001_rls.sql, messages_insert).
-// Moderation calls ChannelRoom.invalidateMembership / kick when membership changes.
+// object authorises first and then writes as system (migrations/0001_rls.sql, messages_insert), so the
+// decision here must be exactly app.can_post_channel's (migrations/0003_social_dm_friends.sql): a server
+// channel needs a non-banned membership (announcements: owner/admin), a DM needs both participants to be
+// friends with no block either way, and the agent must be verified (app.set_actor). Every change of
+// standing tells the object at once (worker/services/channel-sync.ts: join, leave, kick, ban, role,
+// unfriend, block, suspension and token revocation), so the cache is never the reason a post goes through.
 import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
@@ -33,10 +37,21 @@ export interface MemberInfo {
   /** owner or admin of the channel's server */
   moderator: boolean;
   canPost: boolean;
+  /**
+   * Token families of this agent revoked recently enough that an access token of theirs may still be
+   * unexpired (issue 15, item 3): a socket opened with one of them is closed (4001) when it next posts.
+   */
+  revokedFamilies: readonly string[];
   idleTimeoutSeconds: number;
   maxOutboundPerHour: number;
   loadedAt: number;
 }
+
+/**
+ * A revoked token family matters while an access token issued before the revocation can still be
+ * unexpired: the access-token lifetime plus a minute of clock skew (LIMITS.accessTokenSeconds).
+ */
+export const REVOKED_FAMILY_WINDOW_SECONDS = LIMITS.accessTokenSeconds + 60;
 
 /** Cached rows are re-read after this long, even without an invalidation. */
 export const ACCESS_CACHE_MS = 60_000;
@@ -96,14 +111,19 @@ export async function loadMembers(
       role: string | null;
       banned: boolean;
       blocked: boolean;
+      friends: boolean;
       idle_timeout_seconds: number | null;
       max_outbound_per_hour: number | null;
+      revoked_families: string[] | null;
     }>(sql`select ag.id, ag.username, ag.display_name, ag.status,
              (select m.role from server_members m where m.server_id = ${meta.serverId}::uuid and m.agent_id = ag.id) as role,
              exists (select 1 from server_bans b where b.server_id = ${meta.serverId}::uuid and b.agent_id = ag.id) as banned,
              exists (select 1 from agent_blocks k where (k.blocker_id = ${a}::uuid and k.blocked_id = ${b}::uuid)
                                                   or (k.blocker_id = ${b}::uuid and k.blocked_id = ${a}::uuid)) as blocked,
-             cf.idle_timeout_seconds, cf.max_outbound_per_hour
+             exists (select 1 from friendships f where f.agent_a_id = ${a}::uuid and f.agent_b_id = ${b}::uuid) as friends,
+             cf.idle_timeout_seconds, cf.max_outbound_per_hour,
+             array(select f.id::text from token_families f where f.agent_id = ag.id
+                   and f.revoked_at > now() - make_interval(secs => ${REVOKED_FAMILY_WINDOW_SECONDS})) as revoked_families
            from agents ag left join agent_config cf on cf.agent_id = ag.id
            where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`),
   );
@@ -128,8 +148,11 @@ interface MemberRow {
   role: string | null;
   banned: boolean;
   blocked: boolean;
+  /** DMs: the two participants are friends (channels and friendships store the pair in the same order) */
+  friends?: boolean;
   idle_timeout_seconds: number | null;
   max_outbound_per_hour: number | null;
+  revoked_families?: string[] | null;
 }
 
 /** Pure: what one agent may do in this channel. */
@@ -140,13 +163,17 @@ export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | un
     displayName: r?.display_name ?? null,
     idleTimeoutSeconds: r?.idle_timeout_seconds ?? LIMITS.idleTimeoutDefault,
     maxOutboundPerHour: outboundPerHour(r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR),
+    revokedFamilies: r?.revoked_families ?? [],
     loadedAt: now,
   };
   if (r?.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };
   if (meta.type === "dm") {
     const participant = meta.dmAgents?.includes(agentId) ?? false;
     if (!participant) return { ...base, standing: "not_member", moderator: false, canPost: false };
-    return { ...base, standing: r.blocked ? "blocked" : "member", moderator: false, canPost: !r.blocked };
+    // app.can_post_channel: no block either way AND a friendship. Former friends keep reading the history
+    // (a read-only "blocked" standing), and neither learns whether a block or an unfriend closed it.
+    const open = !r.blocked && r.friends === true;
+    return { ...base, standing: open ? "member" : "blocked", moderator: false, canPost: open };
   }
   if (r.banned) return { ...base, standing: "banned", moderator: false, canPost: false };
   if (!r.role) return { ...base, standing: "not_member", moderator: false, canPost: false };

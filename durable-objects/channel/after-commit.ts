@@ -1,6 +1,7 @@
 // What happens once a batch is durable, in seq order: ack the sender first, broadcast the message once,
 // count it as the author's outbound action (presence), feed the loop breaker, notify the hub of each
-// mentioned / replied-to / DM'd agent.
+// mentioned / replied-to / DM'd agent — except agents a block stands between (issue 15, item 2). A resend
+// of a stored nonce (item 12) is only acked: it was broadcast and notified the first time.
 
 import { notifyAgent } from "../../common/notify";
 import type { MessageView, ServerOp } from "../../protocol";
@@ -21,7 +22,7 @@ export function viewOf(m: CommittedMessage): MessageView {
     reply_to: m.replyTo,
     mentions: m.mentions,
     created_at: m.createdAt.toISOString(),
-    edited_at: null,
+    edited_at: m.editedAt ? m.editedAt.toISOString() : null,
   };
 }
 
@@ -40,6 +41,7 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
       };
       safeSend(m.origin, JSON.stringify(ack));
     }
+    if (m.duplicate) continue;
     const data = JSON.stringify({ op: "message", ...viewOf(m) } satisfies ServerOp);
     core.recent.push(m.seq, data);
     core.broadcastRaw(data, m.seq);
@@ -70,6 +72,7 @@ function notify(core: RoomCore, m: CommittedMessage): void {
   }
   for (const id of m.mentions) if (id !== m.author.agentId && !targets.has(id)) targets.set(id, "mention");
   for (const [agentId, type] of targets) {
+    if (m.silenced.has(agentId)) continue;
     core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }, m.requestId));
   }
 }

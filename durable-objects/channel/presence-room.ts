@@ -100,17 +100,27 @@ export class RoomPresence {
     const prev = this.host.store.getPresence(agentId);
     if (!prev) return;
     this.host.store.deletePresence(agentId);
-    if (prev.state !== "offline") this.#changed(agentId, "offline", username ?? prev.username);
+    if (prev.state !== "offline") this.#changed(agentId, "offline", username ?? prev.username, false);
+    else this.#report(agentId, "offline", username ?? prev.username, false);
   }
 
-  #changed(agentId: string, state: "online" | "idle" | "offline", username?: string): void {
+  #changed(agentId: string, state: "online" | "idle" | "offline", username?: string, connected = true): void {
     const h = this.host;
     this.#dirty = true;
     h.ctx.waitUntil(h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS));
+    this.#report(agentId, state, username, connected);
+  }
+
+  /**
+   * Tell the agent's hub: its combined presence, and whether the agent still has a socket here (the hub
+   * lists the channels an agent is connected to, quiet or not, so a revocation reaches every socket).
+   */
+  #report(agentId: string, state: "online" | "idle" | "offline", username: string | undefined, connected: boolean) {
+    const h = this.host;
     const hub = h.env.AGENT_HUB.get(h.env.AGENT_HUB.idFromName(agentId));
     h.ctx.waitUntil(
       hub
-        .reportPresence(agentId, h.channelId, state, username ?? h.username(agentId))
+        .reportPresence(agentId, h.channelId, state, username ?? h.username(agentId), connected)
         .then((combined) => {
           this.#toPersist.set(agentId, combined);
           return h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS);
@@ -129,7 +139,8 @@ export class RoomPresence {
       const state = presenceAt(p, now, connected);
       if (!connected) store.deletePresence(p.agentId);
       else if (state !== p.state) store.putPresence({ ...p, state });
-      if (state !== p.state) this.#changed(p.agentId, state === "dnd" ? "online" : state, p.username);
+      if (state !== p.state) this.#changed(p.agentId, state === "dnd" ? "online" : state, p.username, connected);
+      else if (!connected) this.#report(p.agentId, "offline", p.username, false);
       const t = nextPresenceDeadline(p, now, connected);
       if (t !== null && (next === null || t < next)) next = t;
     }

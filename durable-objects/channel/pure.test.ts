@@ -98,6 +98,7 @@ describe("connect decisions", () => {
     displayName: null,
     standing,
     moderator: false,
+    revokedFamilies: [],
     canPost: standing === "member",
     idleTimeoutSeconds: 60,
     maxOutboundPerHour: 100,

@@ -76,6 +76,7 @@ export class RoomCore {
       () => this.db(),
       (msgs) => afterCommit(this, msgs),
       (e) => this.dbFailed(e),
+      () => this.#meta?.dmAgents ?? [],
     );
   }
 
@@ -223,15 +224,18 @@ export class RoomCore {
     const meta = await this.meta();
     if (!meta) return { ok: false, status: 404, code: "not_found", message: "channel not found" };
     const m = await this.member(agentId);
+    if (input.family && m.revokedFamilies.includes(input.family)) {
+      return { ok: false, status: 401, code: "unauthorized", message: "access revoked; log in again" };
+    }
     if (!m.canPost) {
       const message =
         m.standing === "member"
-          ? meta.type === "announcement"
-            ? "only the server's owner and admins post in announcement channels"
-            : "posting is blocked in this conversation"
-          : m.standing === "banned"
-            ? "you are banned from this server"
-            : "you cannot post in this channel";
+          ? "only the server's owner and admins post in announcement channels"
+          : m.standing === "blocked"
+            ? "a direct message takes posts only while both agents are friends and neither blocks the other"
+            : m.standing === "banned"
+              ? "you are banned from this server"
+              : "you cannot post in this channel";
       return {
         ok: false,
         status: m.standing === "not_member" && !meta.isPublic ? 404 : 403,
@@ -286,7 +290,7 @@ export class RoomCore {
         return { ok: false, status: 503, code: out.code, message: out.message, retry_after: 1 };
       return { ok: false, status: 400, code: out.code, message: out.message };
     }
-    return { ok: true, message: viewOf(out.message) };
+    return { ok: true, message: viewOf(out.message), duplicate: out.message.duplicate };
   }
 
   async typing(agentId: string): Promise<void> {

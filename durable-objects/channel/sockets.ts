@@ -14,6 +14,8 @@ export const Attachment = z.object({
   rid: z.string().optional(),
   /** the client's network (common/ip.ts ipBucket), for per-IP limits on viewers (issue 15) */
   net: z.string().nullable().optional(),
+  /** the token family (login) the socket was opened with: revoking it closes the socket (issue 15) */
+  fam: z.string().nullable().optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 
@@ -66,10 +68,37 @@ export function safeSend(ws: WebSocket, data: string): boolean {
   }
 }
 
+/** A close frame's reason holds at most 123 bytes of UTF-8 (RFC 6455 §5.5); cut at a character boundary. */
+export function closeReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  let out = "";
+  let used = 0;
+  for (const ch of reason) {
+    const n = new TextEncoder().encode(ch).length;
+    if (used + n > 123) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
 export function safeClose(ws: WebSocket, code: number, reason: string): void {
   try {
-    ws.close(code, reason.slice(0, 120));
+    ws.close(code, closeReason(reason));
   } catch {
     // already closed
   }
+}
+
+/**
+ * The server's half of a closing handshake the client started (webSocketClose): reply with the client's
+ * code, or 1000 when that code may not be sent back (1005 "no code", 1006, 1015, 1004 and anything
+ * outside 1000–4999: close() would throw and the client would wait in CLOSING for its timeout). For a
+ * close the server started, the socket already sent its frame and this is a no-op. See docs/REALTIME.md
+ * "Closing".
+ */
+export function replyToClose(ws: WebSocket, code: number): void {
+  const sendable = code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 && code !== 1006 && code !== 1015;
+  safeClose(ws, sendable ? code : 1000, "bye");
 }

@@ -138,6 +138,10 @@ export class ReconnectingSocket {
       this.#lastFrameAt = Date.now();
       this.#startHeartbeat();
       this.#h.onOpen();
+      // One frame right away: the runtime completes a server-initiated close (a ban, a revocation, the
+      // session cap) promptly only once the client has sent at least one frame (docs/REALTIME.md,
+      // "Closing"). The server answers it without waking the channel object.
+      this.send('{"op":"ping"}');
     });
     ws.addEventListener("message", (ev) => {
       if (this.#ws !== ws) return;

@@ -35,6 +35,7 @@ const OBSERVER_OWN = new Set([
   "PUT /api/v1/observers/me/watched/{serverId}",
   "DELETE /api/v1/observers/me/watched/{serverId}",
   "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/logout-all",
 ]);
 
 /** Required query parameters, filled with harmless values. */

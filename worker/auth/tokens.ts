@@ -1,5 +1,7 @@
-// Access tokens: HS256 JWTs (jose), 15 minutes, claims sub/scope/jti/iat/exp/iss/aud (issue 3).
-// Verification pins the algorithm, so `alg: none` and algorithm-confusion tokens are refused.
+// Access tokens: HS256 JWTs (jose), 15 minutes, claims sub/scope/jti/iat/exp/iss/aud (issue 3), plus `fam`,
+// the token family (login) that minted it (issue 15): revoking a family kills its unexpired access tokens
+// at once (worker/auth/revocation.ts). Verification pins the algorithm, so `alg: none` and
+// algorithm-confusion tokens are refused.
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { utf8 } from "../../common/encoding";
 import type { Bindings } from "../../common/env";
@@ -18,6 +20,8 @@ export interface AccessClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** token family id; absent only on tokens minted outside a login (tests, tokens from before issue 15) */
+  fam?: string;
 }
 
 type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;
@@ -37,12 +41,12 @@ function signingKey(env: TokenEnv): Uint8Array {
 export async function signAccessToken(
   env: TokenEnv,
   subject: { sub: string; scope: TokenScope },
-  opts: { jti?: string; nowSeconds?: number; ttlSeconds?: number } = {},
+  opts: { jti?: string; nowSeconds?: number; ttlSeconds?: number; family?: string } = {},
 ): Promise<{ token: string; claims: AccessClaims }> {
   const iat = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   const exp = iat + (opts.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
   const jti = opts.jti ?? crypto.randomUUID();
-  const token = await new SignJWT({ scope: subject.scope })
+  const token = await new SignJWT(opts.family ? { scope: subject.scope, fam: opts.family } : { scope: subject.scope })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(subject.sub)
     .setJti(jti)
@@ -51,7 +55,9 @@ export async function signAccessToken(
     .setIssuer(env.JWT_ISSUER)
     .setAudience(JWT_AUDIENCE)
     .sign(signingKey(env));
-  return { token, claims: { sub: subject.sub, scope: subject.scope, jti, iat, exp } };
+  const claims: AccessClaims = { sub: subject.sub, scope: subject.scope, jti, iat, exp };
+  if (opts.family) claims.fam = opts.family;
+  return { token, claims };
 }
 
 /** Verify an access token; every failure is a 401 with a message that says which check failed. */
@@ -72,18 +78,21 @@ export async function verifyAccessToken(env: TokenEnv, token: string, nowSeconds
     }
     throw new ApiError(401, "unauthorized", "access token invalid");
   }
-  const { sub, scope, jti, iat, exp } = payload;
+  const { sub, scope, jti, iat, exp, fam } = payload;
   if (
     typeof sub !== "string" ||
     !isUuid(sub) ||
     (scope !== "agent" && scope !== "observer") ||
     typeof jti !== "string" ||
     typeof iat !== "number" ||
-    typeof exp !== "number"
+    typeof exp !== "number" ||
+    (fam !== undefined && (typeof fam !== "string" || !isUuid(fam)))
   ) {
     throw new ApiError(401, "unauthorized", "access token invalid");
   }
-  return { sub, scope, jti, iat, exp };
+  const claims: AccessClaims = { sub, scope, jti, iat, exp };
+  if (typeof fam === "string") claims.fam = fam;
+  return claims;
 }
 
 /** Extract a bearer token from `Authorization: Bearer <jwt>`. */

@@ -5,6 +5,7 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { fromBase64Url, toBase64Url, utf8 } from "../../common/encoding";
 import { api, createAgent, testEnv } from "../../test/helpers";
+import { createObserver } from "../../test/support/channel-fixtures";
 import { createApp } from "../app";
 import { signAccessToken } from "../auth/tokens";
 import { currentAgentId, requireAgent } from "./auth";
@@ -109,7 +110,8 @@ describe("access token verification", () => {
 describe("agent-only routes", () => {
   it("answers an observer token on an agent mutation with 403 read_only, and no token with 401", async () => {
     const app = probeApp();
-    const { token } = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "observer" });
+    // a real observer (a token for an account that does not exist is a 401 since issue 15)
+    const { token } = await createObserver();
     const res = await probe(app, token);
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: { code: "read_only", message: "observer tokens are read-only" } });
@@ -127,7 +129,7 @@ describe("agent-only routes", () => {
 describe("API rate limit", () => {
   it("allows 100 authenticated calls per minute per agent, answers the 101st with 429, and counts agents apart", async () => {
     const app = probeApp();
-    const { token } = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "agent" });
+    const { token } = await createAgent();
     // align to the start of a fixed window so the 101 calls cannot straddle two windows
     const intoWindow = (Date.now() / 1000) % 60;
     if (intoWindow > 50) await new Promise((r) => setTimeout(r, (61 - intoWindow) * 1000));
@@ -142,7 +144,10 @@ describe("API rate limit", () => {
     expect(over.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(over.headers.get("x-ratelimit-reset")).toMatch(/^\d{10}$/);
     expect(over.body).toMatchObject({ error: { code: "rate_limited", retry_after: expect.any(Number) } });
-    const other = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "agent" });
+    const other = await createAgent();
     expect((await probe(app, other.token)).status).toBe(200);
+    // a well-signed token for an agent that does not exist is refused before any route runs
+    const ghost = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "agent" });
+    expect((await probe(app, ghost.token)).status).toBe(401);
   });
 });

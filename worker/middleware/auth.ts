@@ -1,13 +1,15 @@
-// Authentication middleware: verifies the bearer JWT, sets c.var.actor and counts the call against the
-// per-subject API rate limit (spec: 100/min per agent; observers get the same budget). Whether the subject
-// is still active (not suspended) is checked by app.set_actor inside the request's first transaction, so
-// an authenticated request costs no extra database round trip.
+// Authentication middleware: verifies the bearer JWT, refuses a revoked token or an inactive subject
+// (worker/auth/revocation.ts: a per-isolate cache, one read per subject every few seconds), sets
+// c.var.actor and counts the call against the per-subject API rate limit (spec: 100/min per agent;
+// observers get the same budget). app.set_actor still refuses a non-verified agent inside every
+// transaction, so the database stays the last line even if the cache were wrong.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { agentActor, observerActor } from "../../common/db/actor";
 import { ApiError } from "../../common/errors";
 import { ipBucket } from "../../common/ip";
 import { RATE } from "../../common/limits";
+import { assertTokenLive } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
 import { rateLimit } from "./rate-limit";
@@ -24,6 +26,7 @@ async function authenticate(c: Context<AppEnv>): Promise<AccessClaims | null> {
   const token = bearerToken(raw);
   if (!token) throw new ApiError(401, "unauthorized", "Authorization header must be 'Bearer <token>'");
   const claims = await verifyAccessToken(c.env, token);
+  await assertTokenLive(c.env, claims);
   c.set("actor", claims.scope === "agent" ? agentActor(claims.sub) : observerActor(claims.sub));
   claimsByRequest.set(c.req.raw, claims);
   await rateLimit(c, RATE.api, `${claims.scope}:${claims.sub}`);

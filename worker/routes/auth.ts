@@ -1,5 +1,6 @@
 // Agent identity endpoints (issue 3): register → verify (challenge-response), login challenges, refresh
-// rotation, logout. Thin: validation here, the work in worker/services/auth-*.ts.
+// rotation, logout, logout everywhere (issue 15). Thin: validation here, the work in
+// worker/services/auth-*.ts; every revocation is pushed to the live layer (worker/services/revocation.ts).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { fromBase64Url } from "../../common/encoding";
 import { badRequest } from "../../common/errors";
@@ -11,7 +12,8 @@ import { type AppEnv, requestMeta as meta } from "../context";
 import { currentClaims, requireAuth } from "../middleware/auth";
 import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
-import { logout, refreshTokens } from "../services/auth-tokens";
+import { logout, logoutAll, refreshTokens } from "../services/auth-tokens";
+import { pushRevocation } from "../services/revocation";
 import { body, errorResponse, json, security } from "./openapi";
 
 const USERNAME_RULE = `${LIMITS.usernameMin}–${LIMITS.usernameMax} characters of lowercase a-z, digits and '_'`;
@@ -153,6 +155,20 @@ const logoutRoute = createRoute({
   },
 });
 
+const logoutAllRoute = createRoute({
+  method: "post",
+  path: "/api/v1/auth/logout-all",
+  tags: ["identity"],
+  summary:
+    "Log out everywhere: revoke every login of the caller (refresh and access tokens at once) and close its sockets",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth] as const,
+  responses: {
+    204: { description: "Every login revoked; the calling token stops working too" },
+    401: errorResponse("Not authenticated"),
+  },
+});
+
 export function authRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(register, async (c) => {
@@ -183,12 +199,21 @@ export function authRoutes() {
     })
     .openapi(challenge, async (c) => c.json(await issueChallenge(c.var.db, c.req.valid("json").username), 200))
     .openapi(refresh, async (c) => {
-      const res = await refreshTokens(c.var.db, c.env, c.req.valid("json").refresh_token, meta(c));
+      const res = await refreshTokens(c.var.db, c.env, c.req.valid("json").refresh_token, meta(c), undefined, (r) =>
+        pushRevocation(c.env, r),
+      );
       return c.json(res, 200);
     })
     .openapi(logoutRoute, async (c) => {
       const claims = currentClaims(c);
-      await logout(c.var.db, { scope: claims.scope, id: claims.sub }, claims.jti, meta(c));
+      await logout(c.var.db, { scope: claims.scope, id: claims.sub }, claims.jti, meta(c), (r) =>
+        pushRevocation(c.env, r),
+      );
+      return c.body(null, 204);
+    })
+    .openapi(logoutAllRoute, async (c) => {
+      const claims = currentClaims(c);
+      await logoutAll(c.var.db, { scope: claims.scope, id: claims.sub }, meta(c), (r) => pushRevocation(c.env, r));
       return c.body(null, 204);
     });
 }

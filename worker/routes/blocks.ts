@@ -5,6 +5,7 @@ import type { AppEnv } from "../context";
 import { PageQuery } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { BlockEntry, BlockPage, block, listBlocks, unblock } from "../services/blocks";
+import { pairSevered } from "../services/pair-sync";
 import { errorResponses, json, security, UsernameParam } from "./openapi";
 
 const middleware = [requireAgent];
@@ -55,7 +56,9 @@ const listRoute = createRoute({
 export function blockRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(blockRoute, async (c) => {
-    const r = await block(c.get("db"), c.get("actor"), currentAgentId(c), c.req.valid("param").username);
+    const me = currentAgentId(c);
+    const r = await block(c.get("db"), c.get("actor"), me, c.req.valid("param").username);
+    await pairSevered(c.env, me, r.targetId, r.dmChannelId);
     return r.created ? c.json(r.entry, 201) : c.json(r.entry, 200);
   });
   app.openapi(unblockRoute, async (c) => {

@@ -21,6 +21,7 @@ import {
   SendResult,
 } from "../services/friend-lists";
 import { acceptRequest, rejectRequest, removeFriend, sendRequest } from "../services/friends";
+import { dmStandingChanged, pairSevered } from "../services/pair-sync";
 import { body, errorResponses, json, security, UsernameParam } from "./openapi";
 
 const middleware = [requireAgent];
@@ -123,11 +124,14 @@ export function friendRoutes() {
     const self = currentAgentId(c);
     await rateLimit(c, RATE.friendRequests, self);
     const { result, notice } = await sendRequest(c.get("db"), self, c.req.valid("json").username);
+    // a mutual request befriends at once: the DM's object learns before the answer (issue 15)
+    if (result.friend) await dmStandingChanged(c.env, result.friend.dm_channel_id);
     runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.get("requestId")));
     return result.status === "accepted" ? c.json(result, 200) : c.json(result, 201);
   });
   app.openapi(accept, async (c) => {
     const { friend, notice } = await acceptRequest(c.get("db"), currentAgentId(c), c.req.valid("json"));
+    await dmStandingChanged(c.env, friend.dm_channel_id);
     runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.get("requestId")));
     return c.json(friend, 200);
   });
@@ -135,7 +139,10 @@ export function friendRoutes() {
     c.json(await rejectRequest(c.get("db"), currentAgentId(c), c.req.valid("json")), 200),
   );
   app.openapi(remove, async (c) => {
-    await removeFriend(c.get("db"), currentAgentId(c), c.req.valid("param").username);
+    const self = currentAgentId(c);
+    const out = await removeFriend(c.get("db"), self, c.req.valid("param").username);
+    // before the answer: the DM closes for posting and presence stops both ways at once (issue 15)
+    if (out.result === "unfriended") await pairSevered(c.env, self, out.other, out.dm);
     return c.body(null, 204);
   });
   // /friends/requests is a literal path; declared before nothing that could capture it (no GET /friends/{x})

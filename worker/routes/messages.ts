@@ -29,7 +29,10 @@ const PostBody = z
     content: MessageContent,
     content_type: z.enum(["text", "code"]).default("text"),
     reply_to: Uuid.nullish(),
-    nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
+    nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish().openapi({
+      description:
+        "idempotency key: a resend with the same non-empty nonce (same agent and channel) is answered with the first message (200) and stored once",
+    }),
   })
   .strict()
   .openapi("PostMessage");
@@ -55,6 +58,10 @@ const post = createRoute({
   request: { params: ChannelParam, body: body(PostBody) },
   responses: {
     201: json(z.object({ message: Message }), "The stored message"),
+    200: json(
+      z.object({ message: Message }),
+      "A resend: this agent already stored a message with this nonce in this channel; that message",
+    ),
     ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
@@ -142,8 +149,9 @@ export function messageRoutes() {
     .openapi(post, async (c) => {
       const agentId = currentAgentId(c);
       const { id } = c.req.valid("param");
-      const message = await postMessage(c.env, agentId, id, c.req.valid("json"), c.get("requestId"));
-      return c.json({ message }, 201);
+      const r = await postMessage(c.env, agentId, id, c.req.valid("json"), c.get("requestId"));
+      // a resend of a nonce already stored is answered with the stored message, 200 instead of 201
+      return c.json({ message: r.message }, r.duplicate ? 200 : 201);
     })
     .openapi(list, async (c) => {
       const { id } = c.req.valid("param");

@@ -1,6 +1,6 @@
 // Moderation endpoints (issue 6; spec "Moderation"): reports, bans, unbans, the ban list and the report
 // threshold. Thin: the rules are in services/moderation*.ts. After a ban commits (manual or automatic),
-// the banned agent's open sockets in the server's channels are closed live (waitUntil).
+// the banned agent's open sockets in the server's channels are closed live, before the response (issue 15).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
@@ -136,8 +136,8 @@ export function moderationRoutes() {
         { target: input.target, reason: input.reason ?? null },
         meta(c),
       );
-      if (out.banChannelIds)
-        runAfter(c, "moderation follow-up", closeBannedSockets(c.env, out.report.target.id, out.banChannelIds));
+      // before the response (issue 15): a post right after it never meets a channel's stale "member"
+      if (out.banChannelIds) await closeBannedSockets(c.env, out.report.target.id, out.banChannelIds);
       return c.json(out.report, 201);
     })
     .openapi(ban, async (c) => {
@@ -149,13 +149,14 @@ export function moderationRoutes() {
         { username: input.username, reason: input.reason ?? null },
         meta(c),
       );
-      runAfter(c, "moderation follow-up", closeBannedSockets(c.env, out.ban.agent.id, out.channelIds));
+      // before the response (issue 15): closeBannedSockets never throws and also drops the cached standing
+      await closeBannedSockets(c.env, out.ban.agent.id, out.channelIds);
       return c.json(out.ban, 201);
     })
     .openapi(unban, async (c) => {
       const { id, username } = c.req.valid("param");
       const out = await unbanAgent(c.get("db"), currentAgentId(c), id, username, meta(c));
-      runAfter(c, "moderation follow-up", refreshMembership(c.env, out.agentId, out.channelIds));
+      await refreshMembership(c.env, out.agentId, out.channelIds);
       return c.body(null, 204);
     })
     .openapi(bans, async (c) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../common/limits";
-import { api, createAgent, testEnv } from "../../test/helpers";
+import { api, createAgent } from "../../test/helpers";
+import { createObserver } from "../../test/support/channel-fixtures";
 import { addMember, createServer, UNKNOWN_ID } from "../../test/support/servers";
-import { signAccessToken } from "../auth/tokens";
 
 type Server = {
   id: string;
@@ -175,7 +175,7 @@ describe("servers", () => {
 
   it("refuses observer tokens on server mutations with 403 read_only", async () => {
     const s = await createServer();
-    const { token } = await signAccessToken(testEnv, { sub: crypto.randomUUID(), scope: "observer" });
+    const { token } = await createObserver();
     const res = await api("POST", "/api/v1/servers", { token, body: { name: "nope" } });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error: { code: "read_only" } });

@@ -11,6 +11,7 @@ import { ipBucket } from "../../common/ip";
 import { RATE } from "../../common/limits";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
+import { assertTokenLive } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
 import { rateLimit } from "../middleware/rate-limit";
@@ -55,8 +56,17 @@ function forward(req: Request, set: Record<string, string>): Request {
 async function claimsOf(c: Context<AppEnv>, token: string | null): Promise<AccessClaims | null | Response> {
   if (!token) return null;
   try {
-    return await verifyAccessToken(c.env, token);
+    const claims = await verifyAccessToken(c.env, token);
+    // a revoked login or an inactive subject never gets a socket (issue 15)
+    await assertTokenLive(c.env, claims);
+    return claims;
   } catch (e) {
+    if (e instanceof ApiError && e.status === 503) {
+      return Response.json(
+        { error: { code: e.code, message: e.message } },
+        { status: 503, headers: { "Retry-After": "1" } },
+      );
+    }
     return refuse(401, "unauthorized", e instanceof ApiError ? e.message : "access token invalid");
   }
 }
@@ -84,6 +94,7 @@ export function wsRoutes() {
           [INTERNAL.channel]: channelId.toLowerCase(),
           [INTERNAL.kind]: claims ? claims.scope : "anonymous",
           [INTERNAL.subject]: claims ? claims.sub : "",
+          [INTERNAL.family]: claims?.fam ?? "",
           [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
           [INTERNAL.requestId]: c.get("requestId"),
           [INTERNAL.net]: net,
@@ -106,6 +117,7 @@ export function wsRoutes() {
       await stub.fetch(
         forward(c.req.raw, {
           [INTERNAL.subject]: claims.sub,
+          [INTERNAL.family]: claims.fam ?? "",
           [INTERNAL.subprotocol]: cred.subprotocol ? "1" : "0",
           [INTERNAL.requestId]: c.get("requestId"),
         }),

@@ -14,7 +14,8 @@ export type AuditEvent =
   | "observer.registered"
   | "observer.login_failed"
   | "auth.refresh_reuse"
-  | "auth.logout";
+  | "auth.logout"
+  | "auth.logout_all";
 
 export interface AuditEntry {
   event: AuditEvent;

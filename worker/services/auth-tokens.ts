@@ -16,6 +16,7 @@ import { ApiError } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 import { signAccessToken, type TokenScope } from "../auth/tokens";
 import { audit, type RequestMeta } from "./audit";
+import { type RevocationSink, revokeAllSessions } from "./revocation";
 
 type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;
 
@@ -56,7 +57,7 @@ export async function issueTokens(
   const { token } = await signAccessToken(
     env,
     { sub: subject.id, scope: subject.scope },
-    { jti, nowSeconds: Math.floor(now.getTime() / 1000), ttlSeconds: LIMITS.accessTokenSeconds },
+    { jti, nowSeconds: Math.floor(now.getTime() / 1000), ttlSeconds: LIMITS.accessTokenSeconds, family: familyId },
   );
   const refresh = `${REFRESH_PREFIX}${toBase64Url(randomBytes(32))}`;
   await tx.insert(agentTokens).values({
@@ -99,6 +100,7 @@ export async function refreshTokens(
   refreshToken: string,
   meta: RequestMeta,
   now: Date = new Date(),
+  onRevoked?: RevocationSink,
 ): Promise<RefreshResult> {
   const hash = await sha256Hex(refreshToken);
   const outcome = await withActor(db, SYSTEM, async (tx) => {
@@ -121,7 +123,11 @@ export async function refreshTokens(
         : { scope: "observer", id: row.observerId ?? "" };
       if (!(await subjectActive(tx, subject))) {
         await revokeFamily(tx, row.familyId, "inactive", now);
-        return { ok: false as const, message: "refresh token rejected: the account is not active" };
+        return {
+          ok: false as const,
+          message: "refresh token rejected: the account is not active",
+          revoked: { scope: subject.scope, subject: subject.id, families: [row.familyId], reason: "inactive" },
+        };
       }
       const pair = await issueTokens(tx, env, subject, { familyId: row.familyId, now });
       return { ok: true as const, subject, pair };
@@ -135,7 +141,7 @@ export async function refreshTokens(
       })
       .from(agentTokens)
       .where(eq(agentTokens.refreshTokenHash, hash));
-    if (!old) return { ok: false as const, message: "refresh token invalid" };
+    if (!old) return { ok: false as const, message: "refresh token invalid", revoked: null };
     if (old.rotatedAt) {
       // reuse of a rotated token: someone else has (or had) it. Kill the whole line of descent.
       await revokeFamily(tx, old.familyId, "reuse", now);
@@ -146,15 +152,21 @@ export async function refreshTokens(
         ...meta,
         detail: { family_id: old.familyId, rotated_at: old.rotatedAt.toISOString() },
       });
+      const scope: TokenScope = old.agentId ? "agent" : "observer";
       return {
         ok: false as const,
         message: "refresh token already used: every token of this login is now revoked; log in again",
+        revoked: { scope, subject: old.agentId ?? old.observerId ?? "", families: [old.familyId], reason: "reuse" },
       };
     }
-    return { ok: false as const, message: "refresh token revoked or expired" };
+    return { ok: false as const, message: "refresh token revoked or expired", revoked: null };
   });
-  // thrown only after the transaction committed, so the revocation and audit entry persist
-  if (!outcome.ok) throw new ApiError(401, "unauthorized", outcome.message);
+  // thrown only after the transaction committed, so the revocation and audit entry persist; the family's
+  // unexpired access tokens and its sockets die now, not in 15 minutes (issue 15)
+  if (!outcome.ok) {
+    if (outcome.revoked && onRevoked) await onRevoked(outcome.revoked);
+    throw new ApiError(401, "unauthorized", outcome.message);
+  }
   const ids =
     outcome.subject.scope === "agent" ? { agent_id: outcome.subject.id } : { observer_id: outcome.subject.id };
   return { ...ids, ...outcome.pair, scope: outcome.subject.scope };
@@ -165,9 +177,15 @@ export async function refreshTokens(
  * caller itself (RLS lets a subject update its own credentials). Tokens minted outside a login (none in
  * production) have no family; logout then only records the event.
  */
-export async function logout(db: Database, subject: Subject, jti: string, meta: RequestMeta): Promise<void> {
+export async function logout(
+  db: Database,
+  subject: Subject,
+  jti: string,
+  meta: RequestMeta,
+  onRevoked?: RevocationSink,
+): Promise<void> {
   const jtiHash = await sha256Hex(jti);
-  await withActor(db, subjectActor(subject), async (tx) => {
+  const familyId = await withActor(db, subjectActor(subject), async (tx) => {
     const [row] = await tx
       .select({ familyId: agentTokens.familyId })
       .from(agentTokens)
@@ -181,7 +199,39 @@ export async function logout(db: Database, subject: Subject, jti: string, meta: 
       ...meta,
       detail: { family_id: row?.familyId ?? null },
     });
+    return row?.familyId ?? null;
   });
+  // the calling access token (and every other of the login) stops working now, its sockets close
+  if (familyId && onRevoked) {
+    await onRevoked({ scope: subject.scope, subject: subject.id, families: [familyId], reason: "logout" });
+  }
+}
+
+/**
+ * Logout everywhere (issue 15): revoke every login of the caller — all its refresh tokens, all its access
+ * tokens (at once, through the revocation check) and all its sockets. Audited as auth.logout_all.
+ */
+export async function logoutAll(
+  db: Database,
+  subject: Subject,
+  meta: RequestMeta,
+  onRevoked?: RevocationSink,
+): Promise<number> {
+  const families = await withActor(db, subjectActor(subject), async (tx) => {
+    const ids = await revokeAllSessions(tx, subject, "logout_all");
+    await audit(tx, {
+      event: "auth.logout_all",
+      actor: subjectActor(subject),
+      targetId: subject.id,
+      ...meta,
+      detail: { families_revoked: ids.length },
+    });
+    return ids;
+  });
+  if (onRevoked) {
+    await onRevoked({ scope: subject.scope, subject: subject.id, families, allSockets: true, reason: "logout_all" });
+  }
+  return families.length;
 }
 
 /**
@@ -193,21 +243,16 @@ export async function suspendAgent(
   db: Database,
   agentId: string,
   reason: string,
-  opts: { by?: Actor; meta?: RequestMeta } = {},
+  opts: { by?: Actor; meta?: RequestMeta; onRevoked?: RevocationSink } = {},
 ): Promise<boolean> {
-  return withActor(db, SYSTEM, async (tx) => {
+  const fams = await withActor(db, SYSTEM, async (tx) => {
     const [a] = await tx
       .update(agents)
       .set({ status: "suspended", presence: "offline" })
       .where(and(eq(agents.id, agentId), sql`${agents.status} <> 'suspended'`))
       .returning({ id: agents.id });
-    if (!a) return false;
-    const fams = await tx
-      .update(tokenFamilies)
-      .set({ revokedAt: new Date(), revokedReason: "suspended" })
-      .where(and(eq(tokenFamilies.agentId, agentId), isNull(tokenFamilies.revokedAt)))
-      .returning({ id: tokenFamilies.id });
-    await tx.update(agentTokens).set({ revoked: true }).where(eq(agentTokens.agentId, agentId));
+    if (!a) return null;
+    const fams = await revokeAllSessions(tx, { scope: "agent", id: agentId }, "suspended");
     await audit(tx, {
       event: "agent.suspended",
       actor: opts.by ?? SYSTEM,
@@ -216,6 +261,13 @@ export async function suspendAgent(
       requestId: opts.meta?.requestId ?? null,
       detail: { reason: reason.slice(0, 500), families_revoked: fams.length },
     });
-    return true;
+    return fams;
   });
+  if (fams === null) return false;
+  // its sockets close now (4001); its access tokens were already dead through app.set_actor and the
+  // revocation check of the Worker
+  if (opts.onRevoked) {
+    await opts.onRevoked({ scope: "agent", subject: agentId, families: fams, inactive: true, reason: "suspended" });
+  }
+  return true;
 }

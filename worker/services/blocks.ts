@@ -9,7 +9,7 @@ import { and, desc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
-import { agentBlocks, agents, friendRequests, friendships } from "../../common/db/schema";
+import { agentBlocks, agents, channels, friendRequests, friendships } from "../../common/db/schema";
 import { decodeCursor, isoMicros, type Page, PageSchema, pageOf, timestampKey } from "../lib/pagination";
 import { AgentSummary, lockPair, pairOf, resolveAgent, resolveOther, summaryColumns, toSummary } from "./agent-refs";
 
@@ -41,13 +41,26 @@ export async function severPair(tx: Tx, a: string, b: string): Promise<{ friends
   return { friendship: gone.length > 0 };
 }
 
-/** Block `username` (idempotent: `created` is false when it was already blocked). */
+/** The DM channel of a pair, if the two ever were friends (readable by either participant). */
+export async function dmChannelOf(tx: Tx, a: string, b: string): Promise<string | null> {
+  const [lo, hi] = pairOf(a, b);
+  const [row] = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.dmAgentAId, lo), eq(channels.dmAgentBId, hi)));
+  return row?.id ?? null;
+}
+
+/**
+ * Block `username` (idempotent: `created` is false when it was already blocked). The caller tells the
+ * live layer afterwards (worker/services/pair-sync.ts pairSevered with `targetId` and `dmChannelId`).
+ */
 export async function block(
   db: Database,
   actor: Actor,
   me: string,
   username: string,
-): Promise<{ created: boolean; entry: BlockEntry }> {
+): Promise<{ created: boolean; entry: BlockEntry; targetId: string; dmChannelId: string | null }> {
   return withActor(db, actor, async (tx) => {
     const target = await resolveOther(tx, me, username, "block");
     await lockPair(tx, me, target.id);
@@ -63,7 +76,12 @@ export async function block(
       .innerJoin(agents, eq(agents.id, agentBlocks.blockedId))
       .where(and(eq(agentBlocks.blockerId, me), eq(agentBlocks.blockedId, target.id)));
     if (!row) throw new Error("block row not readable by its blocker");
-    return { created: inserted.length > 0, entry: { agent: toSummary(row), created_at: row.t } };
+    return {
+      created: inserted.length > 0,
+      entry: { agent: toSummary(row), created_at: row.t },
+      targetId: target.id,
+      dmChannelId: await dmChannelOf(tx, me, target.id),
+    };
   });
 }
 

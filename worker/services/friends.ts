@@ -20,7 +20,7 @@ import { conflict, forbidden, notFound } from "../../common/errors";
 import type { Notice } from "../../common/notify";
 import { timestampKey } from "../lib/pagination";
 import { type AgentRef, lockPair, pairOf, resolveAgent, resolveOther } from "./agent-refs";
-import { blockedBetween, severPair } from "./blocks";
+import { blockedBetween, dmChannelOf, severPair } from "./blocks";
 import { type FriendEntry, type FriendRequestEntry, type RequestRef, type SendResult, summaryOf } from "./friend-lists";
 
 const BLOCKED_MESSAGE = "you cannot send a friend request to this agent";
@@ -193,8 +193,15 @@ export async function rejectRequest(db: Database, self: string, ref: RequestRef)
   });
 }
 
-/** DELETE /friends/:username: end the friendship, or withdraw the caller's pending request. */
-export async function removeFriend(db: Database, self: string, username: string): Promise<"unfriended" | "withdrawn"> {
+/**
+ * DELETE /friends/:username: end the friendship, or withdraw the caller's pending request. The caller
+ * (the front door) then severs the pair live (pair-sync.ts: the DM closes for posting, presence stops).
+ */
+export async function removeFriend(
+  db: Database,
+  self: string,
+  username: string,
+): Promise<{ result: "unfriended" | "withdrawn"; other: string; dm: string | null }> {
   return withActor(db, agentActor(self), async (tx) => {
     const other = await resolveOther(tx, self, username, "unfriend");
     await lockPair(tx, self, other.id);
@@ -205,7 +212,7 @@ export async function removeFriend(db: Database, self: string, username: string)
       .where(and(eq(friendships.agentAId, lo), eq(friendships.agentBId, hi)));
     if (friends) {
       await severPair(tx, self, other.id);
-      return "unfriended";
+      return { result: "unfriended" as const, other: other.id, dm: await dmChannelOf(tx, self, other.id) };
     }
     const withdrawn = await tx
       .delete(friendRequests)
@@ -218,6 +225,6 @@ export async function removeFriend(db: Database, self: string, username: string)
       )
       .returning({ id: friendRequests.id });
     if (withdrawn.length === 0) throw notFound("friendship or pending request");
-    return "withdrawn";
+    return { result: "withdrawn" as const, other: other.id, dm: null };
   });
 }

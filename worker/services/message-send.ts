@@ -33,11 +33,12 @@ export async function postMessage(
   channelId: string,
   input: PostMessageInput,
   requestId?: string,
-): Promise<MessageView> {
+): Promise<{ message: MessageView; duplicate: boolean }> {
   const stub = env.CHANNEL.get(env.CHANNEL.idFromName(channelId));
   const r = await stub.postMessage(channelId, agentId, input, requestId);
   if (!r.ok) throw postError(r);
-  return r.message;
+  // duplicate: a resend of a nonce already stored, answered with the stored message (issue 15, item 12)
+  return { message: r.message, duplicate: r.duplicate };
 }
 
 /** One outbound action other than a post (a reaction): 429 once the agent's hourly budget is spent. */

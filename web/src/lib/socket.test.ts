@@ -134,13 +134,14 @@ describe("ChannelSocket", () => {
     expect(g.timers).toHaveLength(0);
   });
 
-  it("only ever sends pings (read-only)", async () => {
+  it("only ever sends pings (read-only): one on open, then on the interval", async () => {
     const h = harness({ token: "t" });
     await h.s.connect();
     h.sockets[0]?.open();
+    expect(h.sockets[0]?.sent).toEqual([JSON.stringify({ op: "ping" })]);
     const ping = h.timers.find((t) => t.ms === 25_000);
     ping?.fn();
-    expect(h.sockets[0]?.sent).toEqual([JSON.stringify({ op: "ping" })]);
+    expect(h.sockets[0]?.sent).toEqual([JSON.stringify({ op: "ping" }), JSON.stringify({ op: "ping" })]);
   });
 });
 

@@ -94,6 +94,9 @@ export class ChannelSocket {
     ws.onopen = () => {
       this.#attempt = 0;
       this.#o.onState({ kind: "live" });
+      // a first frame at once: a server-initiated close (e.g. the channel deleted) then completes at once
+      // (docs/REALTIME.md, "Closing"); the server answers it without waking the channel object
+      this.#send({ op: "ping" });
       this.#schedulePing();
     };
     ws.onmessage = (ev) => {
