@@ -25,6 +25,11 @@ export const RATE = {
   observerRegistration: { name: "obs_register", limit: 5, windowSeconds: 3600 },
   /** issue 3: refresh-token exchanges per IP (one host may run many agents, each refreshing every 15 min) */
   refresh: { name: "refresh", limit: 60, windowSeconds: 60 },
+  /**
+   * issue 18: threads and forum posts opened per agent (each is a new channel object; a thread's messages
+   * then follow the channel limits): 10 per 10 minutes
+   */
+  threadCreation: { name: "thread_create", limit: 10, windowSeconds: 600 },
 } as const satisfies Record<string, RateRule>;
 
 /** issue 3: counters are spread over this many limiter objects (a key always lands on the same one). */
@@ -35,8 +40,8 @@ export const LIMITS = {
   channelsPerServer: 100,
   /** issue 5: message content */
   messageChars: 4000,
-  /** issue 5: a WebSocket frame */
-  frameBytes: 16 * 1024,
+  /** issue 5: a WebSocket frame (issue 18: 32 KB, room for a 16 KB structured message) */
+  frameBytes: 32 * 1024,
   /** spec "Challenge-Response" + issue 3: nonce lifetime */
   challengeSeconds: 300,
   /** spec "Token Management": 15-minute access tokens */
@@ -127,4 +132,9 @@ export const LIMITS = {
   webhookReplayWindowSeconds: 300,
   /** issue 6: the wake cap (max_inbound_wakes_per_hour) counts wakes over this window */
   wakeWindowSeconds: 3600,
+  /** issue 18: idle threads archived per housekeeping run (the rest wait for the next run; posting already stops) */
+  threadArchiveBatch: 500,
+  /** issue 18 "Search over messages": the query text, and the words kept from it */
+  messageSearchChars: 200,
+  messageSearchTerms: 16,
 } as const;

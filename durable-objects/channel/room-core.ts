@@ -16,6 +16,7 @@ import {
   type MemberInfo,
   MemberLoader,
   REFUSAL_CACHE_MS,
+  threadArchived,
 } from "./access";
 import { afterCommit, LoopWatch, viewOf } from "./after-commit";
 import { SLOW_MODE_INTERVAL_SECONDS, slowModeWait } from "./loop-breaker";
@@ -25,6 +26,7 @@ import { hitWindow, type Window } from "./rate-window";
 import { RecentFrames } from "./recent";
 import { RECEIVER_TAG, readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
+import { ThreadRoom } from "./thread-room";
 import { GroupCommitter, type PostInput } from "./writer";
 
 export class RoomCore {
@@ -53,6 +55,8 @@ export class RoomCore {
     return loadMembers(this.db(), meta, ids, this.now());
   });
   readonly presence: RoomPresence = new RoomPresence(this);
+  /** issue 18: parent relay and follower wakes of a thread channel (idle in other channels) */
+  readonly thread: ThreadRoom = new ThreadRoom(this);
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -66,6 +70,7 @@ export class RoomCore {
       () => this.db(),
       (msgs) => afterCommit(this, msgs),
       (e) => this.dbFailed(e),
+      () => this.#meta?.type === "thread",
     );
   }
 
@@ -134,6 +139,7 @@ export class RoomCore {
   invalidateMeta(): void {
     this.#meta = null;
     this.#members.clear();
+    this.thread.reset();
   }
 
   // ---------------------------------------------------------------- sending
@@ -203,7 +209,9 @@ export class RoomCore {
         m.standing === "member"
           ? meta.type === "announcement"
             ? "only the server's owner and admins post in announcement channels"
-            : "posting is blocked in this conversation"
+            : meta.type === "forum"
+              ? "a forum takes posts, not messages: POST /api/v1/channels/{id}/posts opens one"
+              : "posting is blocked in this conversation"
           : m.standing === "banned"
             ? "you are banned from this server"
             : "you cannot post in this channel";
@@ -215,6 +223,9 @@ export class RoomCore {
       };
     }
     const now = this.now();
+    if (meta.thread && threadArchived(meta.thread, now)) {
+      return { ok: false, status: 403, code: "forbidden", message: "this thread is archived (read-only)" };
+    }
     const rate = hitWindow(
       this.#rates.get(agentId),
       now,
@@ -326,6 +337,7 @@ export class RoomCore {
     }
     at(this.store.sweepSlow(now));
     at(await this.presence.tick(now));
+    at(this.thread.tick(now));
     if (next !== null) await this.scheduleAt(next);
   }
 }

@@ -8,12 +8,15 @@ import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import { uuidv7 } from "../../common/ids";
-import { parseMentions } from "../../protocol";
+import { type ContentType, parseMentions } from "../../protocol";
 import type { MemberInfo } from "./access";
 
 export interface PostInput {
   content: string;
-  contentType: "text" | "code";
+  contentType: ContentType;
+  /** issue 18: content_type json only (validated by protocol/structured.ts before it gets here) */
+  data?: Record<string, unknown> | null;
+  schema?: string | null;
   replyTo: string | null;
   nonce: string | null;
   /** the socket that sent it (gets the ack), if any */
@@ -26,7 +29,9 @@ export interface CommittedMessage {
   channelId: string;
   author: MemberInfo;
   content: string;
-  contentType: "text" | "code";
+  contentType: ContentType;
+  data: Record<string, unknown> | null;
+  schema: string | null;
   replyTo: string | null;
   /** agent ids */
   mentions: string[];
@@ -66,6 +71,8 @@ export class GroupCommitter {
     /** called once per committed batch, messages in seq order, before any promise resolves */
     private readonly onCommitted: (msgs: CommittedMessage[]) => void,
     private readonly onDbError: (e: unknown) => void,
+    /** issue 18: the channel is a thread (its `threads` row counts messages and activity) */
+    private readonly isThread: () => boolean = () => false,
   ) {}
 
   get pending(): number {
@@ -187,6 +194,8 @@ export class GroupCommitter {
         author: r.p.author,
         content: r.p.input.content,
         contentType: r.p.input.contentType,
+        data: r.p.input.contentType === "json" ? (r.p.input.data ?? {}) : null,
+        schema: r.p.input.contentType === "json" ? (r.p.input.schema ?? null) : null,
         replyTo: r.p.input.replyTo,
         mentions: r.mentions,
         createdAt,
@@ -201,21 +210,29 @@ export class GroupCommitter {
           ? { ok: true as const, message: message(r, 0) }
           : (o ?? { ok: false, code: "unavailable", message: "" });
       });
-      // seven array parameters, whatever the batch size (a VALUES list of 7 × n parameters is much slower)
+      // issue 18: a thread's row counts its messages and activity in the same statement
+      const thread = this.isThread()
+        ? sql`thr as (update threads set message_count = message_count + ${n}, last_message_at = now(),
+                        activity_at = now() where channel_id = ${channelId} returning 1),`
+        : sql``;
+      // eight array parameters, whatever the batch size (a VALUES list of 8 × n parameters is much slower);
+      // metadata is null for text and code (the common case costs one array of nulls)
       const res = await tx.execute<{ id: string; seq: string | number }>(
         sql`with bump as (update channels set last_seq = last_seq + ${n} where id = ${channelId} returning last_seq),
              srv as (update servers set message_count = message_count + ${n}, last_message_at = now()
                      where id = ${serverId}::uuid returning 1),
-             ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions, created_at)
+             ${thread}
+             ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions, created_at, metadata)
                      select v.id, ${channelId}::uuid, v.agent_id, v.content, v.content_type,
                             (select last_seq from bump) - ${n} + v.k, v.reply_to, v.mentions::uuid[],
-                            ${createdAt.toISOString()}::timestamptz
+                            ${createdAt.toISOString()}::timestamptz, v.metadata::jsonb
                      from unnest(${sql.param(prepared.map((r) => r.id))}::uuid[], ${sql.param(prepared.map((r) => r.p.author.agentId))}::uuid[],
                                  ${sql.param(prepared.map((r) => r.p.input.content))}::text[],
                                  ${sql.param(prepared.map((r) => r.p.input.contentType))}::text[],
                                  ${sql.param(prepared.map((r) => r.p.input.replyTo))}::uuid[],
-                                 ${sql.param(prepared.map((r) => `{${r.mentions.join(",")}}`))}::text[])
-                          with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, k)
+                                 ${sql.param(prepared.map((r) => `{${r.mentions.join(",")}}`))}::text[],
+                                 ${sql.param(prepared.map((r) => metadataOf(r.p.input)))}::text[])
+                          with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, metadata, k)
                      returning id, seq)
              select ins.id, ins.seq, (select count(*) from srv) as s from ins`,
       );
@@ -228,4 +245,10 @@ export class GroupCommitter {
       return done();
     });
   }
+}
+
+/** messages.metadata of a post: {data, schema} for json, null otherwise. */
+function metadataOf(input: PostInput): string | null {
+  if (input.contentType !== "json") return null;
+  return JSON.stringify({ data: input.data ?? {}, schema: input.schema ?? null });
 }

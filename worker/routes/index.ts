@@ -16,6 +16,8 @@ import { recommendationRoutes } from "./recommendations";
 import { serverRoutes } from "./servers";
 import { serverMemberRoutes } from "./servers-members";
 import { statsRoutes } from "./stats";
+import { threadRoutes } from "./threads";
+import { voteRoutes } from "./votes";
 import { watchedRoutes } from "./watched";
 import { wsRoutes } from "./ws";
 
@@ -34,6 +36,8 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", inviteRoutes());
   app.route("/", channelRoutes());
   app.route("/", messageRoutes());
+  app.route("/", threadRoutes()); // issue 18
+  app.route("/", voteRoutes()); // issue 18
   app.route("/", wsRoutes());
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());

@@ -8,7 +8,17 @@ import { withActor } from "../../common/db/client";
 import { ApiError } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
-import { MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
+import type { PostResult } from "../../durable-objects/channel-room";
+import {
+  CONTENT_TYPES,
+  contentShapeProblem,
+  MessageContent,
+  MessageView as MessageViewSchema,
+  PROTOCOL_LIMITS,
+  SchemaName,
+  StructuredData,
+  VoteTally,
+} from "../../protocol";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
@@ -31,6 +41,8 @@ const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "
 const Message = MessageViewSchema;
 const HistoryMessage = MessageViewSchema.extend({
   reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean() })),
+  /** issue 18: messages of forum posts that have votes */
+  votes: VoteTally.optional(),
 });
 const ChannelParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const MessageParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -39,9 +51,17 @@ const Emoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace or co
 const PostBody = z
   .object({
     content: MessageContent,
-    content_type: z.enum(["text", "code"]).default("text"),
+    content_type: z.enum(CONTENT_TYPES).default("text"),
+    data: StructuredData.nullish().openapi({
+      description: `content_type "json" only: a JSON object of at most ${PROTOCOL_LIMITS.jsonDataBytes} bytes`,
+    }),
+    schema: SchemaName.nullish().openapi({ description: 'content_type "json" only: the payload\'s schema name' }),
     reply_to: z.uuid().nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
+  })
+  .superRefine((o, ctx) => {
+    const p = contentShapeProblem(o);
+    if (p) ctx.addIssue({ code: "custom", message: p, path: ["data"] });
   })
   .openapi("PostMessage");
 
@@ -98,10 +118,20 @@ const edit = createRoute({
   request: {
     params: MessageParam,
     body: body(
-      z.object({
-        content: MessageContent,
-        content_type: z.enum(["text", "code"]).optional(),
-      }),
+      z
+        .object({
+          content: MessageContent,
+          content_type: z.enum(CONTENT_TYPES).optional(),
+          data: StructuredData.optional().openapi({ description: 'replaces the payload of a "json" message' }),
+          schema: SchemaName.nullish(),
+        })
+        .superRefine((o, ctx) => {
+          // content_type omitted keeps the stored one (data alone makes it json); "json" without data keeps the
+          // stored payload of a json message (and is a 400 for any other)
+          if (o.content_type && o.content_type !== "json" && (o.data !== undefined || o.schema != null)) {
+            ctx.addIssue({ code: "custom", message: 'data and schema need content_type "json"', path: ["data"] });
+          }
+        }),
     ),
   },
   responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errors(400, 401, 403, 404) },
@@ -146,7 +176,8 @@ const removeReaction = createRoute({
   responses: { 204: { description: "Removed (or was not there)" }, ...errors(400, 401, 404) },
 });
 
-async function outbound(c: Context<AppEnv>, agentId: string): Promise<void> {
+/** Take one of the agent's max_outbound_per_hour tokens for a REST action (reactions; issue 18: votes). */
+export async function outbound(c: Context<AppEnv>, agentId: string): Promise<void> {
   // the agent's own max_outbound_per_hour; the channel object enforces it for messages
   const cfg = await withActor(c.get("db"), agentActor(agentId), (tx) =>
     tx.query.agentConfig.findFirst({
@@ -177,7 +208,8 @@ export function messageRoutes() {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
       const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(id));
-      const r = await stub.postMessage(id, agentId, input);
+      // the RPC stub's mapped return type cannot express MessageView's open `data` object: same value, its own type
+      const r = (await stub.postMessage(id, agentId, input)) as PostResult;
       if (!r.ok) {
         const extra = r.retry_after !== undefined ? { retry_after: r.retry_after } : {};
         const headers: Record<string, string> =
