@@ -223,6 +223,8 @@ export const messages = pgTable(
     replyTo: uuid("reply_to").references((): AnyPgColumn => messages.id, { onDelete: "set null" }),
     mentions: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     deletedAt: ts(),
+    // addition (issue 18): full-text search over history ('english': stemming and stop words), GIN-indexed
+    search: tsvector().generatedAlwaysAs(sql`to_tsvector('english', content)`),
   },
   (t) => [
     uniqueIndex("messages_channel_seq_key").on(t.channelId, t.seq),
@@ -230,6 +232,7 @@ export const messages = pgTable(
     index("messages_agent_idx").on(t.agentId, t.createdAt),
     index("messages_reply_to_idx").on(t.replyTo),
     index("messages_mentions_idx").using("gin", t.mentions),
+    index("messages_search_idx").using("gin", t.search),
     check("messages_content_type_check", sql`${t.contentType} in ('text', 'code', 'json')`),
     // issue 18: content_type json carries metadata {data: object, schema}
     check(

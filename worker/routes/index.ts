@@ -13,6 +13,7 @@ import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
 import { recommendationRoutes } from "./recommendations";
+import { searchRoutes } from "./search";
 import { serverRoutes } from "./servers";
 import { serverMemberRoutes } from "./servers-members";
 import { statsRoutes } from "./stats";
@@ -30,6 +31,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());
   app.route("/", discoveryRoutes());
+  app.route("/", searchRoutes()); // issue 18: moved out of discovery (messages, type=all)
   app.route("/", recommendationRoutes()); // before serverRoutes: /servers/recommended is not a {id}
   app.route("/", serverRoutes());
   app.route("/", serverMemberRoutes());
