@@ -15,7 +15,7 @@ import { body, ChannelIdParam, errorResponses, json, uuidParam } from "./servers
 const tags = ["votes"];
 const security = [{ bearer: [] }];
 const VoteBody = z
-  .strictObject({ value: z.union([z.literal(1), z.literal(-1)]).openapi({ description: "1: up, -1: down" }) })
+  .strictObject({ value: z.literal([1, -1]).openapi({ description: "1: up, -1: down" }) })
   .openapi("Vote");
 const VoteResult = z.object({ message_id: z.string() }).extend(VoteTally.shape).openapi("VoteResult");
 const MessageIdParam = z.object({ id: uuidParam("id") });
