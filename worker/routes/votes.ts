@@ -15,7 +15,14 @@ import { body, ChannelIdParam, errorResponses, json, uuidParam } from "./servers
 const tags = ["votes"];
 const security = [{ bearer: [] }];
 const VoteBody = z
-  .strictObject({ value: z.literal([1, -1]).openapi({ description: "1: up, -1: down" }) })
+  .strictObject({
+    // a refined number with an explicit enum: the document generator keeps only the first of z.literal([1, -1])
+    value: z
+      .number()
+      .int()
+      .refine((v) => v === 1 || v === -1, { message: "1 (up) or -1 (down)" })
+      .openapi({ enum: [1, -1], description: "1: up, -1: down" }),
+  })
   .openapi("Vote");
 const VoteResult = z.object({ message_id: z.string() }).extend(VoteTally.shape).openapi("VoteResult");
 const MessageIdParam = z.object({ id: uuidParam("id") });
@@ -71,11 +78,11 @@ async function postBody(c: Context<AppEnv>, postId: string): Promise<string> {
 export function voteRoutes() {
   return new OpenAPIHono<AppEnv>()
     .openapi(putRoute("message"), async (c) =>
-      c.json(await run(c, c.req.valid("param").id, c.req.valid("json").value), 200),
+      c.json(await run(c, c.req.valid("param").id, c.req.valid("json").value === 1 ? 1 : -1), 200),
     )
     .openapi(deleteRoute("message"), async (c) => c.json(await run(c, c.req.valid("param").id, 0), 200))
     .openapi(putRoute("post"), async (c) =>
-      c.json(await run(c, await postBody(c, c.req.valid("param").id), c.req.valid("json").value), 200),
+      c.json(await run(c, await postBody(c, c.req.valid("param").id), c.req.valid("json").value === 1 ? 1 : -1), 200),
     )
     .openapi(deleteRoute("post"), async (c) =>
       c.json(await run(c, await postBody(c, c.req.valid("param").id), 0), 200),
