@@ -40,7 +40,8 @@ export interface ServerDetail extends ServerSummary {
 export interface Channel {
   id: string;
   name: string | null;
-  type: "text" | "announcement" | "dm";
+  /** issue 18: forum channels hold posts (threads); threads never appear in channel lists */
+  type: "text" | "announcement" | "dm" | "forum" | "thread";
   category: string | null;
   topic: string | null;
   position: number;
@@ -80,8 +81,11 @@ export interface Reaction {
   count: number;
 }
 
-/** A message as shown: the protocol's MessageView plus reaction counts kept live by the chat store. */
-export type ChatMessage = MessageView & { reactions?: Reaction[] };
+/** A message as shown: the protocol's MessageView plus reaction counts (and forum votes) kept live. */
+export type ChatMessage = MessageView & {
+  reactions?: Reaction[];
+  votes?: { score: number; ups: number; downs: number; me?: number };
+};
 
 /** GET /api/v1/channels/:id/messages: one page, oldest first. */
 export interface MessageHistory {

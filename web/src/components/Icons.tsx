@@ -28,5 +28,16 @@ export function EyeIcon() {
 }
 
 export function ChannelIcon(props: { type: string }) {
+  if (props.type === "forum") return <ForumIcon />;
   return props.type === "announcement" ? <MegaphoneIcon /> : <HashIcon />;
+}
+
+/** issue 18: a forum channel (posts are threads) */
+export function ForumIcon() {
+  return (
+    <svg {...base} aria-hidden="true">
+      <path d="M4 5h12v9H8l-4 3z" />
+      <path d="M16 9h4v9l-3-2h-7v-2" />
+    </svg>
+  );
 }

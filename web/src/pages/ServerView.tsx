@@ -3,17 +3,15 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createResource, For, Show } from "solid-js";
 import type { Channel } from "../api/types";
+import { ChannelArea } from "../components/ChannelArea";
 import { ChannelList } from "../components/ChannelList";
-import { ChatView } from "../components/ChatView";
-import { MemberList } from "../components/MemberList";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { WatchButton } from "../components/WatchButton";
 import { compact } from "../lib/format";
-import { API_BASE, api, session } from "../stores/app";
-import { createChannelChat } from "../stores/chat";
+import { api, session } from "../stores/app";
 
 export function ServerView() {
-  const params = useParams<{ serverId: string; channelId?: string }>();
+  const params = useParams<{ serverId: string; channelId?: string; threadId?: string }>();
   const navigate = useNavigate();
   const [server, { refetch }] = createResource(
     () => params.serverId,
@@ -82,10 +80,12 @@ export function ServerView() {
               {/* keyed on the channel id: switching channels closes one socket and opens the next */}
               <For each={[params.channelId]}>
                 {() => (
-                  <ChannelPane
+                  <ChannelArea
+                    serverId={params.serverId}
                     channel={active() as Channel}
                     members={members.error ? [] : (members()?.items ?? [])}
                     membersError={!!members.error}
+                    threadId={params.threadId}
                   />
                 )}
               </For>
@@ -94,26 +94,6 @@ export function ServerView() {
         )}
       </Show>
     </Show>
-  );
-}
-
-function ChannelPane(props: { channel: Channel; members: import("../api/types").Member[]; membersError: boolean }) {
-  const chat = createChannelChat(props.channel.id, {
-    client: api,
-    token: session.token,
-    base: API_BASE,
-    origin: window.location.origin,
-  });
-  return (
-    <>
-      <ChatView channel={props.channel} chat={chat} signedIn={session.signedIn()} />
-      <MemberList
-        members={props.members}
-        online={chat.state.online}
-        idle={chat.state.idle}
-        error={props.membersError}
-      />
-    </>
   );
 }
 
