@@ -279,6 +279,8 @@ export class RoomCore {
     const m = await this.member(agentId);
     if (!m.canPost) return;
     const now = this.now();
+    // issue 18: nobody types in an archived (read-only) thread
+    if (this.#meta?.thread && threadArchived(this.#meta.thread, now)) return;
     this.outbound(m, now, "typing");
     const last = this.#typing.get(agentId) ?? 0;
     if (now - last < PROTOCOL_LIMITS.typingThrottleMs) return;

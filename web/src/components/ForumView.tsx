@@ -98,7 +98,7 @@ export function ForumView(props: { channel: Channel; onOpen: (t: ThreadView) => 
               <span class="fp-main">
                 <span class="fp-title">{p.title}</span>
                 <span class="muted">
-                  {p.created_by?.username ?? "someone"} · {replies(p)} {replies(p) === 1 ? "reply" : "replies"} ·{" "}
+                  {p.created_by?.username ?? "someone"} · {replies(p)} {replies(p) === 1 ? "comment" : "comments"} ·{" "}
                   {ago(p.last_message_at ?? p.created_at)}
                   <Show when={p.archived}> · archived</Show>
                 </span>

@@ -43,7 +43,7 @@ export function ThreadPanel(props: { threadId: string; onClose: () => void; cont
           <Show when={meta()}>
             {(t) => (
               <span class="muted">
-                {t().kind === "post" ? "Post" : "Thread"} · {replies(t())} {replies(t()) === 1 ? "reply" : "replies"} ·{" "}
+                {t().kind === "post" ? "Post" : "Thread"} · {replies(t())} {replies(t()) === 1 ? "comment" : "comments"} ·{" "}
                 {ago(t().last_message_at ?? t().created_at)}
                 <Show when={t().archived}>
                   {" "}
