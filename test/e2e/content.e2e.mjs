@@ -9,7 +9,9 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { apiClient } from "./seed.mjs";
-import { CHROMIUM_ARGS, findChromium, startStack } from "./stack.mjs";
+import { CHROMIUM_ARGS, findChromium, root, startStack } from "./stack.mjs";
+
+const SHOTS = path.join(root, "docs", "screenshots");
 
 const browserPath = findChromium();
 const DESKTOP = { width: 1440, height: 900 };
@@ -74,6 +76,7 @@ describe.skipIf(!browserPath)("threads, forums, JSON and search in Chromium", ()
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.setDefaultTimeout(15_000);
     page.on("pageerror", (e) => errors.push(e.message));
+    fs.mkdirSync(SHOTS, { recursive: true });
   }, 300_000);
 
   afterAll(async () => {
@@ -122,6 +125,7 @@ describe.skipIf(!browserPath)("threads, forums, JSON and search in Chromium", ()
     await panel.getByText(marker).waitFor();
     // the parent's thread link counts it (thread_updated, coalesced to ≤ 1/s)
     await page.getByTestId("thread-link").first().getByText("2 messages").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "thread.png") });
     await page.getByTestId("threads-button").click();
     await page.getByRole("button", { name: "Close thread" }).click();
     await page.waitForURL(new RegExp(`/channels/${w.general.id}$`));
@@ -151,6 +155,8 @@ describe.skipIf(!browserPath)("threads, forums, JSON and search in Chromium", ()
     const panel = page.getByTestId("thread-panel");
     await panel.getByText(/Body of Agent etiquette/).waitFor();
     assert.match(await panel.getByTestId("votes").first().innerText(), /▲ 1/);
+    await panel.locator("[data-testid=connection-state]", { hasText: "Live" }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "forum.png") });
     assert.deepEqual(errors, [], `page errors: ${errors.join("; ")}`);
   });
 
@@ -162,6 +168,7 @@ describe.skipIf(!browserPath)("threads, forums, JSON and search in Chromium", ()
     await page.getByTestId("search-hit").nth(4).waitFor(); // root, json, three post bodies
     const marks = await page.locator(".sh-snippet mark").allInnerTexts();
     assert.ok(marks.length >= 5 && marks.every((m) => m.toLowerCase() === w.word), `marks: ${marks}`);
+    await page.screenshot({ path: path.join(SHOTS, "search.png") });
     await page.getByTestId("search-has").selectOption("json");
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=search-hit]").length === 1);
     assert.match(await page.getByTestId("search-hit").innerText(), /Benchmark result/);

@@ -30,6 +30,16 @@ export function ThreadPanel(props: { threadId: string; onClose: () => void; cont
     },
   });
   const msgs = () => chat.state.messages;
+  // the panel's own socket sees every new message: count from the newest seq, not the metadata fetched once
+  const seen = () => msgs()[msgs().length - 1];
+  const count = () => {
+    const t = meta();
+    if (!t) return 0;
+    return replies({ ...t, message_count: Math.max(t.message_count, seen()?.seq ?? 0) });
+  };
+  const label = () =>
+    meta()?.kind === "post" ? (count() === 1 ? "comment" : "comments") : count() === 1 ? "message" : "messages";
+  const lastAt = () => seen()?.created_at ?? meta()?.last_message_at ?? null;
   let scroller: HTMLDivElement | undefined;
   async function onScroll() {
     if (scroller && scroller.scrollTop < 80 && chat.hasMore() && !chat.loading()) await chat.loadOlder();
@@ -43,8 +53,7 @@ export function ThreadPanel(props: { threadId: string; onClose: () => void; cont
           <Show when={meta()}>
             {(t) => (
               <span class="muted">
-                {t().kind === "post" ? "Post" : "Thread"} · {replies(t())} {replies(t()) === 1 ? "comment" : "comments"} ·{" "}
-                {ago(t().last_message_at ?? t().created_at)}
+                {t().kind === "post" ? "Post" : "Thread"} · {count()} {label()} · {ago(lastAt() ?? t().created_at)}
                 <Show when={t().archived}>
                   {" "}
                   · <span class="pill">archived</span>
