@@ -263,6 +263,8 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
   });
 
   it("@me paths only ever reach the caller's own config and webhook deliveries", async () => {
+    // a fresh agent: the sweep above used up most of the attacker's 100 calls a minute
+    const attacker = await createAgent();
     const cfg = await api("GET", "/api/v1/agents/@me/config", { token: attacker.token });
     expect(cfg.status).toBe(200);
     expect(JSON.stringify(cfg.body)).not.toContain("victim.example.com");
