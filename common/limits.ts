@@ -37,6 +37,11 @@ export const RATE = {
   anonSockets: { name: "anon_ws", limit: 30, windowSeconds: 60 },
   /** issue 15: history replays (resume / after_seq) by viewers (anonymous and observers), per IP */
   viewerReplays: { name: "replay", limit: 20, windowSeconds: 60 },
+  /**
+   * issue 18: threads and forum posts opened per agent (each is a new channel object; a thread's messages
+   * then follow the channel limits): 10 per 10 minutes
+   */
+  threadCreation: { name: "thread_create", limit: 10, windowSeconds: 600 },
 } as const satisfies Record<string, RateRule>;
 
 /**
@@ -81,8 +86,8 @@ export const LIMITS = {
   channelsPerServer: 100,
   /** issue 5: message content */
   messageChars: 4000,
-  /** issue 5: a WebSocket frame */
-  frameBytes: 16 * 1024,
+  /** issue 5: a WebSocket frame (issue 18: 32 KB, room for a 16 KB structured message) */
+  frameBytes: 32 * 1024,
   /** spec "Challenge-Response" + issue 3: nonce lifetime */
   challengeSeconds: 300,
   /** spec "Token Management": 15-minute access tokens */
@@ -180,6 +185,11 @@ export const LIMITS = {
   webhookReplayWindowSeconds: 300,
   /** issue 6: the wake cap (max_inbound_wakes_per_hour) counts wakes over this window */
   wakeWindowSeconds: 3600,
+  /** issue 18: idle threads archived per housekeeping run (the rest wait for the next run; posting already stops) */
+  threadArchiveBatch: 500,
+  /** issue 18 "Search over messages": the query text, and the words kept from it */
+  messageSearchChars: 200,
+  messageSearchTerms: 16,
 } as const;
 
 /** The max_outbound_per_hour actually enforced: the agent's own setting (or the default), at most the ceiling. */

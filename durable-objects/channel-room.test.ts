@@ -241,7 +241,7 @@ describe("channel socket: bad input and limits", () => {
     await a.next("error", { code: "unknown_op" });
     a.send({ op: "message", content: "x".repeat(PROTOCOL_LIMITS.messageChars + 1), nonce: "big" });
     await a.next("error", { code: "content_too_long", nonce: "big" });
-    a.send({ op: "message", content: "😀".repeat(5000) });
+    a.send({ op: "message", content: "😀".repeat(PROTOCOL_LIMITS.frameBytes / 4 + 10) });
     await a.next("error", { code: "frame_too_large" });
     a.send({ op: "message", content: "ok", reply_to: "not-a-uuid" });
     await a.next("error", { code: "validation_failed" });

@@ -10,6 +10,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import {
   CLOSE,
   type ClientOp,
+  type ContentType,
   type ErrorCode,
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
@@ -253,6 +254,8 @@ export class ChannelRoom extends DurableObject<Bindings> {
         const input: PostInput = {
           content: op.content,
           contentType: op.content_type,
+          data: op.data ?? null,
+          schema: op.schema ?? null,
           replyTo: op.reply_to ?? null,
           nonce,
           origin: ws,
@@ -315,13 +318,22 @@ export class ChannelRoom extends DurableObject<Bindings> {
   async postMessage(
     channelId: string,
     agentId: string,
-    input: { content: string; content_type: "text" | "code"; reply_to?: string | null; nonce?: string | null },
+    input: {
+      content: string;
+      content_type: ContentType;
+      data?: Record<string, unknown> | null;
+      schema?: string | null;
+      reply_to?: string | null;
+      nonce?: string | null;
+    },
     requestId?: string,
   ): Promise<PostResult> {
     this.core.bind(channelId);
     return this.core.post(agentId, {
       content: input.content,
       contentType: input.content_type,
+      data: input.data ?? null,
+      schema: input.schema ?? null,
       replyTo: input.reply_to ?? null,
       nonce: input.nonce ?? null,
       requestId: requestIdOf(requestId),

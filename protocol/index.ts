@@ -6,3 +6,5 @@ export * from "./limits";
 export * from "./mentions";
 export * from "./ops";
 export * from "./parse";
+export * from "./structured";
+export * from "./threads";

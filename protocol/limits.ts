@@ -9,8 +9,11 @@ export const BEARER_PROTOCOL_PREFIX = "bearer.";
 export const PROTOCOL_LIMITS = {
   /** issue 5: message content, in characters */
   messageChars: 4000,
-  /** issue 5: a WebSocket frame, in bytes (UTF-8) */
-  frameBytes: 16 * 1024,
+  /**
+   * issue 5: a WebSocket frame, in bytes (UTF-8); issue 18 doubled it (16 → 32 KB) so a structured message
+   * fits in one frame: ≤ 16 KB of data + ≤ 4,000 characters of content (≤ 12 KB as UTF-8) + the envelope
+   */
+  frameBytes: 32 * 1024,
   /** issue 5: messages per agent per channel per minute */
   channelMessagesPerMinute: 30,
   /** nonce echoed in message_ack so a client can match its sends */
@@ -27,6 +30,16 @@ export const PROTOCOL_LIMITS = {
   abuseErrorsPerMinute: 20,
   /** issue 17 (the spec's "WebSocket Protocol" gateway): channels one gateway socket may subscribe to */
   gatewayChannels: 100,
+  /** issue 18 "Structured messages": `data`, as UTF-8 JSON, at most this many bytes */
+  jsonDataBytes: 16 * 1024,
+  /** issue 18: nesting of `data` (objects and arrays), so validation and rendering stay shallow-recursive */
+  jsonDataDepth: 32,
+  /** issue 18: the optional `schema` name of a structured message */
+  schemaNameChars: 64,
+  /** issue 18 "Threads": a thread's name (Discord's thread names are ≤ 100 characters too) */
+  threadNameChars: 100,
+  /** issue 18 "Forum channels": a post's title */
+  postTitleChars: 300,
 } as const;
 
 /** WebSocket close codes the server uses. */

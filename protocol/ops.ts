@@ -4,6 +4,8 @@ import { z } from "zod";
 import { Emoji } from "./emoji";
 import { PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
+import { CONTENT_TYPES, contentShapeProblem, SchemaName, StructuredData } from "./structured";
+import { ThreadCreatedOp, ThreadUpdatedOp, VoteUpdateOp } from "./threads";
 
 const uuid = z.uuid();
 const iso = z.string();
@@ -16,17 +18,25 @@ export const MessageContent = z
   .max(PROTOCOL_LIMITS.messageChars)
   .refine((s) => !s.includes("\u0000"), { message: "must not contain NUL (U+0000) characters" });
 
-export const ClientMessageOp = z.strictObject({
-  op: z.literal("message"),
-  content: MessageContent,
-  content_type: z.enum(["text", "code"]).default("text"),
-  reply_to: uuid.nullish(),
-  /**
-   * Echoed in the ack; when non-empty also the send's idempotency key (per agent and channel): a resend
-   * with the same nonce is acked with the first message's id and seq and stored once (issue 15).
-   */
-  nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
-});
+export const ClientMessageOp = z
+  .strictObject({
+    op: z.literal("message"),
+    content: MessageContent,
+    content_type: z.enum(CONTENT_TYPES).default("text"),
+    /** issue 18: content_type "json" only — a JSON object ≤ 16 KB (protocol/structured.ts) */
+    data: StructuredData.nullish(),
+    schema: SchemaName.nullish(),
+    reply_to: uuid.nullish(),
+    /**
+     * Echoed in the ack; when non-empty also the send's idempotency key (per agent and channel): a resend
+     * with the same nonce is acked with the first message's id and seq and stored once (issue 15).
+     */
+    nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish(),
+  })
+  .superRefine((o, ctx) => {
+    const p = contentShapeProblem(o);
+    if (p) ctx.addIssue({ code: "custom", message: p, path: ["data"] });
+  });
 export const ClientTypingOp = z.strictObject({ op: z.literal("typing"), channel: uuid.optional() });
 export const ClientPingOp = z.strictObject({ op: z.literal("ping") });
 export const ClientResumeOp = z.strictObject({ op: z.literal("resume"), after_seq: z.number().int().min(0) });
@@ -67,7 +77,10 @@ export const MessageView = z.object({
   seq: z.number().int(),
   agent: AgentRef,
   content: z.string(),
-  content_type: z.enum(["text", "code"]),
+  content_type: z.enum(CONTENT_TYPES),
+  /** issue 18: present when content_type is "json": the structured payload and its optional schema name */
+  data: z.record(z.string(), z.unknown()).optional(),
+  schema: z.string().nullable().optional(),
   reply_to: uuid.nullable(),
   /** ids of the agents @mentioned in the content */
   mentions: z.array(uuid),
@@ -90,7 +103,9 @@ export const MessageUpdateOp = z.object({
   id: uuid,
   seq: z.number().int(),
   content: z.string(),
-  content_type: z.enum(["text", "code"]),
+  content_type: z.enum(CONTENT_TYPES),
+  data: z.record(z.string(), z.unknown()).optional(),
+  schema: z.string().nullable().optional(),
   mentions: z.array(uuid),
   edited_at: iso,
 });
@@ -153,6 +168,9 @@ export const ServerOp = z.discriminatedUnion("op", [
   ErrorOp,
   ResumedOp,
   SlowModeOp,
+  ThreadCreatedOp,
+  ThreadUpdatedOp,
+  VoteUpdateOp,
 ]);
 export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;

@@ -8,6 +8,7 @@ import { RateLimiter } from "../durable-objects/rate-limiter";
 import { createApp } from "./app";
 import { handleQueue } from "./queue/consumer";
 import { runIdentityHousekeeping } from "./services/housekeeping";
+import { archiveIdleThreads } from "./services/thread-housekeeping";
 
 export { AgentHub, ChannelRoom, RateLimiter };
 
@@ -26,6 +27,12 @@ export default {
       .catch((e: unknown) =>
         console.error(JSON.stringify({ level: "error", msg: "housekeeping: identity failed", error: String(e) })),
       );
-    ctx.waitUntil(identity.finally(() => db.close()));
+    // issue 18: auto-archive idle threads
+    const threads = archiveIdleThreads(env, db)
+      .then((r) => console.log(JSON.stringify({ level: "info", msg: "housekeeping: threads", ...r })))
+      .catch((e: unknown) =>
+        console.error(JSON.stringify({ level: "error", msg: "housekeeping: threads failed", error: String(e) })),
+      );
+    ctx.waitUntil(Promise.allSettled([identity, threads]).finally(() => db.close()));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -8,12 +8,14 @@ import {
   boolean,
   check,
   customType,
+  doublePrecision,
   index,
   inet,
   integer,
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -178,13 +180,20 @@ export const channels = pgTable(
     // highest message seq persisted for this channel (the channel object assigns seqs)
     lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
     search: tsvector().generatedAlwaysAs(sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(topic, ''))`),
+    // addition (issue 18): a thread is a channel under a text or forum channel; metadata in `threads`
+    parentId: uuid("parent_id").references((): AnyPgColumn => channels.id, { onDelete: "cascade" }),
   },
   (t) => [
     index("channels_server_idx").on(t.serverId, t.category, t.position),
     uniqueIndex("channels_dm_pair_key").on(t.dmAgentAId, t.dmAgentBId),
     index("channels_dm_b_idx").on(t.dmAgentBId),
     index("channels_search_idx").using("gin", t.search),
-    check("channels_type_check", sql`${t.type} in ('text', 'announcement', 'dm')`),
+    index("channels_parent_idx").on(t.parentId).where(sql`${t.parentId} is not null`),
+    check("channels_type_check", sql`${t.type} in ('text', 'announcement', 'dm', 'forum', 'thread')`),
+    check(
+      "channels_thread_shape",
+      sql`(${t.type} = 'thread') = (${t.parentId} is not null and ${t.serverId} is not null)`,
+    ),
     check(
       "channels_dm_shape",
       sql`(${t.type} = 'dm') = (${t.serverId} is null and ${t.dmAgentAId} is not null and ${t.dmAgentBId} is not null and ${t.dmAgentAId} < ${t.dmAgentBId})`,
@@ -205,7 +214,8 @@ export const messages = pgTable(
       .references(() => agents.id, { onDelete: "cascade" }),
     content: text().notNull(),
     contentType: varchar("content_type", { length: 16 }).notNull().default("text"),
-    metadata: jsonb(),
+    // issue 18: structured messages, {data: object, schema: string | null} when content_type is json
+    metadata: jsonb().$type<{ data: Record<string, unknown>; schema: string | null } | null>(),
     createdAt: now(),
     editedAt: ts(),
     // additions: per-channel gap-free sequence, reply threading, parsed mentions, soft delete
@@ -215,6 +225,8 @@ export const messages = pgTable(
     deletedAt: ts(),
     // issue 15: the client's idempotency key (migrations/0005_message_nonce.sql); never in a view
     nonce: text(),
+    // addition (issue 18): full-text search over history ('english': stemming and stop words), GIN-indexed
+    search: tsvector().generatedAlwaysAs(sql`to_tsvector('english', content)`),
   },
   (t) => [
     uniqueIndex("messages_channel_seq_key").on(t.channelId, t.seq),
@@ -223,7 +235,13 @@ export const messages = pgTable(
     index("messages_agent_idx").on(t.agentId, t.createdAt),
     index("messages_reply_to_idx").on(t.replyTo),
     index("messages_mentions_idx").using("gin", t.mentions),
-    check("messages_content_type_check", sql`${t.contentType} in ('text', 'code')`),
+    index("messages_search_idx").using("gin", t.search),
+    check("messages_content_type_check", sql`${t.contentType} in ('text', 'code', 'json')`),
+    // issue 18: content_type json carries metadata {data: object, schema}
+    check(
+      "messages_json_shape",
+      sql`(${t.contentType} = 'json') = (${t.metadata} is not null) and (${t.metadata} is null or (jsonb_typeof(${t.metadata} -> 'data') = 'object' and octet_length(${t.metadata}::text) <= 24000))`,
+    ),
     check("messages_content_length", sql`char_length(${t.content}) between 1 and 4000`),
     check("messages_nonce_length", sql`${t.nonce} is null or char_length(${t.nonce}) between 1 and 64`),
   ],
@@ -387,7 +405,77 @@ export const agentKarma = pgTable("agent_karma", {
   reactionsReceived: integer("reactions_received").notNull().default(0),
   followersCount: integer("followers_count").notNull().default(0),
   updatedAt: now(),
+  // addition (issue 18): net votes of other agents on one's messages; score = reactions + 2 × followers + this
+  votesScore: integer("votes_score").notNull().default(0),
 });
+
+// addition (issue 18): one row per thread channel (docs/THREADS.md). kind 'post' = a forum post, whose
+// first message (the body) is starter_message_id; ups/downs are its body's votes (trigger-maintained).
+export const threads = pgTable(
+  "threads",
+  {
+    channelId: uuid("channel_id")
+      .primaryKey()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    parentId: uuid("parent_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    kind: varchar({ length: 8 }).notNull().default("thread"),
+    title: varchar({ length: 300 }).notNull(),
+    starterMessageId: uuid("starter_message_id").references(() => messages.id, { onDelete: "set null" }),
+    createdBy: uuid("created_by").references(() => agents.id, { onDelete: "set null" }),
+    autoArchiveMinutes: integer("auto_archive_minutes").notNull().default(1440),
+    archivedAt: ts(),
+    archivedBy: uuid("archived_by").references(() => agents.id, { onDelete: "set null" }),
+    messageCount: integer("message_count").notNull().default(0),
+    lastMessageAt: ts(),
+    activityAt: now(),
+    ups: integer().notNull().default(0),
+    downs: integer().notNull().default(0),
+    createdAt: now(),
+    score: integer().generatedAlwaysAs(sql`ups - downs`),
+    hot: doublePrecision().generatedAlwaysAs(sql`app.hot_rank(ups - downs, created_at)`),
+  },
+  (t) => [
+    uniqueIndex("threads_starter_key").on(t.starterMessageId),
+    index("threads_parent_new_idx").on(t.parentId, t.createdAt, t.channelId),
+    index("threads_parent_active_idx").on(t.parentId, t.activityAt, t.channelId),
+    index("threads_parent_top_idx").on(t.parentId, t.score, t.channelId),
+    index("threads_parent_hot_idx").on(t.parentId, t.hot, t.channelId),
+    index("threads_server_idx").on(t.serverId),
+    index("threads_created_by_idx").on(t.createdBy),
+    index("threads_archived_by_idx").on(t.archivedBy).where(sql`${t.archivedBy} is not null`),
+    index("threads_open_idx").on(t.activityAt).where(sql`${t.archivedAt} is null`),
+    check("threads_kind_check", sql`${t.kind} in ('thread', 'post')`),
+    check("threads_title_check", sql`char_length(btrim(${t.title})) between 1 and 300`),
+    check("threads_auto_archive_check", sql`${t.autoArchiveMinutes} in (60, 1440, 4320, 10080)`),
+    check("threads_counts_check", sql`${t.messageCount} >= 0 and ${t.ups} >= 0 and ${t.downs} >= 0`),
+  ],
+);
+
+// addition (issue 18): up/down votes on messages of forum posts, one per agent per message
+export const messageVotes = pgTable(
+  "message_votes",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    value: smallint().notNull(),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.agentId] }),
+    index("message_votes_agent_idx").on(t.agentId),
+    check("message_votes_value_check", sql`${t.value} in (-1, 1)`),
+  ],
+);
 
 export const agentConfig = pgTable(
   "agent_config",

@@ -12,10 +12,29 @@ import { type Database, withActor } from "../../common/db/client";
 import type { ErrorCode } from "../../common/errors";
 import { LIMITS, outboundPerHour } from "../../common/limits";
 
+/** issue 18: what the object of a thread channel knows about its thread (docs/THREADS.md). */
+export interface ThreadMeta {
+  parentId: string;
+  kind: "thread" | "post";
+  createdBy: string | null;
+  /** author of the starter message (the parent-channel message, or a post's body) */
+  starterAuthor: string | null;
+  /** ms; null while open */
+  archivedAt: number | null;
+  autoArchiveMinutes: number;
+  /** ms: last message, creation or unarchive (the object moves it forward as it commits messages) */
+  activityAt: number;
+}
+
+/** Read-only now? Archived, or idle for longer than its auto-archive time (same rule as app.thread_archived). */
+export function threadArchived(t: ThreadMeta, now: number): boolean {
+  return t.archivedAt !== null || t.activityAt + t.autoArchiveMinutes * 60_000 < now;
+}
+
 export interface ChannelMeta {
   id: string;
   serverId: string | null;
-  type: "text" | "announcement" | "dm";
+  type: "text" | "announcement" | "dm" | "forum" | "thread";
   isPublic: boolean;
   serverInstructions: string | null;
   channelInstructions: string | null;
@@ -24,6 +43,8 @@ export interface ChannelMeta {
   loopWindowSeconds: number;
   /** channels.last_seq when loaded (the gateway's subscribe cursor on a cold object, gateway/fanout.ts) */
   lastSeq?: number;
+  /** issue 18: set for thread channels */
+  thread: ThreadMeta | null;
   loadedAt: number;
 }
 
@@ -72,13 +93,26 @@ export async function loadChannelMeta(db: Database, channelId: string, now: numb
       loop_threshold: number | null;
       loop_window_seconds: number | null;
       last_seq: string | number;
+      parent_id: string | null;
+      kind: string | null;
+      created_by: string | null;
+      starter_author: string | null;
+      archived_at: Date | string | null;
+      auto_archive_minutes: number | null;
+      activity_at: Date | string | null;
     }>(sql`select c.server_id, c.type, c.instructions, c.dm_agent_a_id, c.dm_agent_b_id, c.last_seq, s.is_public,
-             s.instructions as server_instructions, s.loop_threshold, s.loop_window_seconds
-           from channels c left join servers s on s.id = c.server_id where c.id = ${channelId}`),
+             s.instructions as server_instructions, s.loop_threshold, s.loop_window_seconds,
+             t.parent_id, t.kind, t.created_by, sm.agent_id as starter_author, t.archived_at,
+             t.auto_archive_minutes, t.activity_at
+           from channels c left join servers s on s.id = c.server_id
+             left join threads t on t.channel_id = c.id left join messages sm on sm.id = t.starter_message_id
+           where c.id = ${channelId}`),
   );
   const r = rows.rows[0];
   if (!r) return null;
-  const type = r.type === "announcement" || r.type === "dm" ? r.type : "text";
+  const type =
+    r.type === "announcement" || r.type === "dm" || r.type === "forum" || r.type === "thread" ? r.type : "text";
+  const ms = (v: Date | string | null) => (v === null ? null : new Date(v).getTime());
   return {
     id: channelId,
     serverId: r.server_id,
@@ -90,6 +124,18 @@ export async function loadChannelMeta(db: Database, channelId: string, now: numb
     loopThreshold: r.loop_threshold ?? 20,
     loopWindowSeconds: r.loop_window_seconds ?? 60,
     lastSeq: Number(r.last_seq),
+    thread:
+      type === "thread" && r.parent_id
+        ? {
+            parentId: r.parent_id,
+            kind: r.kind === "post" ? "post" : "thread",
+            createdBy: r.created_by,
+            starterAuthor: r.starter_author,
+            archivedAt: ms(r.archived_at),
+            autoArchiveMinutes: r.auto_archive_minutes ?? 1440,
+            activityAt: ms(r.activity_at) ?? now,
+          }
+        : null,
     loadedAt: now,
   };
 }
@@ -178,7 +224,10 @@ export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | un
   if (r.banned) return { ...base, standing: "banned", moderator: false, canPost: false };
   if (!r.role) return { ...base, standing: "not_member", moderator: false, canPost: false };
   const moderator = r.role === "owner" || r.role === "admin";
-  return { ...base, standing: "member", moderator, canPost: meta.type === "announcement" ? moderator : true };
+  // issue 18: a forum takes no messages of its own (posts are threads); a thread's archive state depends on
+  // the time, so the posting gate checks it (room-core.ts), not this cached verdict
+  const canPost = meta.type === "announcement" ? moderator : meta.type !== "forum";
+  return { ...base, standing: "member", moderator, canPost };
 }
 
 /**

@@ -12,7 +12,7 @@ import { safeSend } from "./sockets";
 import type { CommittedMessage } from "./writer";
 
 export function viewOf(m: CommittedMessage): MessageView {
-  return {
+  const view: MessageView = {
     channel: m.channelId,
     id: m.id,
     seq: m.seq,
@@ -24,6 +24,9 @@ export function viewOf(m: CommittedMessage): MessageView {
     created_at: m.createdAt.toISOString(),
     edited_at: m.editedAt ? m.editedAt.toISOString() : null,
   };
+  // issue 18: structured messages carry their payload (same shape as REST history)
+  if (m.contentType === "json") Object.assign(view, { data: m.data ?? {}, schema: m.schema });
+  return view;
 }
 
 export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
@@ -52,6 +55,7 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
     core.loop.observe(core, m.author.agentId, now);
     notify(core, m);
   }
+  if (core.cachedMeta?.thread) core.thread.committed(msgs, now);
 }
 
 function notify(core: RoomCore, m: CommittedMessage): void {
@@ -71,10 +75,15 @@ function notify(core: RoomCore, m: CommittedMessage): void {
     targets.set(m.replyToAuthor, "reply");
   }
   for (const id of m.mentions) if (id !== m.author.agentId && !targets.has(id)) targets.set(id, "mention");
-  for (const [agentId, type] of targets) {
-    if (m.silenced.has(agentId)) continue;
-    core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }, m.requestId));
-  }
+  const send = () => {
+    for (const [agentId, type] of targets) {
+      if (m.silenced.has(agentId)) continue;
+      core.ctx.waitUntil(notifyAgent(core.env, agentId, { type, ...base }, m.requestId));
+    }
+  };
+  // issue 18: in a thread, its followers hear about replies too (thread-room.ts)
+  if (meta?.thread) core.ctx.waitUntil(core.thread.withFollowers(m, targets, core.now()).then(send));
+  else send();
 }
 
 /** The loop breaker of one channel object: the window plus what a verdict does (slow mode, broadcast). */

@@ -90,6 +90,7 @@ describe("connect decisions", () => {
     dmAgents: null,
     loopThreshold: 20,
     loopWindowSeconds: 60,
+    thread: null,
     loadedAt: 0,
   };
   const m = (standing: MemberInfo["standing"]): MemberInfo => ({

@@ -76,12 +76,15 @@ export class RecentFrames {
       this.#dropThrough(k);
       return;
     }
+    const { data: _d, schema: _s, ...rest } = old;
     this.#replace(
       k,
       JSON.stringify({
-        ...old,
+        ...rest,
         content: frame.content,
         content_type: frame.content_type,
+        // issue 18: a structured message's payload follows its edit (and goes when it stops being json)
+        ...(frame.content_type === "json" ? { data: frame.data ?? {}, schema: frame.schema ?? null } : {}),
         mentions: frame.mentions,
         edited_at: frame.edited_at,
       }),

@@ -18,6 +18,7 @@ import {
   type MemberInfo,
   MemberLoader,
   REFUSAL_CACHE_MS,
+  threadArchived,
 } from "./access";
 import { afterCommit, LoopWatch, viewOf } from "./after-commit";
 import { UnreadLedger } from "./backpressure";
@@ -28,6 +29,7 @@ import { hitWindow, type Window } from "./rate-window";
 import { RecentFrames } from "./recent";
 import { RECEIVER_TAG, readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
+import { ThreadRoom } from "./thread-room";
 import { GroupCommitter, type PostInput } from "./writer";
 
 export class RoomCore {
@@ -63,6 +65,8 @@ export class RoomCore {
   readonly presence: RoomPresence = new RoomPresence(this);
   /** hubs of agents subscribed through their gateway socket (issue 17) */
   readonly gateway: GatewayFanout = new GatewayFanout(this);
+  /** issue 18: parent relay and follower wakes of a thread channel (idle in other channels) */
+  readonly thread: ThreadRoom = new ThreadRoom(this);
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -77,6 +81,7 @@ export class RoomCore {
       (msgs) => afterCommit(this, msgs),
       (e) => this.dbFailed(e),
       () => this.#meta?.dmAgents ?? [],
+      () => this.#meta?.type === "thread",
     );
   }
 
@@ -146,6 +151,7 @@ export class RoomCore {
   invalidateMeta(): void {
     this.#meta = null;
     this.#members.clear();
+    this.thread.reset();
   }
 
   // ---------------------------------------------------------------- sending
@@ -230,7 +236,11 @@ export class RoomCore {
     if (!m.canPost) {
       const message =
         m.standing === "member"
-          ? "only the server's owner and admins post in announcement channels"
+          ? meta.type === "announcement"
+            ? "only the server's owner and admins post in announcement channels"
+            : meta.type === "forum"
+              ? "a forum takes posts, not messages: POST /api/v1/channels/{id}/posts opens one"
+              : "posting is blocked in this conversation"
           : m.standing === "blocked"
             ? "a direct message takes posts only while both agents are friends and neither blocks the other"
             : m.standing === "banned"
@@ -244,6 +254,9 @@ export class RoomCore {
       };
     }
     const now = this.now();
+    if (meta.thread && threadArchived(meta.thread, now)) {
+      return { ok: false, status: 403, code: "forbidden", message: "this thread is archived (read-only)" };
+    }
     const rate = hitWindow(
       this.#rates.get(agentId),
       now,
@@ -297,6 +310,8 @@ export class RoomCore {
     const m = await this.member(agentId);
     if (!m.canPost) return;
     const now = this.now();
+    // issue 18: nobody types in an archived (read-only) thread
+    if (this.#meta?.thread && threadArchived(this.#meta.thread, now)) return;
     this.outbound(m, now, "typing");
     const last = this.#typing.get(agentId) ?? 0;
     if (now - last < PROTOCOL_LIMITS.typingThrottleMs) return;
@@ -365,6 +380,7 @@ export class RoomCore {
     }
     at(this.store.sweepSlow(now));
     at(await this.presence.tick(now));
+    at(this.thread.tick(now));
     if (next !== null) await this.scheduleAt(next);
   }
 }

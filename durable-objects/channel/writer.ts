@@ -16,13 +16,16 @@ import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import { uuidv7 } from "../../common/ids";
-import { parseMentions } from "../../protocol";
+import { type ContentType, parseMentions } from "../../protocol";
 import type { GatewayOrigin } from "../gateway/wire";
 import type { MemberInfo } from "./access";
 
 export interface PostInput {
   content: string;
-  contentType: "text" | "code";
+  contentType: ContentType;
+  /** issue 18: content_type json only (validated by protocol/structured.ts before it gets here) */
+  data?: Record<string, unknown> | null;
+  schema?: string | null;
   replyTo: string | null;
   nonce: string | null;
   /** the socket that sent it (gets the ack), if any; a gateway socket's post is acked through its hub */
@@ -39,7 +42,9 @@ export interface CommittedMessage {
   channelId: string;
   author: MemberInfo;
   content: string;
-  contentType: "text" | "code";
+  contentType: ContentType;
+  data: Record<string, unknown> | null;
+  schema: string | null;
   replyTo: string | null;
   /** agent ids */
   mentions: string[];
@@ -88,6 +93,8 @@ export class GroupCommitter {
     private readonly onDbError: (e: unknown) => void,
     /** a DM's two participants (each is notified of the other's messages), else none */
     private readonly dmAgents: () => readonly string[] = () => [],
+    /** issue 18: the channel is a thread (its `threads` row counts messages and activity) */
+    private readonly isThread: () => boolean = () => false,
   ) {}
 
   get pending(): number {
@@ -242,6 +249,8 @@ export class GroupCommitter {
         author: r.p.author,
         content: r.p.input.content,
         contentType: r.p.input.contentType,
+        data: r.p.input.contentType === "json" ? (r.p.input.data ?? {}) : null,
+        schema: r.p.input.contentType === "json" ? (r.p.input.schema ?? null) : null,
         replyTo: r.p.input.replyTo,
         mentions: r.mentions,
         createdAt,
@@ -261,7 +270,13 @@ export class GroupCommitter {
           : (o ?? { ok: false, code: "unavailable", message: "" });
       });
       const uuids = (xs: readonly (string | null)[]) => sql.param(xs);
-      // eight array parameters, whatever the batch size (a VALUES list of 8 × n parameters is much slower)
+      // issue 18: a thread's row counts its messages and activity in the same statement
+      const thread = this.isThread()
+        ? sql`thr as (update threads set message_count = message_count + (select n from cnt), last_message_at = now(),
+                        activity_at = now() where channel_id = ${channelId} and (select n from cnt) > 0 returning 1),`
+        : sql``;
+      // nine array parameters, whatever the batch size (a VALUES list of 9 × n parameters is much slower);
+      // metadata is null for text and code (the common case costs one array of nulls)
       const res = await tx.execute<CommitRow>(
         sql`with v as (select * from unnest(${uuids(prepared.map((r) => r.id))}::uuid[],
                                  ${uuids(prepared.map((r) => r.p.author.agentId))}::uuid[],
@@ -269,9 +284,11 @@ export class GroupCommitter {
                                  ${sql.param(prepared.map((r) => r.p.input.contentType))}::text[],
                                  ${uuids(prepared.map((r) => r.p.input.replyTo))}::uuid[],
                                  ${sql.param(prepared.map((r) => `{${r.mentions.join(",")}}`))}::text[],
-                                 ${sql.param(prepared.map((r) => r.p.input.nonce || null))}::text[])
-                         with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, nonce, k)),
-             dup as (select v.k, m.id, m.seq, m.content, m.content_type, m.reply_to, m.mentions, m.created_at, m.edited_at
+                                 ${sql.param(prepared.map((r) => r.p.input.nonce || null))}::text[],
+                                 ${sql.param(prepared.map((r) => metadataOf(r.p.input)))}::text[])
+                         with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, nonce, metadata, k)),
+             dup as (select v.k, m.id, m.seq, m.content, m.content_type, m.reply_to, m.mentions, m.created_at, m.edited_at,
+                            m.metadata
                      from v join messages m on m.channel_id = ${channelId}::uuid and m.agent_id = v.agent_id
                                            and m.nonce = v.nonce
                      where v.nonce is not null),
@@ -282,11 +299,12 @@ export class GroupCommitter {
                       returning last_seq),
              srv as (update servers set message_count = message_count + (select n from cnt), last_message_at = now()
                      where id = ${serverId}::uuid and (select n from cnt) > 0 returning 1),
+             ${thread}
              ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions,
-                                           nonce, created_at)
+                                           nonce, created_at, metadata)
                      select f.id, ${channelId}::uuid, f.agent_id, f.content, f.content_type,
                             (select last_seq from bump) - (select n from cnt) + f.r, f.reply_to, f.mentions::uuid[],
-                            f.nonce, ${createdAt.toISOString()}::timestamptz
+                            f.nonce, ${createdAt.toISOString()}::timestamptz, f.metadata::jsonb
                      from fresh f
                      returning id, seq),
              blk as (select coalesce(array_agg(k.blocker_id::text || ' ' || k.blocked_id::text), '{}') as pairs
@@ -295,12 +313,12 @@ export class GroupCommitter {
                         or (k.blocker_id = any(${uuids(targets)}::uuid[]) and k.blocked_id = any(${uuids(authors)}::uuid[])))
              select ins.id, ins.seq, null::bigint as k, null::text as content, null::text as content_type,
                     null::uuid as reply_to, null::text as mentions, null::float8 as created_ms, null::float8 as edited_ms,
-                    (select count(*) from srv) as s, (select pairs from blk) as blocked
+                    null::jsonb as metadata, (select count(*) from srv) as s, (select pairs from blk) as blocked
              from ins
              union all
              select dup.id, dup.seq, dup.k, dup.content, dup.content_type, dup.reply_to, dup.mentions::text,
                     extract(epoch from dup.created_at)::float8 * 1000, extract(epoch from dup.edited_at)::float8 * 1000,
-                    0, null
+                    dup.metadata, 0, null
              from dup`,
       );
       const blocked = new Set<string>((res.rows.find((r) => r.blocked)?.blocked ?? []).map((p) => p));
@@ -345,6 +363,8 @@ type CommitRow = {
   mentions: string | null;
   created_ms: number | null;
   edited_ms: number | null;
+  /** messages.metadata of a stored json message (duplicates only) */
+  metadata: { data?: Record<string, unknown>; schema?: string | null } | null;
   s: string | number;
   blocked: string[] | null;
 };
@@ -352,12 +372,15 @@ type CommitRow = {
 /** A resend answered with the stored message (as stored now: an edit since shows). */
 function storedMessage(planned: CommittedMessage, d: CommitRow): CommittedMessage {
   const mentions = (d.mentions ?? "{}").replace(/[{}]/g, "");
+  const contentType: ContentType = d.content_type === "code" || d.content_type === "json" ? d.content_type : "text";
   return {
     ...planned,
     id: d.id,
     seq: Number(d.seq),
     content: d.content ?? planned.content,
-    contentType: d.content_type === "code" ? "code" : "text",
+    contentType,
+    data: contentType === "json" ? (d.metadata?.data ?? {}) : null,
+    schema: contentType === "json" ? (d.metadata?.schema ?? null) : null,
     replyTo: d.reply_to,
     mentions: mentions ? mentions.split(",") : [],
     createdAt: d.created_ms !== null ? new Date(Number(d.created_ms)) : planned.createdAt,
@@ -365,4 +388,10 @@ function storedMessage(planned: CommittedMessage, d: CommitRow): CommittedMessag
     replyToAuthor: null,
     duplicate: true,
   };
+}
+
+/** messages.metadata of a post: {data, schema} for json, null otherwise. */
+function metadataOf(input: PostInput): string | null {
+  if (input.contentType !== "json") return null;
+  return JSON.stringify({ data: input.data ?? {}, schema: input.schema ?? null });
 }

@@ -32,7 +32,11 @@ export interface ChannelOptions extends SocketOptions {
 }
 
 export interface SendOptions {
-  contentType?: "text" | "code";
+  contentType?: "text" | "code" | "json";
+  /** a structured payload (a JSON object ≤ 16 KB); implies contentType "json" */
+  data?: Record<string, unknown>;
+  /** the payload's schema name, with `data` */
+  schema?: string;
   replyTo?: string;
   timeoutMs?: number;
 }
@@ -123,7 +127,9 @@ export class ChannelConnection extends Emitter<ChannelEvents> {
     const frame = JSON.stringify({
       op: "message",
       content,
-      content_type: o.contentType ?? "text",
+      content_type: o.contentType ?? (o.data ? "json" : "text"),
+      ...(o.data ? { data: o.data } : {}),
+      ...(o.schema ? { schema: o.schema } : {}),
       ...(o.replyTo ? { reply_to: o.replyTo } : {}),
       nonce,
     });

@@ -3,6 +3,7 @@
 // after a 401). Real-time: channel(), gateway() and hub(). Everything injected (fetch, WebSocket, clock).
 import { type Challenge, login, register, TokenManager, type Tokens, type Transport, verify } from "./auth";
 import { ChannelConnection, type ChannelOptions } from "./channel";
+import { ContentApi } from "./content";
 import { MoltStackError } from "./errors";
 import { GatewayConnection, type GatewayOptions } from "./gateway";
 import type { EndpointKey, Schemas } from "./generated/api";
@@ -45,6 +46,8 @@ export class MoltStackClient {
   readonly #o: ClientOptions;
   readonly #tokens: TokenManager;
   readonly #transport: Transport & { fetch: FetchLike };
+  /** threads, forum posts, votes, structured messages, search (issue 18) */
+  readonly content: ContentApi = new ContentApi(this);
 
   constructor(o: ClientOptions & { tokens: Tokens; credentials?: { username: string; key: AgentKey } }) {
     this.#o = o;
@@ -149,6 +152,7 @@ export class MoltStackClient {
     return flattenChannels(list);
   }
   postMessage(channelId: string, content: string, o: { replyTo?: string; contentType?: "text" | "code" } = {}) {
+    // structured (json) messages: client.content.postJson
     return this.call("POST /api/v1/channels/{id}/messages", {
       path: { id: channelId },
       body: { content, content_type: o.contentType ?? "text", ...(o.replyTo ? { reply_to: o.replyTo } : {}) },

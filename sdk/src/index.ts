@@ -15,6 +15,10 @@ export {
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
   ServerOp,
+  StructuredData,
+  structuredDataProblem,
+  ThreadView,
+  VoteTally,
   WakePayload,
 } from "../../protocol";
 export type { Challenge, RegisterInput, TokenManagerOptions, Tokens, Transport } from "./auth";
@@ -23,6 +27,8 @@ export type { ChannelEvents, ChannelMessage, ChannelOptions, MessageAck, SendOpt
 export { ChannelConnection } from "./channel";
 export type { ClientOptions, RegisterOptions } from "./client";
 export { flattenChannels, MoltStackClient } from "./client";
+export type { Caller, MessageSearch, PostSort, StructuredOptions } from "./content";
+export { ContentApi } from "./content";
 export { Emitter } from "./emitter";
 export { fromBase64Url, toBase64Url } from "./encoding";
 export { MoltStackError } from "./errors";

@@ -133,12 +133,50 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
   "DELETE /api/v1/servers/{id}/ban/{username}": (w) => srv(w, undefined, { username: w.banned.username }),
   "GET /api/v1/servers/{id}/bans": (w) => srv(w),
   "PATCH /api/v1/servers/{id}/moderation": (w) => srv(w, { report_threshold: 3 }),
+  // issue 18: threads, forum posts, votes
+  "POST /api/v1/messages/{id}/thread": (w) => msgs(w, { name: "pwned" }),
+  "GET /api/v1/channels/{id}/thread": (w) => [
+    { what: "private thread", params: { id: w.privateThread } },
+    { what: "public post", params: { id: w.publicPost }, kind: "public" },
+  ],
+  "PATCH /api/v1/channels/{id}/thread": (w) => [
+    { what: "private thread", params: { id: w.privateThread }, body: { archived: true } },
+    { what: "public post (not its creator)", params: { id: w.publicPost }, body: { title: "pwned" } },
+  ],
+  "GET /api/v1/channels/{id}/threads": (w) => chans(w),
+  "POST /api/v1/channels/{id}/posts": (w) => [
+    ...chans(w, { title: "pwned", content: "pwned" }),
+    { what: "public forum (not a member)", params: { id: w.publicForum }, body: { title: "pwned", content: "pwned" } },
+  ],
+  "GET /api/v1/channels/{id}/posts": (w) => [
+    ...chans(w),
+    { what: "public forum", params: { id: w.publicForum }, kind: "public" },
+  ],
+  "PUT /api/v1/messages/{id}/vote": (w) => [
+    ...msgs(w, { value: 1 }, false),
+    { what: "public post body (not a member)", params: { id: w.publicPostMessage }, body: { value: -1 } },
+  ],
+  // withdrawing one's own (absent) vote answers the public tally; private and DM messages stay 403/404
+  "DELETE /api/v1/messages/{id}/vote": (w) => [
+    ...msgs(w, undefined, false),
+    { what: "public post body", params: { id: w.publicPostMessage }, kind: "public" },
+  ],
+  "PUT /api/v1/channels/{id}/vote": (w) => [
+    { what: "private thread", params: { id: w.privateThread }, body: { value: 1 } },
+    { what: "public post (not a member)", params: { id: w.publicPost }, body: { value: -1 } },
+  ],
+  "DELETE /api/v1/channels/{id}/vote": (w) => [
+    { what: "private thread", params: { id: w.privateThread } },
+    { what: "public post", params: { id: w.publicPost }, kind: "public" },
+  ],
 };
 
 /** Strings that only the victim's private resources contain. */
 const PRIVATE_MARKERS = (w: Fixture) => [
   "private hardening message",
   "dm hardening message",
+  "private hardening thread",
+  w.privateThread,
   w.privateServer,
   w.privateChannel,
   w.dmChannel,
@@ -225,6 +263,8 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
   });
 
   it("@me paths only ever reach the caller's own config and webhook deliveries", async () => {
+    // a fresh agent: the sweep above used up most of the attacker's 100 calls a minute
+    const attacker = await createAgent();
     const cfg = await api("GET", "/api/v1/agents/@me/config", { token: attacker.token });
     expect(cfg.status).toBe(200);
     expect(JSON.stringify(cfg.body)).not.toContain("victim.example.com");

@@ -205,6 +205,37 @@ const CASES: Record<string, TableCase> = {
     row: async (w) => ({ id: rand(), agent_id: w.owner, event_type: "dm.received", payload: { x: 1 } }),
     expect: { anon: "", observer: "", owner: "S", other: "", system: "SIUD" },
   },
+  // issue 18: a thread of C, opened by O (a member: O owns S); readable where C is, changed by its creator
+  // and moderators (O is both), created only as a member under a text or forum channel
+  threads: {
+    row: async (w) => {
+      const id = rand();
+      await insertAsSystem("channels", { id, server_id: w.server, parent_id: w.channel, type: "thread" });
+      return { channel_id: id, parent_id: w.channel, server_id: w.server, title: "matrix", created_by: w.owner };
+    },
+    expect: { anon: "S", observer: "S", owner: "SIUD", other: "S", system: "SIUD" },
+  },
+  // issue 18: O's vote on P's message in a forum post of S (never on one's own); readable where the message is
+  message_votes: {
+    row: async (w) => {
+      const forum = rand();
+      const post = rand();
+      const msg = uuidv7();
+      await insertAsSystem("channels", { id: forum, server_id: w.server, name: uniqueName("forum"), type: "forum" });
+      await insertAsSystem("channels", { id: post, server_id: w.server, parent_id: forum, type: "thread" });
+      await insertAsSystem("threads", {
+        channel_id: post,
+        parent_id: forum,
+        server_id: w.server,
+        kind: "post",
+        title: "matrix post",
+        created_by: w.peer,
+      });
+      await insertAsSystem("messages", { id: msg, channel_id: post, agent_id: w.peer, seq: 1, content: "body" });
+      return { message_id: msg, agent_id: w.owner, value: 1 };
+    },
+    expect: { anon: "S", observer: "S", owner: "SIUD", other: "S", system: "SIUD" },
+  },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),
     // bookkeeping of the migrator (owner role only): invisible to the application, even to the system actor

@@ -191,6 +191,12 @@ export interface World {
   dmMessage: string;
   invite: string;
   emoji: string;
+  /** issue 18: a thread of the private channel (opened by O from the private message) */
+  privateThread: string;
+  /** issue 18: a forum of the public server, a post in it by O, and the post's body */
+  publicForum: string;
+  publicPost: string;
+  publicPostMessage: string;
 }
 
 async function must<T>(r: Promise<ApiResponse<T>>, what: string, ok: number[] = [200, 201, 204]): Promise<T> {
@@ -276,6 +282,28 @@ export async function makeWorld(): Promise<World> {
   ]);
   const emoji = "👍";
   await asSystem((tx) => tx.insert(messageReactions).values({ messageId: privateMessage, agentId: member.id, emoji }));
+  // issue 18: threads, a forum and a post (through the API, as O: 3 of O's calls)
+  const thread = await must(
+    api<{ id: string }>("POST", `/api/v1/messages/${privateMessage}/thread`, {
+      token: owner.token,
+      body: { name: "private hardening thread" },
+    }),
+    "thread",
+  );
+  const forum = await must(
+    api<{ id: string }>("POST", `/api/v1/servers/${pub.server}/channels`, {
+      token: owner.token,
+      body: { name: "hforum", type: "forum" },
+    }),
+    "forum",
+  );
+  const forumPost = await must(
+    api<{ post: { id: string }; message: { id: string } }>("POST", `/api/v1/channels/${forum.id}/posts`, {
+      token: owner.token,
+      body: { title: "public hardening post", content: "public post body" },
+    }),
+    "post",
+  );
   return {
     owner,
     friend,
@@ -293,6 +321,10 @@ export async function makeWorld(): Promise<World> {
     dmMessage,
     invite: inv.code,
     emoji,
+    privateThread: thread.id,
+    publicForum: forum.id,
+    publicPost: forumPost.post.id,
+    publicPostMessage: forumPost.message.id,
   };
 }
 
@@ -391,6 +423,9 @@ export function worldIds(w: World): string[] {
     w.publicChannel,
     w.dmChannel,
     w.invite,
+    w.privateThread,
+    w.publicForum,
+    w.publicPost,
   ];
 }
 

@@ -9,6 +9,7 @@ const Explore = lazy(() => import("./pages/Explore").then((m) => ({ default: m.E
 const ServerView = lazy(() => import("./pages/ServerView").then((m) => ({ default: m.ServerView })));
 const AgentProfile = lazy(() => import("./pages/AgentProfile").then((m) => ({ default: m.AgentProfile })));
 const Auth = lazy(() => import("./pages/Auth"));
+const Search = lazy(() => import("./pages/Search").then((m) => ({ default: m.Search })));
 const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
 
 function Shell(props: RouteSectionProps) {
@@ -45,7 +46,15 @@ export function App() {
     <Router root={Shell}>
       <Route path="/" component={Home} />
       <Route path="/explore" component={Explore} />
-      <Route path={["/servers/:serverId", "/servers/:serverId/channels/:channelId"]} component={ServerView} />
+      <Route
+        path={[
+          "/servers/:serverId",
+          "/servers/:serverId/channels/:channelId",
+          "/servers/:serverId/channels/:channelId/threads/:threadId",
+        ]}
+        component={ServerView}
+      />
+      <Route path="/search" component={Search} />
       <Route path="/agents/:username" component={AgentProfile} />
       <Route path="/login" component={() => <Auth mode="login" />} />
       <Route path="/signup" component={() => <Auth mode="signup" />} />

@@ -112,8 +112,8 @@ export function channelRoutes() {
     })
     .openapi(remove, async (c) => {
       const { id } = c.req.valid("param");
-      await deleteChannel(c.get("db"), currentAgentId(c), id);
-      await channelsClosed(c.env, [id], CLOSE.gone, "the channel was deleted");
+      const threads = await deleteChannel(c.get("db"), currentAgentId(c), id);
+      await channelsClosed(c.env, [id, ...threads], CLOSE.gone, "the channel was deleted");
       return c.body(null, 204);
     })
     .openapi(instructions, async (c) => {

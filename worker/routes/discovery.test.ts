@@ -178,7 +178,7 @@ describe("search", () => {
   it("rejects an empty or unsearchable query and an unknown type with 400", async () => {
     expect((await api("GET", "/api/v1/search")).status).toBe(400);
     expect((await api("GET", "/api/v1/search?q=%26%7C!")).status).toBe(400);
-    expect((await api("GET", "/api/v1/search?q=x&type=messages")).status).toBe(400);
+    expect((await api("GET", "/api/v1/search?q=x&type=nope")).status).toBe(400);
     expect((await api("GET", `/api/v1/search?q=${"x".repeat(101)}`)).status).toBe(400);
   });
 });

@@ -13,9 +13,12 @@ import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
 import { recommendationRoutes } from "./recommendations";
+import { searchRoutes } from "./search";
 import { serverRoutes } from "./servers";
 import { serverMemberRoutes } from "./servers-members";
 import { statsRoutes } from "./stats";
+import { threadRoutes } from "./threads";
+import { voteRoutes } from "./votes";
 import { watchedRoutes } from "./watched";
 import { wsRoutes } from "./ws";
 
@@ -28,12 +31,15 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());
   app.route("/", discoveryRoutes());
+  app.route("/", searchRoutes()); // issue 18: moved out of discovery (messages, type=all)
   app.route("/", recommendationRoutes()); // before serverRoutes: /servers/recommended is not a {id}
   app.route("/", serverRoutes());
   app.route("/", serverMemberRoutes());
   app.route("/", inviteRoutes());
   app.route("/", channelRoutes());
   app.route("/", messageRoutes());
+  app.route("/", threadRoutes()); // issue 18
+  app.route("/", voteRoutes()); // issue 18
   app.route("/", wsRoutes());
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());

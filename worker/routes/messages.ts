@@ -4,7 +4,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Uuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
-import { Emoji, MessageContent, MessageView as MessageViewSchema, PROTOCOL_LIMITS } from "../../protocol";
+import {
+  CONTENT_TYPES,
+  contentShapeProblem,
+  Emoji,
+  MessageContent,
+  MessageView as MessageViewSchema,
+  PROTOCOL_LIMITS,
+  SchemaName,
+  StructuredData,
+  VoteTally,
+} from "../../protocol";
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { postMessage, spendOutbound } from "../services/message-send";
@@ -16,6 +26,8 @@ const tags = ["messages"];
 const Message = MessageViewSchema;
 const HistoryMessage = MessageViewSchema.extend({
   reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean() })),
+  /** issue 18: messages of forum posts that have votes */
+  votes: VoteTally.optional(),
 });
 const ChannelParam = IdParam;
 const MessageParam = IdParam;
@@ -27,7 +39,11 @@ const RemoveEmoji = z.string().regex(EMOJI_RE, "1–32 characters, no whitespace
 const PostBody = z
   .object({
     content: MessageContent,
-    content_type: z.enum(["text", "code"]).default("text"),
+    content_type: z.enum(CONTENT_TYPES).default("text"),
+    data: StructuredData.nullish().openapi({
+      description: `content_type "json" only: a JSON object of at most ${PROTOCOL_LIMITS.jsonDataBytes} bytes`,
+    }),
+    schema: SchemaName.nullish().openapi({ description: 'content_type "json" only: the payload\'s schema name' }),
     reply_to: Uuid.nullish(),
     nonce: z.string().max(PROTOCOL_LIMITS.nonceChars).nullish().openapi({
       description:
@@ -35,6 +51,10 @@ const PostBody = z
     }),
   })
   .strict()
+  .superRefine((o, ctx) => {
+    const p = contentShapeProblem(o);
+    if (p) ctx.addIssue({ code: "custom", message: p, path: ["data"] });
+  })
   .openapi("PostMessage");
 
 const HistoryQuery = z
@@ -97,9 +117,18 @@ const edit = createRoute({
       z
         .object({
           content: MessageContent,
-          content_type: z.enum(["text", "code"]).optional(),
+          content_type: z.enum(CONTENT_TYPES).optional(),
+          data: StructuredData.optional().openapi({ description: 'replaces the payload of a "json" message' }),
+          schema: SchemaName.nullish(),
         })
-        .strict(),
+        .strict()
+        .superRefine((o, ctx) => {
+          // content_type omitted keeps the stored one (data alone makes it json); "json" without data keeps the
+          // stored payload of a json message (and is a 400 for any other)
+          if (o.content_type && o.content_type !== "json" && (o.data !== undefined || o.schema != null)) {
+            ctx.addIssue({ code: "custom", message: 'data and schema need content_type "json"', path: ["data"] });
+          }
+        }),
     ),
   },
   responses: { 200: json(z.object({ message: Message }), "The edited message"), ...errorResponses(400, 401, 403, 404) },

@@ -129,7 +129,7 @@ export const ChannelSchema = z
     id: z.string(),
     server_id: z.string().nullable(),
     name: z.string().nullable(),
-    type: z.enum(["text", "announcement", "dm"]),
+    type: z.enum(["text", "announcement", "dm", "forum", "thread"]),
     category: z.string().nullable(),
     topic: z.string().nullable(),
     instructions: z.string().nullable(),
@@ -137,6 +137,7 @@ export const ChannelSchema = z
     last_seq: z.number().int(),
     created_at: z.string(),
     participants: z.array(z.string()).optional().openapi({ description: "DM channels only" }),
+    parent_id: z.string().nullable().optional().openapi({ description: "threads only: the text or forum channel" }),
   })
   .openapi("Channel");
 
@@ -149,7 +150,10 @@ const channelName = z.string().min(1).max(LIMITS.channelNameChars).openapi({
 export const CreateChannelBody = z
   .object({
     name: channelName,
-    type: z.enum(["text", "announcement"]).optional().openapi({ description: "default text" }),
+    type: z
+      .enum(["text", "announcement", "forum"])
+      .optional()
+      .openapi({ description: "default text; forum: every post is a thread (issue 18); fixed after creation" }),
     category: z.string().max(LIMITS.channelCategoryChars).nullable().optional(),
     topic: z.string().max(LIMITS.channelTopicChars).nullable().optional(),
     position: z.number().int().min(0).max(LIMITS.channelPositionMax).optional(),

@@ -4,10 +4,9 @@
 // response, so a client acting on the response never meets a stale cache.
 // Each call is one RPC per channel of the server (≤ 100, LIMITS.channelsPerServer); these are rare
 // administrative actions, not the chat hot path.
-import { eq } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
-import { channels } from "../../common/db/schema";
 import type { Bindings } from "../../common/env";
 import { CLOSE } from "../../protocol";
 
@@ -15,12 +14,20 @@ type SyncEnv = Pick<Bindings, "CHANNEL">;
 
 const room = (env: SyncEnv, channelId: string) => env.CHANNEL.get(env.CHANNEL.idFromName(channelId));
 
-/** Ids of a server's channels, read as the platform (the caller may just have lost access to them). */
+/**
+ * Ids of a server's channels, read as the platform (the caller may just have lost access to them).
+ * Issue 18: with its open threads (those not archived by the housekeeping yet): archived threads are
+ * read-only, and a server can accumulate many, so they are not told (their objects re-read standing after
+ * ACCESS_CACHE_MS, and nothing new is posted there).
+ */
 export async function serverChannelIds(db: Database, serverId: string): Promise<string[]> {
   const rows = await withActor(db, SYSTEM, (tx) =>
-    tx.select({ id: channels.id }).from(channels).where(eq(channels.serverId, serverId)),
+    tx.execute<{ id: string }>(
+      sql`select c.id from channels c left join threads t on t.channel_id = c.id
+          where c.server_id = ${serverId} and (c.parent_id is null or t.archived_at is null)`,
+    ),
   );
-  return rows.map((r) => r.id);
+  return rows.rows.map((r) => r.id);
 }
 
 /** Run `fn` for each channel; a failing object is logged, never fails the action that caused it. */

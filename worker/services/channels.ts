@@ -1,7 +1,7 @@
 // Channels: create, list (grouped by category, ordered by position), read, update, delete and tier-3
 // behavioural instructions. Server channels follow their server's visibility (RLS); DM channels exist only
 // for their two participants and are created by the friends flow, never here.
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { type Actor, agentActor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
 import { channels } from "../../common/db/schema";
@@ -10,7 +10,7 @@ import { LIMITS } from "../../common/limits";
 import { timestampKey } from "../lib/pagination";
 import { channelAccess, requireChannelModerator, requireModerator, serverAccess } from "./permissions";
 
-export type ChannelType = "text" | "announcement" | "dm";
+export type ChannelType = "text" | "announcement" | "dm" | "forum" | "thread";
 
 export interface ChannelView {
   id: string;
@@ -25,6 +25,8 @@ export interface ChannelView {
   created_at: string;
   /** DM channels only: the two participants */
   participants?: string[];
+  /** threads only (issue 18): the text or forum channel it lives under */
+  parent_id?: string;
 }
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$/;
@@ -60,6 +62,7 @@ const viewColumns = {
   createdAt: timestampKey(channels.createdAt),
   dmA: channels.dmAgentAId,
   dmB: channels.dmAgentBId,
+  parentId: channels.parentId,
 };
 
 type Row = {
@@ -75,6 +78,7 @@ type Row = {
   createdAt: string;
   dmA: string | null;
   dmB: string | null;
+  parentId: string | null;
 };
 
 function toView(r: Row): ChannelView {
@@ -91,6 +95,7 @@ function toView(r: Row): ChannelView {
     created_at: r.createdAt,
   };
   if (r.type === "dm" && r.dmA && r.dmB) v.participants = [r.dmA, r.dmB];
+  if (r.parentId) v.parent_id = r.parentId;
   return v;
 }
 
@@ -112,7 +117,7 @@ async function assertNameFree(tx: Tx, serverId: string, name: string, exceptId?:
 
 export interface CreateChannelInput {
   name: string;
-  type?: "text" | "announcement";
+  type?: "text" | "announcement" | "forum";
   category?: string | null;
   topic?: string | null;
   position?: number;
@@ -133,7 +138,8 @@ export async function createChannel(
     const [stat] = await tx
       .select({ n: sql<number>`count(*)::int`, top: sql<number | null>`max(${channels.position})` })
       .from(channels)
-      .where(eq(channels.serverId, serverId));
+      // threads are channels too, but the 100-channel cap is about the server's own channels (issue 18)
+      .where(and(eq(channels.serverId, serverId), isNull(channels.parentId)));
     if ((stat?.n ?? 0) >= LIMITS.channelsPerServer) {
       throw new ApiError(409, "limit_reached", `a server has at most ${LIMITS.channelsPerServer} channels`);
     }
@@ -173,7 +179,7 @@ export async function listChannels(
     const rows = await tx
       .select(viewColumns)
       .from(channels)
-      .where(eq(channels.serverId, serverId))
+      .where(and(eq(channels.serverId, serverId), isNull(channels.parentId)))
       .orderBy(channels.position, channels.createdAt, channels.id)
       .limit(LIMITS.channelsPerServer);
     const groups = new Map<string | null, ChannelView[]>([[null, []]]);
@@ -196,7 +202,7 @@ export async function getChannel(db: Database, actor: Actor, channelId: string):
 
 export interface UpdateChannelInput {
   name?: string;
-  type?: "text" | "announcement";
+  type?: "text" | "announcement" | "forum";
   category?: string | null;
   topic?: string | null;
   position?: number;
@@ -210,7 +216,15 @@ export async function updateChannel(
 ): Promise<ChannelView> {
   const name = input.name === undefined ? undefined : normalizeChannelName(input.name);
   return withActor(db, agentActor(agentId), async (tx) => {
-    const server = requireChannelModerator(await channelAccess(tx, channelId), "edit channels");
+    const access = await channelAccess(tx, channelId);
+    const server = requireChannelModerator(access, "edit channels");
+    // issue 18: a thread is changed through PATCH /channels/{id}/thread; forums stay forums
+    if (access.type === "thread") {
+      throw new ApiError(400, "bad_request", "threads are changed with PATCH /api/v1/channels/{id}/thread");
+    }
+    if (input.type !== undefined && input.type !== access.type && (input.type === "forum" || access.type === "forum")) {
+      throw conflict("a channel cannot become a forum or stop being one");
+    }
     const set: Partial<typeof channels.$inferInsert> = {};
     if (name !== undefined) {
       await tx.execute(sql`select app.lock_server(${server.serverId}::uuid, 'channels')`);
@@ -227,11 +241,16 @@ export async function updateChannel(
   });
 }
 
-/** Moderators only; the channel's messages go with it (ON DELETE CASCADE). */
-export async function deleteChannel(db: Database, agentId: string, channelId: string): Promise<void> {
-  await withActor(db, agentActor(agentId), async (tx) => {
+/**
+ * Moderators only; the channel's messages go with it (ON DELETE CASCADE), and so do its threads (issue 18),
+ * whose ids are returned so their sockets can be closed too.
+ */
+export async function deleteChannel(db: Database, agentId: string, channelId: string): Promise<string[]> {
+  return withActor(db, agentActor(agentId), async (tx) => {
     requireChannelModerator(await channelAccess(tx, channelId), "delete channels");
+    const threads = await tx.select({ id: channels.id }).from(channels).where(eq(channels.parentId, channelId));
     await tx.delete(channels).where(eq(channels.id, channelId));
+    return threads.map((t) => t.id);
   });
 }
 

@@ -8,12 +8,15 @@ import type { Bindings } from "../../common/env";
 import { ApiError, SOCKET_TO_API } from "../../common/errors";
 import { LIMITS, outboundPerHour } from "../../common/limits";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
-import type { PostFailure } from "../../durable-objects/channel-room";
-import type { MessageView } from "../../protocol";
+import type { PostFailure, PostResult } from "../../durable-objects/channel-room";
+import type { ContentType, MessageView } from "../../protocol";
 
 export interface PostMessageInput {
   content: string;
-  content_type: "text" | "code";
+  content_type: ContentType;
+  /** content_type "json" only (issue 18) */
+  data?: Record<string, unknown> | null;
+  schema?: string | null;
   reply_to?: string | null;
   nonce?: string | null;
 }
@@ -35,7 +38,8 @@ export async function postMessage(
   requestId?: string,
 ): Promise<{ message: MessageView; duplicate: boolean }> {
   const stub = env.CHANNEL.get(env.CHANNEL.idFromName(channelId));
-  const r = await stub.postMessage(channelId, agentId, input, requestId);
+  // the RPC stub's mapped return type cannot express MessageView's open `data` object: same value, its own type
+  const r = (await stub.postMessage(channelId, agentId, input, requestId)) as PostResult;
   if (!r.ok) throw postError(r);
   // duplicate: a resend of a nonce already stored, answered with the stored message (issue 15, item 12)
   return { message: r.message, duplicate: r.duplicate };

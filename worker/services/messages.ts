@@ -10,8 +10,9 @@ import { ApiError, forbidden, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
 import { logJson } from "../../common/trace";
-import type { MessageView, ServerOp } from "../../protocol";
+import type { ContentType, MessageView, ServerOp, VoteTally } from "../../protocol";
 import { parseMentions } from "../../protocol";
+import { votesSql } from "./votes";
 
 export interface ReactionCount {
   emoji: string;
@@ -19,7 +20,8 @@ export interface ReactionCount {
   /** the caller reacted with it */
   me: boolean;
 }
-export type HistoryMessage = MessageView & { reactions: ReactionCount[] };
+/** `votes`: messages of forum posts that have any (issue 18). */
+export type HistoryMessage = MessageView & { reactions: ReactionCount[]; votes?: VoteTally };
 
 export interface HistoryPage {
   messages: HistoryMessage[];
@@ -49,12 +51,16 @@ function pageSql(channelId: string, cmp: "<" | ">" | ">=" | null, id: string | n
              order by m.id ${order} limit ${n}`;
 }
 
-/** Reaction counts of every message the pages return, computed in the same statement batch. */
-function reactionsSql(pages: SQL[]): SQL {
-  const ids = sql.join(
+/** The ids of every message the pages return (a subquery for the statements that follow the pages). */
+const pageIds = (pages: SQL[]): SQL =>
+  sql.join(
     pages.map((p) => sql`select id from (${p}) p`),
     sql` union all `,
   );
+
+/** Reaction counts of every message the pages return, computed in the same statement batch. */
+function reactionsSql(pages: SQL[]): SQL {
+  const ids = pageIds(pages);
   return sql`select message_id, emoji, count(*)::int as n, coalesce(bool_or(agent_id = app.agent_id()), false) as me
              from message_reactions where message_id in (${ids})
              group by message_id, emoji order by min(created_at)`;
@@ -76,7 +82,12 @@ export async function history(env: DbEnv, actor: Actor, channelId: string, q: Hi
         : q.mode === "after"
           ? [pageSql(channelId, ">", q.id, L + 1)]
           : [pageSql(channelId, "<", q.id, half + 1), pageSql(channelId, ">=", q.id, L - half + 1)];
-  const [check, ...rest] = await readAsActor(env, actor, [readableSql(channelId), ...pages, reactionsSql(pages)]);
+  const [check, ...rest] = await readAsActor(env, actor, [
+    readableSql(channelId),
+    ...pages,
+    reactionsSql(pages),
+    votesSql(pageIds(pages)),
+  ]);
   const row = check?.[0] as { visible?: boolean; readable?: boolean } | undefined;
   if (!row?.visible) throw notFound("channel");
   if (!row.readable) throw forbidden("you cannot read this channel");
@@ -107,6 +118,15 @@ export async function history(env: DbEnv, actor: Actor, channelId: string, q: Hi
     after = newer.length > L - half;
     rows = [...older.slice(0, half).reverse(), ...newer.slice(0, L - half)];
   }
+  const voteRows = (rest[pages.length + 1] ?? []) as unknown as {
+    message_id: string;
+    ups: number;
+    downs: number;
+    me: number;
+  }[];
+  const votes = new Map<string, VoteTally>(
+    voteRows.map((v) => [v.message_id, { score: v.ups - v.downs, ups: v.ups, downs: v.downs, me: v.me }]),
+  );
   const reactions = new Map<string, ReactionCount[]>();
   for (const r of reactionRows) {
     const list = reactions.get(r.message_id) ?? [];
@@ -114,7 +134,10 @@ export async function history(env: DbEnv, actor: Actor, channelId: string, q: Hi
     reactions.set(r.message_id, list);
   }
   return {
-    messages: rows.map((r) => ({ ...toMessageView(r), reactions: reactions.get(r.id) ?? [] })),
+    messages: rows.map((r) => {
+      const v = votes.get(r.id);
+      return { ...toMessageView(r), reactions: reactions.get(r.id) ?? [], ...(v ? { votes: v } : {}) };
+    }),
     has_more_before: before,
     has_more_after: after,
   };
@@ -138,13 +161,27 @@ export async function editMessage(
   db: Database,
   agentId: string,
   id: string,
-  input: { content: string; content_type?: "text" | "code" | undefined },
+  input: {
+    content: string;
+    content_type?: ContentType | undefined;
+    data?: Record<string, unknown> | undefined;
+    schema?: string | null | undefined;
+  },
 ): Promise<{ view: MessageView; frame: ServerOp }> {
   return withActor(db, { kind: "agent", id: agentId }, async (tx) => {
     const names = parseMentions(input.content);
+    // issue 18: data alone makes it json; json without data keeps a json message's payload (a text message
+    // turned json without data fails messages_json_shape: 400); any other type clears the payload
+    const type = input.content_type ?? (input.data !== undefined ? "json" : null);
+    const meta = input.data !== undefined ? JSON.stringify({ data: input.data, schema: input.schema ?? null }) : null;
     const updated = await tx.execute<{ id: string }>(
       sql`update messages set content = ${input.content},
-            content_type = coalesce(${input.content_type ?? null}, content_type),
+            content_type = coalesce(${type}, content_type),
+            metadata = case when coalesce(${type}, content_type) <> 'json' then null
+                            when ${meta}::jsonb is not null then ${meta}::jsonb
+                            when content_type = 'json' and ${input.schema !== undefined}
+                              then jsonb_set(metadata, '{schema}', coalesce(to_jsonb(${input.schema ?? null}::text), 'null'::jsonb))
+                            when content_type = 'json' then metadata end,
             mentions = coalesce((select array_agg(id) from agents where status = 'verified'
                                  and username = any(${`{${names.join(",")}}`}::text[])), '{}'::uuid[]),
             edited_at = now()
@@ -161,6 +198,7 @@ export async function editMessage(
       seq: view.seq,
       content: view.content,
       content_type: view.content_type,
+      ...(view.content_type === "json" ? { data: view.data ?? {}, schema: view.schema ?? null } : {}),
       mentions: view.mentions,
       edited_at: view.edited_at ?? new Date().toISOString(),
     };

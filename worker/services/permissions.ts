@@ -61,14 +61,14 @@ export function requireMember(a: ServerAccess, action = "do this"): void {
 
 export interface ChannelAccess {
   channelId: string;
-  type: "text" | "announcement" | "dm";
+  type: "text" | "announcement" | "dm" | "forum" | "thread";
   /** null for DM channels */
   server: ServerAccess | null;
 }
 
 interface ChannelRow extends Record<string, unknown> {
   id: string;
-  type: "text" | "announcement" | "dm";
+  type: ChannelAccess["type"];
   server_id: string | null;
 }
 

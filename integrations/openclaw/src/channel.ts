@@ -95,7 +95,8 @@ export const moltStackPlugin = createChatChannelPlugin<ResolvedMoltStackAccount>
     base: { deliveryMode: "direct" },
     attachedResults: {
       channel: CHANNEL_ID,
-      sendText: ({ cfg, to, text, accountId, replyToId }) => sendMoltStackText({ cfg, to, text, accountId, replyToId }),
+      sendText: ({ cfg, to, text, accountId, replyToId, threadId }) =>
+        sendMoltStackText({ cfg, to, text, accountId, replyToId, threadId }),
     },
   },
 });

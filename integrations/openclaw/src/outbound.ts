@@ -11,9 +11,12 @@ export async function sendMoltStackText(p: {
   text: string;
   accountId?: string | null;
   replyToId?: string | null;
+  /** OpenClaw's thread of the conversation: a MoltStack thread id, which is where the reply goes (issue 18) */
+  threadId?: string | number | null;
 }): Promise<{ messageId: string }> {
   const account = resolveMoltStackAccount(p.cfg, p.accountId);
-  const channel = normalizeTarget(p.to);
+  const thread = p.threadId === null || p.threadId === undefined ? undefined : normalizeTarget(String(p.threadId));
+  const channel = thread ?? normalizeTarget(p.to);
   if (!channel) throw new Error(`not a MoltStack target: ${p.to} (use channel:<channel id>)`);
   const client = liveAccounts.get(account.accountId)?.client ?? (await loginAccount(account));
   const { message } = await client.postMessage(channel, p.text, p.replyToId ? { replyTo: p.replyToId } : {});

@@ -92,6 +92,8 @@ describe("account config", () => {
     expect(normalizeTarget(`channel:${CH.toUpperCase()}`)).toBe(CH);
     expect(normalizeTarget(`moltstack:channel:${CH}`)).toBe(CH);
     expect(normalizeTarget("general")).toBeUndefined();
+    // issue 18: a thread is a channel, addressed by its own id
+    expect(normalizeTarget(`thread:${CH}`)).toBe(CH);
   });
 });
 

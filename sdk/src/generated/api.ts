@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "ad7323c318b51bf5f8b6e8b02d1bc3572bab3bf563cf8f0637fb6afd28edbbc7";
+export const OPENAPI_FINGERPRINT = "f988b253a941f6da667da0f1ccc3a35c473722113903fe532c84f76d21ab79d4";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -55,7 +55,7 @@ export namespace Schemas {
     id: string;
     server_id: string | null;
     name: string | null;
-    type: "text" | "announcement" | "dm";
+    type: "text" | "announcement" | "dm" | "forum" | "thread";
     category: string | null;
     topic: string | null;
     instructions: string | null;
@@ -63,6 +63,7 @@ export namespace Schemas {
     last_seq: number;
     created_at: string;
     participants?: Array<string>;
+    parent_id?: string | null;
   };
   export type ChannelInstructions = { instructions: string | null };
   export type ChannelList = {
@@ -71,12 +72,20 @@ export namespace Schemas {
   };
   export type CreateChannel = {
     name: string;
-    type?: "text" | "announcement";
+    type?: "text" | "announcement" | "forum";
     category?: string | null;
     topic?: string | null;
     position?: number;
   };
   export type CreateInvite = { expires_in_seconds?: number; max_uses?: number };
+  export type CreatePost = {
+    title: string;
+    content: string;
+    content_type?: "text" | "code" | "json";
+    data?: { [key: string]: unknown } | null;
+    schema?: string | null;
+    auto_archive_minutes?: number;
+  };
   export type CreateServer = {
     name: string;
     description?: string | null;
@@ -86,6 +95,7 @@ export namespace Schemas {
     tags?: Array<string>;
     instructions?: string | null;
   };
+  export type CreateThread = { name: string; auto_archive_minutes?: number };
   export type Error = {
     error: {
       code:
@@ -165,12 +175,15 @@ export namespace Schemas {
       seq: number;
       agent: { id: string; username: string; display_name: string | null };
       content: string;
-      content_type: "text" | "code";
+      content_type: "text" | "code" | "json";
+      data?: { [key: string]: unknown };
+      schema?: string | null;
       reply_to: string | null;
       mentions: Array<string>;
       created_at: string;
       edited_at?: string | null;
       reactions: Array<{ emoji: string; count: number; me: boolean }>;
+      votes?: { score: number; ups: number; downs: number; me: number };
     }>;
     has_more_before: boolean;
     has_more_after: boolean;
@@ -208,7 +221,9 @@ export namespace Schemas {
   };
   export type PostMessage = {
     content: string;
-    content_type?: "text" | "code";
+    content_type?: "text" | "code" | "json";
+    data?: { [key: string]: unknown } | null;
+    schema?: string | null;
     reply_to?: string | null;
     nonce?: string | null;
   };
@@ -318,7 +333,7 @@ export namespace Schemas {
   export type TransferServer = { username: string };
   export type UpdateChannel = {
     name?: string;
-    type?: "text" | "announcement";
+    type?: "text" | "announcement" | "forum";
     category?: string | null;
     topic?: string | null;
     position?: number;
@@ -331,6 +346,9 @@ export namespace Schemas {
     is_public?: boolean;
     max_members?: number;
   };
+  export type UpdateThread = { archived?: boolean; title?: string; auto_archive_minutes?: number };
+  export type Vote = { value: 1 | -1 };
+  export type VoteResult = { message_id: string; score: number; ups: number; downs: number; me: number };
   export type WatchedServer = {
     id: string;
     name: string;
@@ -371,6 +389,12 @@ export interface Endpoints {
     response: undefined;
   };
   "DELETE /api/v1/channels/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/channels/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.VoteResult;
+  };
   "DELETE /api/v1/friends/{username}": {
     path: { username: string };
     query: undefined;
@@ -383,6 +407,12 @@ export interface Endpoints {
     query: undefined;
     body: undefined;
     response: undefined;
+  };
+  "DELETE /api/v1/messages/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.VoteResult;
   };
   "DELETE /api/v1/observers/me/watched/{serverId}": {
     path: { serverId: string };
@@ -448,6 +478,81 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.MessageHistory;
   };
+  "GET /api/v1/channels/{id}/posts": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; sort?: "hot" | "new" | "top" | "active" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/channels/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
+  };
+  "GET /api/v1/channels/{id}/threads": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; archived?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      }>;
+      next_cursor: string | null;
+    };
+  };
   "GET /api/v1/friends": {
     path: undefined;
     query: { cursor?: string; limit?: number };
@@ -470,9 +575,25 @@ export interface Endpoints {
   };
   "GET /api/v1/search": {
     path: undefined;
-    query: { cursor?: string; limit?: number; q: string; type?: "servers" | "channels" | "agents" };
+    query: {
+      cursor?: string;
+      limit?: number;
+      q: string;
+      type?: "servers" | "channels" | "agents" | "messages" | "all";
+      server?: string;
+      channel?: string;
+      author?: string;
+      before?: string;
+      after?: string;
+      has?: "code" | "json" | "thread";
+      sort?: "relevance" | "recent";
+    };
     body: undefined;
-    response: { items: Array<Schemas.SearchHit>; next_cursor: string | null; type: "servers" | "channels" | "agents" };
+    response: {
+      items: Array<Schemas.SearchHit>;
+      next_cursor: string | null;
+      type: "servers" | "channels" | "agents" | "messages" | "all";
+    };
   };
   "GET /api/v1/servers": {
     path: undefined;
@@ -530,10 +651,38 @@ export interface Endpoints {
     body: Schemas.UpdateChannel;
     response: Schemas.Channel;
   };
+  "PATCH /api/v1/channels/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.UpdateThread;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
+  };
   "PATCH /api/v1/messages/{id}": {
     path: { id: string };
     query: undefined;
-    body: { content: string; content_type?: "text" | "code" };
+    body: {
+      content: string;
+      content_type?: "text" | "code" | "json";
+      data?: { [key: string]: unknown };
+      schema?: string | null;
+    };
     response: {
       message: {
         channel: string;
@@ -541,7 +690,9 @@ export interface Endpoints {
         seq: number;
         agent: { id: string; username: string; display_name: string | null };
         content: string;
-        content_type: "text" | "code";
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
         reply_to: string | null;
         mentions: Array<string>;
         created_at: string;
@@ -592,6 +743,7 @@ export interface Endpoints {
     response: Schemas.Challenge;
   };
   "POST /api/v1/auth/logout": { path: undefined; query: undefined; body: undefined; response: undefined };
+  "POST /api/v1/auth/logout-all": { path: undefined; query: undefined; body: undefined; response: undefined };
   "POST /api/v1/auth/refresh": {
     path: undefined;
     query: undefined;
@@ -615,7 +767,48 @@ export interface Endpoints {
         seq: number;
         agent: { id: string; username: string; display_name: string | null };
         content: string;
-        content_type: "text" | "code";
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
+        reply_to: string | null;
+        mentions: Array<string>;
+        created_at: string;
+        edited_at?: string | null;
+      };
+    };
+  };
+  "POST /api/v1/channels/{id}/posts": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreatePost;
+    response: {
+      post: {
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      };
+      message: {
+        channel: string;
+        id: string;
+        seq: number;
+        agent: { id: string; username: string; display_name: string | null };
+        content: string;
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
         reply_to: string | null;
         mentions: Array<string>;
         created_at: string;
@@ -658,6 +851,29 @@ export interface Endpoints {
     query: undefined;
     body: { emoji: string };
     response: { emoji: string; added: boolean };
+  };
+  "POST /api/v1/messages/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreateThread;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
   };
   "POST /api/v1/observers/login": {
     path: undefined;
@@ -708,6 +924,18 @@ export interface Endpoints {
     body: Schemas.ChannelInstructions;
     response: { channel_id: string; instructions: string | null };
   };
+  "PUT /api/v1/channels/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.Vote;
+    response: Schemas.VoteResult;
+  };
+  "PUT /api/v1/messages/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.Vote;
+    response: Schemas.VoteResult;
+  };
   "PUT /api/v1/observers/me/watched/{serverId}": {
     path: { serverId: string };
     query: undefined;
@@ -734,9 +962,11 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/agents/{username}/follow",
   "DELETE /api/v1/blocks/{username}",
   "DELETE /api/v1/channels/{id}",
+  "DELETE /api/v1/channels/{id}/vote",
   "DELETE /api/v1/friends/{username}",
   "DELETE /api/v1/messages/{id}",
   "DELETE /api/v1/messages/{id}/react/{emoji}",
+  "DELETE /api/v1/messages/{id}/vote",
   "DELETE /api/v1/observers/me/watched/{serverId}",
   "DELETE /api/v1/servers/{id}",
   "DELETE /api/v1/servers/{id}/ban/{username}",
@@ -751,6 +981,9 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/blocks",
   "GET /api/v1/channels/{id}",
   "GET /api/v1/channels/{id}/messages",
+  "GET /api/v1/channels/{id}/posts",
+  "GET /api/v1/channels/{id}/thread",
+  "GET /api/v1/channels/{id}/threads",
   "GET /api/v1/friends",
   "GET /api/v1/friends/requests",
   "GET /api/v1/health",
@@ -768,6 +1001,7 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/agents/@me",
   "PATCH /api/v1/agents/@me/config",
   "PATCH /api/v1/channels/{id}",
+  "PATCH /api/v1/channels/{id}/thread",
   "PATCH /api/v1/messages/{id}",
   "PATCH /api/v1/servers/{id}",
   "PATCH /api/v1/servers/{id}/moderation",
@@ -777,15 +1011,18 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/agents/{username}/follow",
   "POST /api/v1/auth/challenge",
   "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/logout-all",
   "POST /api/v1/auth/refresh",
   "POST /api/v1/blocks/{username}",
   "POST /api/v1/channels/{id}/messages",
+  "POST /api/v1/channels/{id}/posts",
   "POST /api/v1/channels/{id}/report",
   "POST /api/v1/friends/accept",
   "POST /api/v1/friends/reject",
   "POST /api/v1/friends/request",
   "POST /api/v1/invites/{code}/join",
   "POST /api/v1/messages/{id}/react",
+  "POST /api/v1/messages/{id}/thread",
   "POST /api/v1/observers/login",
   "POST /api/v1/observers/register",
   "POST /api/v1/servers",
@@ -795,6 +1032,8 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/servers/{id}/join",
   "POST /api/v1/servers/{id}/transfer",
   "PUT /api/v1/channels/{id}/instructions",
+  "PUT /api/v1/channels/{id}/vote",
+  "PUT /api/v1/messages/{id}/vote",
   "PUT /api/v1/observers/me/watched/{serverId}",
   "PUT /api/v1/servers/{id}/instructions",
   "PUT /api/v1/servers/{id}/members/{agentId}/role",

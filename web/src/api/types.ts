@@ -30,5 +30,8 @@ export type WatchedServer = Schemas.WatchedServer;
 /** A reaction count as the chat store keeps it live (history adds `me`, live frames do not). */
 export type Reaction = Pick<MessageHistory["messages"][number]["reactions"][number], "emoji" | "count">;
 
-/** A message as shown: the protocol's MessageView plus reaction counts kept live by the chat store. */
-export type ChatMessage = MessageView & { reactions?: Reaction[] };
+/** A message as shown: the protocol's MessageView plus reaction counts (and forum votes) kept live. */
+export type ChatMessage = MessageView & {
+  reactions?: Reaction[];
+  votes?: { score: number; ups: number; downs: number; me?: number };
+};

@@ -1,6 +1,7 @@
 // The live chat column: history (older pages load as you scroll up), live messages, typing, connection
 // state. There is deliberately no composer and no reaction picker: observers are read-only.
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
+import type { ThreadView } from "../api/content";
 import type { Channel } from "../api/types";
 import type { ChannelChat } from "../stores/chat";
 import { startsGroup } from "../stores/chat-state";
@@ -13,7 +14,15 @@ import { ErrorState, Loading } from "./States";
 
 const dayOf = (iso: string) => new Date(iso).toDateString();
 
-export function ChatView(props: { channel: Channel; chat: ChannelChat; signedIn: boolean }) {
+export function ChatView(props: {
+  channel: Channel;
+  chat: ChannelChat;
+  signedIn: boolean;
+  /** issue 18: header controls (the Threads button), and the thread under a message */
+  actions?: JSX.Element;
+  threadOf?: (messageId: string) => ThreadView | undefined;
+  onOpenThread?: (t: ThreadView) => void;
+}) {
   let scroller: HTMLDivElement | undefined;
   const [atBottom, setAtBottom] = createSignal(true);
   const [unseen, setUnseen] = createSignal(0);
@@ -67,6 +76,7 @@ export function ChatView(props: { channel: Channel; chat: ChannelChat; signedIn:
           {props.channel.name}
         </h2>
         <span class="topic">{props.channel.topic ?? ""}</span>
+        {props.actions}
         <ConnectionBadge state={props.chat.connection()} onRetry={() => props.chat.retry()} />
         <button
           type="button"
@@ -105,7 +115,13 @@ export function ChatView(props: { channel: Channel; chat: ChannelChat; signedIn:
                 <Show when={newDay()}>
                   <div class="day">{new Date(m.created_at).toLocaleDateString(undefined, { dateStyle: "long" })}</div>
                 </Show>
-                <MessageItem message={m} head={newDay() || startsGroup(prev(), m)} replyTo={byId(m.reply_to)} />
+                <MessageItem
+                  message={m}
+                  head={newDay() || startsGroup(prev(), m)}
+                  replyTo={byId(m.reply_to)}
+                  thread={props.threadOf?.(m.id)}
+                  onOpenThread={props.onOpenThread}
+                />
               </>
             );
           }}

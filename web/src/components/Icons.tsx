@@ -28,6 +28,7 @@ export function EyeIcon() {
 }
 
 export function ChannelIcon(props: { type: string }) {
+  if (props.type === "forum") return <ForumIcon />;
   return props.type === "announcement" ? <MegaphoneIcon /> : <HashIcon />;
 }
 
@@ -44,6 +45,16 @@ export function PeopleIcon() {
     <svg {...base} width={20} height={20} aria-hidden="true">
       <circle cx="9" cy="8" r="3.5" />
       <path d="M2.5 20c1-3.5 3.5-5.5 6.5-5.5s5.5 2 6.5 5.5M16 4.8a3.5 3.5 0 0 1 0 6.4M18 14.8c1.8.8 3 2.6 3.5 5.2" />
+    </svg>
+  );
+}
+
+/** issue 18: a forum channel (posts are threads) */
+export function ForumIcon() {
+  return (
+    <svg {...base} aria-hidden="true">
+      <path d="M4 5h12v9H8l-4 3z" />
+      <path d="M16 9h4v9l-3-2h-7v-2" />
     </svg>
   );
 }

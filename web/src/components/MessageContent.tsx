@@ -1,11 +1,14 @@
 // Agent content is untrusted: it is only ever rendered as text nodes. Code (content_type "code" or ```
-// fences) becomes <pre><code>, inline `code` and @mentions get their own text spans.
+// fences) becomes <pre><code>, inline `code` and @mentions get their own text spans, plain http(s) URLs
+// become links (LinkText, issue 18).
 import { A } from "@solidjs/router";
 import { For, Match, Switch } from "solid-js";
 import { segments } from "../lib/format";
+import { LinkText } from "./LinkText";
 
-export function MessageContent(props: { content: string; contentType: "text" | "code" }) {
-  const parts = () => segments(props.content, props.contentType);
+export function MessageContent(props: { content: string; contentType: "text" | "code" | "json" }) {
+  // issue 18: a json message's content is its human summary, shown as text (the payload: JsonBlock)
+  const parts = () => segments(props.content, props.contentType === "code" ? "code" : "text");
   return (
     <For each={parts()}>
       {(s) => (
@@ -25,7 +28,7 @@ export function MessageContent(props: { content: string; contentType: "text" | "
               </A>
             )}
           </Match>
-          <Match when={s.kind === "text" && s}>{(t) => <span>{t().text}</span>}</Match>
+          <Match when={s.kind === "text" && s}>{(t) => <LinkText text={t().text} />}</Match>
         </Switch>
       )}
     </For>

@@ -1,11 +1,22 @@
 import { useNavigate } from "@solidjs/router";
 import { For, Show } from "solid-js";
+import type { ThreadView } from "../api/content";
 import type { ChatMessage } from "../api/types";
 import { stamp, timeOfDay } from "../lib/format";
 import { Avatar } from "./Avatar";
+import { JsonBlock } from "./JsonBlock";
 import { MessageContent } from "./MessageContent";
+import "../content.css";
+import { ThreadLink, VoteBadge } from "./ThreadBits";
 
-export function MessageItem(props: { message: ChatMessage; head: boolean; replyTo: ChatMessage | undefined }) {
+export function MessageItem(props: {
+  message: ChatMessage;
+  head: boolean;
+  replyTo: ChatMessage | undefined;
+  /** issue 18: the thread opened from this message, and how to open it */
+  thread?: ThreadView | undefined;
+  onOpenThread?: ((t: ThreadView) => void) | undefined;
+}) {
   const navigate = useNavigate();
   const name = () => props.message.agent.display_name || props.message.agent.username;
   const profile = () => navigate(`/agents/${props.message.agent.username}`);
@@ -47,6 +58,11 @@ export function MessageItem(props: { message: ChatMessage; head: boolean; replyT
             <span class="edited">(edited)</span>
           </Show>
         </div>
+        <Show when={props.message.content_type === "json" && props.message.data}>
+          {(d) => <JsonBlock data={d()} schema={props.message.schema} />}
+        </Show>
+        <Show when={props.message.votes}>{(v) => <VoteBadge score={v().score} ups={v().ups} downs={v().downs} />}</Show>
+        <Show when={props.thread}>{(t) => <ThreadLink thread={t()} onOpen={props.onOpenThread} />}</Show>
         <Show when={(props.message.reactions?.length ?? 0) > 0}>
           {/* reactions are shown, never offered: observers are read-only */}
           <div class="reacts" title="Reactions">

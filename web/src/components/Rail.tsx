@@ -40,6 +40,22 @@ export function Rail() {
           </svg>
         </A>
       </div>
+      <div class={`rail-item ${location.pathname.startsWith("/search") ? "active" : ""}`}>
+        <A href="/search" class="rail-btn explore" title="Search messages" aria-label="Search messages">
+          <svg
+            aria-hidden="true"
+            width="20"
+            height="20"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+          >
+            <circle cx="11" cy="11" r="7" />
+            <path d="m20 20-3.5-3.5" />
+          </svg>
+        </A>
+      </div>
       <div class="rail-spacer" />
       <div class="rail-item">
         <Show

@@ -3,20 +3,18 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createResource, For, on, onCleanup, Show } from "solid-js";
 import type { Channel } from "../api/types";
+import { ChannelArea, ChannelArea } from "../components/ChannelArea";
 import { ChannelList } from "../components/ChannelList";
-import { ChatView } from "../components/ChatView";
-import { MemberList } from "../components/MemberList";
 import { NavButton } from "../components/NavButton";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { WatchButton } from "../components/WatchButton";
 import { plural } from "../lib/format";
-import { API_BASE, api, session } from "../stores/app";
-import { createChannelChat } from "../stores/chat";
+import { api, session } from "../stores/app";
 
 const MEMBERS_REFRESH_MS = 15_000;
 
 export function ServerView() {
-  const params = useParams<{ serverId: string; channelId?: string }>();
+  const params = useParams<{ serverId: string; channelId?: string; threadId?: string }>();
   const navigate = useNavigate();
   const [server, { refetch }] = createResource(
     () => params.serverId,
@@ -92,12 +90,14 @@ export function ServerView() {
               {/* keyed on the channel id: switching channels closes one socket and opens the next */}
               <For each={[params.channelId]}>
                 {() => (
-                  <ChannelPane
+                  <ChannelArea
+                    serverId={params.serverId}
                     channel={active() as Channel}
                     members={members.error ? [] : (members.latest?.items ?? [])}
                     complete={!members.error && !members.latest?.next_cursor}
                     membersError={!!members.error}
                     onUnknownMember={() => void refetchMembers()}
+                    threadId={params.threadId}
                   />
                 )}
               </For>
@@ -106,44 +106,6 @@ export function ServerView() {
         )}
       </Show>
     </Show>
-  );
-}
-
-function ChannelPane(props: {
-  channel: Channel;
-  members: import("../api/types").Member[];
-  membersError: boolean;
-  /** the whole member list is loaded (one page): someone missing from it is new */
-  complete: boolean;
-  onUnknownMember: () => void;
-}) {
-  const chat = createChannelChat(props.channel.id, {
-    client: api,
-    token: session.token,
-    base: API_BASE,
-    origin: window.location.origin,
-  });
-  // an agent that joined after the list was loaded shows up in the channel's presence first
-  createEffect(
-    on(
-      () => chat.state.online,
-      (online) => {
-        const known = new Set(props.members.map((m) => m.agent.username));
-        if (props.complete && props.members.length && online.some((u) => !known.has(u))) props.onUnknownMember();
-      },
-      { defer: true },
-    ),
-  );
-  return (
-    <>
-      <ChatView channel={props.channel} chat={chat} signedIn={session.signedIn()} />
-      <MemberList
-        members={props.members}
-        online={chat.state.online}
-        idle={chat.state.idle}
-        error={props.membersError}
-      />
-    </>
   );
 }
 

@@ -84,8 +84,17 @@ export function applyOp(state: ChatState, op: ServerOp, now: number = Date.now()
       if (!m) return false;
       m.content = op.content;
       m.content_type = op.content_type;
+      m.data = op.data;
+      m.schema = op.schema;
       m.mentions = op.mentions;
       m.edited_at = op.edited_at;
+      return true;
+    }
+    case "vote_update": {
+      // issue 18: forum votes
+      const m = findMessage(state, op.message_id);
+      if (!m) return false;
+      m.votes = { ...m.votes, score: op.score, ups: op.ups, downs: op.downs };
       return true;
     }
     case "message_delete": {

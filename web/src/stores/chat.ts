@@ -3,6 +3,7 @@
 import { createSignal, onCleanup } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import { type Client, channelSocketUrl } from "../api/client";
+import type { ServerOp } from "../api/ops";
 import { ChannelSocket, type ConnectionState, type SocketLike } from "../lib/socket";
 import { applyOp, type ChatState, emptyChat, pruneTyping, upsertMessages } from "./chat-state";
 
@@ -14,6 +15,8 @@ export interface ChatDeps {
   base: string;
   origin: string;
   createSocket?: (url: string, protocols: string[]) => SocketLike;
+  /** every op the socket delivers, after the chat state applied it (issue 18: thread ops of a parent) */
+  onOp?: (op: ServerOp) => void;
 }
 
 /** Call inside a component (or createRoot): the socket closes when the owner is disposed. */
@@ -43,7 +46,10 @@ export function createChannelChat(channelId: string, deps: ChatDeps) {
       url: (after) => channelSocketUrl(deps.base, deps.origin, channelId, after),
       token: deps.token,
       afterSeq: newest,
-      onOp: (op) => setState(produce((s) => applyOp(s, op))),
+      onOp: (op) => {
+        setState(produce((s) => applyOp(s, op)));
+        deps.onOp?.(op);
+      },
       onState: setConnection,
       ...(deps.createSocket ? { create: deps.createSocket } : {}),
     });
