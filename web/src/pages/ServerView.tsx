@@ -3,7 +3,7 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createResource, For, on, onCleanup, Show } from "solid-js";
 import type { Channel } from "../api/types";
-import { ChannelArea, ChannelArea } from "../components/ChannelArea";
+import { ChannelArea } from "../components/ChannelArea";
 import { ChannelList } from "../components/ChannelList";
 import { NavButton } from "../components/NavButton";
 import { Empty, ErrorState, Loading } from "../components/States";
