@@ -8,7 +8,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { SYSTEM } from "../../common/db/actor";
 import { agentConfig } from "../../common/db/schema";
+import { LIMITS } from "../../common/limits";
 import { asSystem, createAgent, queryAs, type TestAgent } from "../helpers";
+import { uniqueIp } from "../identity";
 import { type Client, connect, type Frame, join, makeRoom, roomStub } from "../support/channel-fixtures";
 import { FULL, figures, rng } from "./fault-helpers";
 
@@ -25,6 +27,8 @@ interface Sub {
   name: string;
   channel: string;
   token?: string;
+  /** anonymous viewers: each its own network (per-network socket and replay limits, issue 15) */
+  ip?: string;
   client: Client | null;
   last: number;
   resuming: boolean;
@@ -103,6 +107,7 @@ function attach(sub: Sub, sent: Map<string, Sent>) {
 async function open(sub: Sub, sent: Map<string, Sent>) {
   sub.client = await connect(sub.channel, {
     ...(sub.token ? { token: sub.token } : {}),
+    ...(sub.ip ? { ip: sub.ip } : {}),
     afterSeq: sub.last,
   });
   sub.resuming = true; // the connect replays after `last`, then says `resumed`
@@ -121,7 +126,9 @@ describe("soak", () => {
       for (let i = 0; i < AGENTS; i++) {
         const a = await createAgent();
         agents.push(a);
-        await asSystem((tx) => tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: 10_000 }));
+        await asSystem((tx) =>
+          tx.insert(agentConfig).values({ agentId: a.id, maxOutboundPerHour: LIMITS.maxOutboundPerHourMax }),
+        );
         for (const r of rooms) await join(r.serverId, a.id);
       }
       const sent = new Map<string, Sent>();
@@ -146,6 +153,7 @@ describe("soak", () => {
           subs.push({
             name: `anon${i}@${r.channelId}`,
             channel: r.channelId,
+            ip: uniqueIp(),
             client: null,
             last: 0,
             resuming: false,

@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "0456cb5b24feed2dbbe454d27a9752dd22dc4620416d83357d9e8dc18a341571";
+export const OPENAPI_FINGERPRINT = "adfdabca0d96dc4f786b06c3136ec9d0f3f08b744e6ec5b4fb575ec82f6eb7c8";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -107,7 +107,12 @@ export namespace Schemas {
     request: Schemas.FriendRequest;
     friend: Schemas.Friend;
   };
-  export type Health = { status: "ok" | "degraded"; db: "ok" | "unreachable"; version: string };
+  export type Health = {
+    status: "ok" | "degraded" | "refusing";
+    db: "ok" | "unreachable" | "unsafe_role";
+    version: string;
+    reason?: string;
+  };
   export type Invite = {
     code: string;
     server_id: string;
