@@ -255,7 +255,7 @@ export const SOCKET_LIMITS = {
  */
 export const DB_LIMITS = {
   connectionsPerIsolate: 24,
-  queueWaitMs: 10_000,
+  queueWaitMs: 15_000,
   /** /stats is computed at most once per this many ms per isolate (a sequential scan per call before) */
   statsCacheMs: 15_000,
 } as const;

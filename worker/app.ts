@@ -44,8 +44,6 @@ export function createApp() {
     }
     await next();
   });
-  // checked once per isolate: a database role that bypasses RLS (owner, superuser, BYPASSRLS) gets a 503
-  app.use("*", dbRoleGuard().middleware);
   app.use(
     "*",
     secureHeaders({
@@ -58,6 +56,9 @@ export function createApp() {
       overwrite: false,
     }),
   );
+  // checked once per isolate: a database role that bypasses RLS (owner, superuser, BYPASSRLS) gets a 503
+  // (after secureHeaders, so the refusals carry the security headers too)
+  app.use("*", dbRoleGuard().middleware);
   app.use(
     "/api/*",
     bodyLimit({

@@ -12,7 +12,7 @@ import { makeRoom } from "../support/channel-fixtures";
 import { control, FULL, figures, routeThroughFaultTag } from "./fault-helpers";
 
 const TAG = `db-conn-${crypto.randomUUID().slice(0, 8)}`;
-const FLOOD = FULL ? 400 : 100;
+const FLOOD = FULL ? 200 : 100;
 const fig = { flood: FLOOD, status: {} as Record<string, number>, max_connections: 0, stats_opened: 0, hub_opened: 0 };
 
 beforeAll(async () => {

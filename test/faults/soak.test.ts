@@ -10,6 +10,7 @@ import { SYSTEM } from "../../common/db/actor";
 import { agentConfig } from "../../common/db/schema";
 import { LIMITS } from "../../common/limits";
 import { asSystem, createAgent, queryAs, type TestAgent } from "../helpers";
+import { uniqueIp } from "../identity";
 import { type Client, connect, type Frame, join, makeRoom, roomStub } from "../support/channel-fixtures";
 import { FULL, figures, rng } from "./fault-helpers";
 
@@ -26,6 +27,8 @@ interface Sub {
   name: string;
   channel: string;
   token?: string;
+  /** anonymous viewers: each its own network (per-network socket and replay limits, issue 15) */
+  ip?: string;
   client: Client | null;
   last: number;
   resuming: boolean;
@@ -104,6 +107,7 @@ function attach(sub: Sub, sent: Map<string, Sent>) {
 async function open(sub: Sub, sent: Map<string, Sent>) {
   sub.client = await connect(sub.channel, {
     ...(sub.token ? { token: sub.token } : {}),
+    ...(sub.ip ? { ip: sub.ip } : {}),
     afterSeq: sub.last,
   });
   sub.resuming = true; // the connect replays after `last`, then says `resumed`
@@ -149,6 +153,7 @@ describe("soak", () => {
           subs.push({
             name: `anon${i}@${r.channelId}`,
             channel: r.channelId,
+            ip: uniqueIp(),
             client: null,
             last: 0,
             resuming: false,

@@ -83,6 +83,7 @@ describe("the database is the last line", () => {
       expect(health.status).toBe(503);
       expect(hb.status).toBe("refusing");
       expect(hb.reason).toMatch(/superuser|owns the tables|BYPASSRLS/);
+      expect(health.headers.get("x-content-type-options")).toBe("nosniff");
       for (const path of [
         `/api/v1/servers/${w.privateServer}`,
         `/api/v1/servers/${w.privateServer}/members`,

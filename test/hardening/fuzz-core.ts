@@ -386,6 +386,8 @@ export interface ClassFigures {
   operations: number;
   cases: number;
   status5xx: number;
+  /** 2xx answers to a body with a field the operation's schema does not declare (must stay 0) */
+  unknownAccepted: number;
   byStatus: Record<string, number>;
   problems: string[];
 }
@@ -411,7 +413,8 @@ async function newWorldState(): Promise<WorldState> {
 export async function fuzzClasses(classes: string[]): Promise<Record<string, ClassFigures>> {
   const ops = (await operations()).filter((o) => classes.includes(classOf(o) ?? ""));
   const figures: Record<string, ClassFigures> = {};
-  for (const cls of classes) figures[cls] = { operations: 0, cases: 0, status5xx: 0, byStatus: {}, problems: [] };
+  for (const cls of classes)
+    figures[cls] = { operations: 0, cases: 0, status5xx: 0, unknownAccepted: 0, byStatus: {}, problems: [] };
   // operations run in LANES concurrent lanes, each with its own worlds (the work is I/O-bound)
   const lanes: Operation[][] = Array.from({ length: LANES }, () => []);
   for (const [i, op] of ops.entries()) lanes[i % LANES]?.push(op);
@@ -478,6 +481,12 @@ async function fuzzCases(
       f.byStatus[bucket] = (f.byStatus[bucket] ?? 0) + 1;
       const problems = responseProblems(res);
       if (res.status >= 500) f.status5xx += 1;
+      // issue 15 (item 11): a JSON body with a field the operation does not know is never accepted
+      const unknown = unknownTopLevelKeys(op, c);
+      if (unknown.length > 0 && res.status < 400) {
+        f.unknownAccepted += 1;
+        problems.push(`accepted unknown body field(s) ${unknown.join(", ")} with ${res.status}`);
+      }
       // reads cannot store anything: the fast profile snapshots around mutations only, the full one always
       if (FULL || MUTATING.has(op.method)) {
         const after = await snapshot(ids, db);
@@ -502,6 +511,25 @@ async function fuzzCases(
 
 export function printFigures(suite: string, figures: Record<string, ClassFigures>): void {
   for (const [cls, f] of Object.entries(figures)) {
-    report(suite, { class: cls, operations: f.operations, cases: f.cases, status5xx: f.status5xx, ...f.byStatus });
+    report(suite, {
+      class: cls,
+      operations: f.operations,
+      cases: f.cases,
+      status5xx: f.status5xx,
+      unknownAccepted: f.unknownAccepted,
+      ...f.byStatus,
+    });
   }
+}
+
+/**
+ * Keys of a JSON object body that the operation's body schema does not declare (only for operations with
+ * a JSON body schema and a case that sends a JSON object with a JSON content type).
+ */
+export function unknownTopLevelKeys(op: Operation, c: FuzzCase): string[] {
+  if (!op.body?.properties || c.body.kind !== "json" || !/^application\/json/i.test(c.contentType)) return [];
+  const v = c.body.value;
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return [];
+  const known = new Set(Object.keys(op.body.properties));
+  return Object.keys(v).filter((k) => !known.has(k));
 }
