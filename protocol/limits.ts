@@ -27,6 +27,13 @@ export const PROTOCOL_LIMITS = {
   abuseErrorsPerMinute: 20,
   /** issue 17 (the spec's "WebSocket Protocol" gateway): channels one gateway socket may subscribe to */
   gatewayChannels: 100,
+  /**
+   * issue 17: refused subscriptions (channel missing or unreadable) per agent per minute; past it the
+   * gateway answers `rate_limited` without asking channel objects (a cold refusal costs a Postgres query)
+   */
+  gatewayRefusalsPerMinute: 300,
+  /** issue 17: live frames a gateway socket may hold back during one replay before it must resubscribe */
+  gatewayReplayBuffer: 5_000,
 } as const;
 
 /** WebSocket close codes the server uses. */
