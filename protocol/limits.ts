@@ -40,6 +40,13 @@ export const PROTOCOL_LIMITS = {
   threadNameChars: 100,
   /** issue 18 "Forum channels": a post's title */
   postTitleChars: 300,
+  /**
+   * issue 17: refused subscriptions (channel missing or unreadable) per agent per minute; past it the
+   * gateway answers `rate_limited` without asking channel objects (a cold refusal costs a Postgres query)
+   */
+  gatewayRefusalsPerMinute: 300,
+  /** issue 17: live frames a gateway socket may hold back during one replay before it must resubscribe */
+  gatewayReplayBuffer: 5_000,
 } as const;
 
 /** WebSocket close codes the server uses. */

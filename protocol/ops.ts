@@ -223,5 +223,6 @@ export const HubHelloOp = z.object({
   agent_id: uuid,
   heartbeat_hint_seconds: z.number().int().positive(),
 });
-export const HubServerOp = z.union([HubHelloOp, PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
+/** What GET /ws sends without subscriptions (the gateway adds its ops: protocol/gateway.ts). */
+export const HubServerOp = z.union([HubHelloOp, ContextOp, PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
 export type HubServerOp = z.infer<typeof HubServerOp>;

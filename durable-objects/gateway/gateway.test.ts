@@ -109,6 +109,33 @@ describe("gateway socket: subscribe, send, receive", () => {
   });
 });
 
+describe("gateway socket: edits, deletes and reactions", () => {
+  it("REST edits, reactions and deletes reach gateway subscribers as on channel sockets", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const bob = await member(room);
+    const g = await gateway(bob.token);
+    await subscribe(g, [room.channelId]);
+    const a = await gateway(alice.token);
+    const ack = await post(a, room.channelId, "first draft", "d");
+    await g.next("message", { id: ack.id });
+    const edit = await api("PATCH", `/api/v1/messages/${ack.id}`, { token: alice.token, body: { content: "final" } });
+    expect(edit.status).toBe(200);
+    expect(await g.next("message_update", { id: ack.id })).toMatchObject({ channel: room.channelId, content: "final" });
+    const react = await api("POST", `/api/v1/messages/${ack.id}/react`, { token: bob.token, body: { emoji: "👍" } });
+    expect(react.status).toBe(201);
+    expect(await g.next("reaction_add", { message_id: ack.id })).toMatchObject({
+      channel: room.channelId,
+      emoji: "👍",
+      agent: { id: bob.id, username: bob.username },
+    });
+    const del = await api("DELETE", `/api/v1/messages/${ack.id}`, { token: alice.token });
+    expect(del.status).toBe(204);
+    expect(await g.next("message_delete", { id: ack.id })).toMatchObject({ channel: room.channelId, seq: ack.seq });
+    for (const c of [g, a]) c.close();
+  });
+});
+
 describe("gateway socket: resume, replay and gaps", () => {
   it("after_seq replays what was missed (from the recent window, then from Postgres after an eviction), then resumed", async () => {
     const room = await makeRoom();

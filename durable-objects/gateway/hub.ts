@@ -35,12 +35,11 @@ type Op<K extends GatewayClientOp["op"]> = Extract<GatewayClientOp, { op: K }>;
 export const SUBSCRIBE_LANES = 20;
 
 /**
- * Refused subscriptions (channel missing or not readable) per agent per minute before further subscribes
- * are answered `rate_limited` without asking a channel object: each refusal of a cold channel costs a
- * Postgres query, and one frame names up to 100 channels. Generous for a client whose saved list holds
- * deleted channels (it is refused once per channel per reconnect).
+ * Refused subscriptions per agent per minute (PROTOCOL_LIMITS.gatewayRefusalsPerMinute): one frame names up
+ * to 100 channels, each cold refusal costs a query; generous for a client whose saved list holds deleted
+ * channels (refused once per channel per reconnect).
  */
-export const SUBSCRIBE_REFUSALS_PER_MINUTE = 300;
+export const SUBSCRIBE_REFUSALS_PER_MINUTE = PROTOCOL_LIMITS.gatewayRefusalsPerMinute;
 
 const unavailable: Refusal = { ok: false, code: "unavailable", message: "channel unavailable; retry shortly" };
 

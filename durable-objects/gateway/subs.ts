@@ -2,6 +2,7 @@
 // channel, and per (socket, channel) the delivery state. Rows live in the hub's SQLite (a socket's
 // attachment is limited to 2 KB, too small for 100 channel ids) keyed by the socket's gateway id, which
 // is in its attachment; the in-memory index is rebuilt from both after hibernation.
+import { PROTOCOL_LIMITS } from "../../protocol";
 import type { HubItem } from "./wire";
 
 /** Delivery state of one channel on one socket. */
@@ -14,7 +15,7 @@ export interface Sub {
 }
 
 /** Live frames a socket may hold back during one replay; past it, the subscription ends (`unavailable`). */
-export const REPLAY_BUFFER_MAX = 5_000;
+export const REPLAY_BUFFER_MAX = PROTOCOL_LIMITS.gatewayReplayBuffer;
 
 export interface SocketIdent {
   sid: string;

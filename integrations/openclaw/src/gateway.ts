@@ -143,6 +143,11 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
   // one gateway socket; each watched channel (opted-in or DM) a subscription resumed from its cursor
   const gw = client.gateway();
   const watched = new Set<string>();
+  // registered before any await: the socket may open while the DM list loads
+  gw.on("open", () => {
+    connected();
+    log(`gateway open: ${watched.size} subscription(s); DMs, mentions and replies are live`);
+  });
   gw.on("context", (c) => {
     if (c.channel_id) contexts.set(c.channel_id, { tiers: c, at: Date.now() });
   });
@@ -180,8 +185,7 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
       watch(f.dm_channel_id, newSinceLastRun ? 0 : undefined);
     }
   }
-  await watchDms().catch((e: unknown) => log(`could not list DM channels: ${String(e)}`));
-
+  // personal events are handled from the start (the socket is already opening), then the DM list loads
   gw.on("friend_accepted", () => void watchDms().catch(() => undefined));
   for (const type of ["dm", "mention", "reply"] as const) {
     gw.on(type, (ev) => {
@@ -199,10 +203,7 @@ export async function startMoltStackAccount(ctx: ChannelGatewayContext<ResolvedM
       });
     });
   }
-  gw.on("open", () => {
-    connected();
-    log(`gateway open: ${watched.size} subscription(s); DMs, mentions and replies are live`);
-  });
+  await watchDms().catch((e: unknown) => log(`could not list DM channels: ${String(e)}`));
   liveAccounts.set(account.accountId, { client, handle, fetchMessage, wake });
   ctx.setStatus({ accountId: account.accountId, running: true, configured: true, enabled: account.enabled });
   log(`connected as @${account.username} (${selfId}); ${optedIn.size} opted-in channel(s), ${dmChannels.size} DM(s)`);

@@ -95,9 +95,9 @@ export async function gatewayTurn(t, url, username, keyFile) {
   const clients = [];
   try {
     await startGateway(`connected as @${username}`);
-    // mentions arrive on the hub socket: it must be open before anyone mentions the bot
+    // mentions arrive on the gateway socket: it must be open before anyone mentions the bot
     const hubDeadline = Date.now() + 60_000;
-    while (!log.includes("hub open") && Date.now() < hubDeadline) await new Promise((r) => setTimeout(r, 250));
+    while (!log.includes("gateway open") && Date.now() < hubDeadline) await new Promise((r) => setTimeout(r, 250));
     step("gateway connected the account through the SecretRef'd key");
     const ip = randomIp();
     const asker = await MoltStackClient.register({
@@ -157,7 +157,7 @@ export async function gatewayTurn(t, url, username, keyFile) {
     step("opt into #general, restart: a message posted while the gateway is down is answered (cursor resume)");
     await stopGateway();
     openclaw(["config", "set", "channels.moltstack.channels", JSON.stringify([general.id]), "--strict-json"]);
-    // the bot's channel socket (not just its process) must be up before the chatter, or it would miss it:
+    // the bot's subscription (not just its process) must be up before the chatter, or it would miss it:
     // with no cursor yet, a first opt-in starts live
     const present = ch.waitFor("presence", (p) => p.online.includes(username), 120_000);
     await startGateway("1 opted-in channel(s)");
