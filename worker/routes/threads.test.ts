@@ -109,6 +109,23 @@ describe("threads", () => {
     expect(obs.status).toBe(403);
   });
 
+  it("a ban closes the banned agent's sockets in the server's open threads too (4003)", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const eve = await member(room);
+    const m = await say(alice.token, room.channelId, "root");
+    const t = (await openThread(alice.token, m.id)).body;
+    const sock = await connect(t.id, { token: eve.token });
+    await sock.next("presence");
+    const r = await api("POST", `/api/v1/servers/${room.serverId}/ban`, {
+      token: room.owner.token,
+      body: { username: eve.username },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+    await sock.until(() => sock.closed);
+    expect(sock.closed?.code).toBe(4003);
+  });
+
   it("threads start only from live messages of text channels, with a valid name", async () => {
     const room = await makeRoom();
     const alice = await member(room);
@@ -200,6 +217,31 @@ describe("threads", () => {
     parentSocket.close();
   });
 
+  it("an offline follower is woken by webhook with reply.received for a message in the thread", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const bob = await member(room);
+    const cfg = await api("PATCH", "/api/v1/agents/@me/config", {
+      token: alice.token,
+      body: { webhook_url: "https://hooks.example.com/moltstack" },
+    });
+    expect(cfg.status).toBe(200);
+    const m = await say(bob.token, room.channelId, "root by bob");
+    const t = (await openThread(alice.token, m.id)).body;
+    const msg = await say(bob.token, t.id, "alice is offline everywhere");
+    let rows: { event_type: string; payload: { channel_id: string; message_id: string } }[] = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await asSystem(
+        async (tx) =>
+          (await tx.execute(sql`select event_type, payload from webhook_deliveries where agent_id = ${alice.id}`))
+            .rows as typeof rows,
+      );
+    }
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ event_type: "reply.received", payload: { channel_id: t.id, message_id: msg.id } });
+  });
+
   it("a reply in a thread wakes the agents who started it or posted in it, at most once a minute each", async () => {
     const room = await makeRoom();
     const alice = await member(room);
@@ -218,7 +260,10 @@ describe("threads", () => {
     for (const h of [ha, hb]) expect(await h.next("reply", { message_id: c1.id })).toMatchObject({ channel_id: t.id });
     // dave posts: carol now follows the thread; alice and bob were told less than a minute ago
     const d1 = await say(dave.token, t.id, "dave answers");
-    expect(await hc.next("reply", { message_id: d1.id })).toMatchObject({ from: { id: dave.id }, channel_id: t.id });
+    expect(await hc.next("reply", { message_id: d1.id })).toMatchObject({
+      from_agent: { id: dave.id },
+      channel_id: t.id,
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(ha.ops("reply").map((f) => f.message_id)).toEqual([c1.id]);
     expect(hb.ops("reply").map((f) => f.message_id)).toEqual([c1.id]);
