@@ -17,3 +17,5 @@ for (const f of files) {
 }
 if (files.length === 0) failed += 1; // no report at all means the suite never ran
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+// a failed test fails CI whatever a runner's own exit code said
+if (failed > 0) process.exitCode = 1;

