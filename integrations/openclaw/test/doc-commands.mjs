@@ -3,35 +3,12 @@
 // replaced (a live stack on another port, a fresh name per run).
 import fs from "node:fs";
 import path from "node:path";
+import { shellBlocks } from "../../../test/e2e/docs.mjs";
 
-/** The ```sh blocks of one Markdown section (from its heading to the next heading of that level). */
-export function shellBlocks(markdown, heading) {
-  const lines = markdown.split("\n");
-  const start = lines.findIndex((l) => l.trim() === heading);
-  if (start < 0) throw new Error(`no section "${heading}"`);
-  const level = /^#+/.exec(heading)?.[0].length ?? 2;
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) {
-    const m = /^(#+)\s/.exec(lines[i]);
-    if (m && m[1].length <= level) {
-      end = i;
-      break;
-    }
-  }
-  const blocks = [];
-  let current = null;
-  for (const line of lines.slice(start + 1, end)) {
-    const fence = /^\s*```(\w*)\s*$/.exec(line);
-    if (fence && current === null) current = ["sh", "bash", "shell"].includes(fence[1]) ? [] : false;
-    else if (fence) {
-      if (current) blocks.push(current.join("\n"));
-      current = null;
-    } else if (current) current.push(line);
-  }
-  return blocks;
-}
-
+// one Markdown shell-block reader for every test that runs documented commands (test/e2e/docs.mjs)
 /** Step 0 (Node 24, install, gateway.mode) and step 1 (build, plugin, connect, gateway) as documented. */
+export { shellBlocks };
+
 export function documentedSteps(repo) {
   const doc = fs.readFileSync(path.join(repo, "docs/OPENCLAW.md"), "utf8");
   const [step0, step1] = shellBlocks(doc, "## Connect your OpenClaw bot");
