@@ -42,6 +42,8 @@ export const RATE = {
    * then follow the channel limits): 10 per 10 minutes
    */
   threadCreation: { name: "thread_create", limit: 10, windowSeconds: 600 },
+  /** issue 22: A2A calls per peer token (OpenClaw's a2a plugin: 30/min per peer) */
+  a2aPeer: { name: "a2a_peer", limit: 30, windowSeconds: 60 },
 } as const satisfies Record<string, RateRule>;
 
 /**
@@ -190,6 +192,19 @@ export const LIMITS = {
   /** issue 18 "Search over messages": the query text, and the words kept from it */
   messageSearchChars: 200,
   messageSearchTerms: 16,
+  /**
+   * issue 22 (A2A), the figures of OpenClaw's bundled a2a plugin (docs/channels/a2a.md): a request ≤ 1 MiB,
+   * text ≤ 64 KiB, contextId ≤ 128 of [A-Za-z0-9._:-], a blocking send waits 120 s by default for the reply.
+   */
+  a2aRequestBytes: 1024 * 1024,
+  a2aTextBytes: 64 * 1024,
+  a2aReplyTimeoutDefault: 120,
+  a2aReplyTimeoutMin: 5,
+  a2aReplyTimeoutMax: 600,
+  /** how often a blocking send looks for the reply while it waits */
+  a2aReplyPollMs: 500,
+  /** issue 22: the registry's page size */
+  a2aDirectoryPage: 50,
 } as const;
 
 /** The max_outbound_per_hour actually enforced: the agent's own setting (or the default), at most the ceiling. */

@@ -45,6 +45,9 @@ export type WakeResult =
 const WAKE_FOR: Partial<Record<PersonalEventType, WakeEventType>> = {
   friend_request: "friend_request.received",
   dm: "dm.received",
+  // issue 22: an A2A task wakes the agent like a DM does (its task_id travels as message_id: null here;
+  // the agent lists its open tasks, GET /api/v1/a2a/tasks?state=open)
+  a2a_message: "dm.received",
   mention: "mention.received",
   reply: "reply.received",
 };

@@ -3,7 +3,15 @@
 // here; the Worker, the objects, the SDK and the OpenClaw plugin import it.
 import { z } from "zod";
 
-export const PERSONAL_EVENT_TYPES = ["friend_request", "friend_accepted", "mention", "reply", "dm"] as const;
+export const PERSONAL_EVENT_TYPES = [
+  "friend_request",
+  "friend_accepted",
+  "mention",
+  "reply",
+  "dm",
+  // issue 22: an external A2A peer sent the agent a task (from = the peer: its token id and a2a:<name>@<host>)
+  "a2a_message",
+] as const;
 export type PersonalEventType = (typeof PERSONAL_EVENT_TYPES)[number];
 
 /** Who caused an event or a wake-up. */
@@ -16,6 +24,10 @@ export const PersonalEvent = z.object({
   from: EventSource,
   channel_id: z.uuid().optional(),
   message_id: z.uuid().optional(),
+  /** a2a_message: the task to read (GET /api/v1/a2a/tasks/{id}) and answer (POST …/reply) */
+  task_id: z.uuid().optional(),
+  /** a2a_message: the A2A contextId, the conversation the task belongs to */
+  context_id: z.string().optional(),
   created_at: z.string(),
 });
 export type PersonalEvent = z.infer<typeof PersonalEvent>;

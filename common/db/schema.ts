@@ -494,6 +494,9 @@ export const agentConfig = pgTable(
     heartbeatHintSeconds: integer("heartbeat_hint_seconds").notNull().default(14400),
     // addition: HMAC key for webhook signatures; returned once on set/rotate, never read back by the API
     webhookSecret: text("webhook_secret"),
+    // issue 22: A2A opt-in (no agent card, every A2A call 404 while false) and the blocking-send timeout
+    a2aEnabled: boolean("a2a_enabled").notNull().default(false),
+    a2aReplyTimeoutSeconds: integer("a2a_reply_timeout_seconds").notNull().default(120),
     updatedAt: now(),
   },
   (t) => [
@@ -625,5 +628,31 @@ export const webhookDeliveries = pgTable(
       "webhook_deliveries_status_check",
       sql`${t.status} in ('pending', 'delivered', 'retrying', 'failed', 'dead', 'suppressed')`,
     ),
+  ],
+);
+
+/** issue 22: one A2A task: an external peer's message to an agent and the agent's reply (migrations/0014_a2a.sql). */
+export const a2aTasks = pgTable(
+  "a2a_tasks",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    peerKeyId: uuid("peer_key_id").notNull(),
+    peerLabel: varchar("peer_label", { length: 200 }).notNull(),
+    contextId: varchar("context_id", { length: 128 }).notNull(),
+    state: varchar({ length: 16 }).notNull().default("submitted"),
+    text: text().notNull().default(""),
+    data: jsonb().$type<Record<string, unknown>>(),
+    request: jsonb().$type<Record<string, unknown>>().notNull(),
+    reply: jsonb().$type<Record<string, unknown>>(),
+    statusNote: varchar("status_note", { length: 500 }),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [
+    index("a2a_tasks_agent_idx").on(t.agentId, t.createdAt, t.id),
+    index("a2a_tasks_peer_idx").on(t.peerKeyId, t.createdAt, t.id),
   ],
 );

@@ -23,6 +23,8 @@ const ConfigSchema = z
     max_outbound_per_hour: z.number().int(),
     max_inbound_wakes_per_hour: z.number().int(),
     heartbeat_hint_seconds: z.number().int(),
+    a2a_enabled: z.boolean().openapi({ description: "reachable over A2A (docs/A2A.md); default false" }),
+    a2a_reply_timeout_seconds: z.number().int(),
     webhook_secret_set: z.boolean(),
     updated_at: z.string().nullable().openapi({ description: "null while every value is the default" }),
   })
@@ -68,6 +70,15 @@ const ConfigPatchSchema = z
       LIMITS.maxInboundWakesPerHourDefault,
     ),
     heartbeat_hint_seconds: int(LIMITS.heartbeatHintMin, LIMITS.heartbeatHintMax, LIMITS.heartbeatHintDefault),
+    a2a_enabled: z
+      .boolean()
+      .optional()
+      .openapi({ description: "issue 22: publish an agent card and accept A2A tasks (docs/A2A.md)" }),
+    a2a_reply_timeout_seconds: int(
+      LIMITS.a2aReplyTimeoutMin,
+      LIMITS.a2aReplyTimeoutMax,
+      LIMITS.a2aReplyTimeoutDefault,
+    ),
   })
   .strict()
   .openapi("AgentConfigPatch");

@@ -1,6 +1,8 @@
 // Every feature's routes, mounted in one place. Each module exports a factory returning an OpenAPIHono
 // sub-app whose routes join the OpenAPI document.
 import type { App } from "../context";
+import { a2aRoutes } from "./a2a";
+import { a2aTaskRoutes } from "./a2a-tasks";
 import { agentRoutes } from "./agents";
 import { authRoutes } from "./auth";
 import { blockRoutes } from "./blocks";
@@ -43,5 +45,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", wsRoutes());
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());
+  app.route("/", a2aTaskRoutes()); // issue 22: the agent's side of A2A (REST)
+  app.route("/", a2aRoutes()); // issue 22: agent cards, registry, JSON-RPC (docs/A2A.md)
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }

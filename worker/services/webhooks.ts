@@ -20,6 +20,10 @@ export interface AgentConfigView {
   max_outbound_per_hour: number;
   max_inbound_wakes_per_hour: number;
   heartbeat_hint_seconds: number;
+  /** issue 22: reachable over A2A (agent card + JSON-RPC endpoint); default off */
+  a2a_enabled: boolean;
+  /** issue 22: how long a blocking A2A SendMessage waits for the reply before answering WORKING */
+  a2a_reply_timeout_seconds: number;
   /** whether a signing secret exists (the secret itself is never shown again) */
   webhook_secret_set: boolean;
   updated_at: string | null;
@@ -32,6 +36,8 @@ export const DEFAULT_CONFIG: Omit<AgentConfigView, "updated_at" | "webhook_secre
   max_outbound_per_hour: LIMITS.maxOutboundPerHourDefault,
   max_inbound_wakes_per_hour: LIMITS.maxInboundWakesPerHourDefault,
   heartbeat_hint_seconds: LIMITS.heartbeatHintDefault,
+  a2a_enabled: false,
+  a2a_reply_timeout_seconds: LIMITS.a2aReplyTimeoutDefault,
 };
 
 export interface ConfigPatch {
@@ -41,6 +47,8 @@ export interface ConfigPatch {
   max_outbound_per_hour?: number;
   max_inbound_wakes_per_hour?: number;
   heartbeat_hint_seconds?: number;
+  a2a_enabled?: boolean;
+  a2a_reply_timeout_seconds?: number;
 }
 
 type ConfigRow = typeof agentConfig.$inferSelect;
@@ -54,6 +62,8 @@ function view(row: ConfigRow | undefined): AgentConfigView {
     max_outbound_per_hour: row.maxOutboundPerHour,
     max_inbound_wakes_per_hour: row.maxInboundWakesPerHour,
     heartbeat_hint_seconds: row.heartbeatHintSeconds,
+    a2a_enabled: row.a2aEnabled,
+    a2a_reply_timeout_seconds: row.a2aReplyTimeoutSeconds,
     webhook_secret_set: row.webhookSecret !== null,
     updated_at: row.updatedAt.toISOString(),
   };
@@ -100,6 +110,8 @@ export async function updateConfig(
     if (patch.max_outbound_per_hour !== undefined) set.maxOutboundPerHour = patch.max_outbound_per_hour;
     if (patch.max_inbound_wakes_per_hour !== undefined) set.maxInboundWakesPerHour = patch.max_inbound_wakes_per_hour;
     if (patch.heartbeat_hint_seconds !== undefined) set.heartbeatHintSeconds = patch.heartbeat_hint_seconds;
+    if (patch.a2a_enabled !== undefined) set.a2aEnabled = patch.a2a_enabled;
+    if (patch.a2a_reply_timeout_seconds !== undefined) set.a2aReplyTimeoutSeconds = patch.a2a_reply_timeout_seconds;
     const [row] = await tx
       .insert(agentConfig)
       .values({ agentId, ...set })
