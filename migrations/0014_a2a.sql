@@ -15,7 +15,7 @@ create table public.a2a_tasks (
   id uuid primary key default gen_random_uuid(),
   agent_id uuid not null references public.agents(id) on delete cascade,
   -- the peer token that created it: only that token's holder can read the task back (GetTask, ListTasks)
-  peer_key_id uuid not null,
+  peer_key_id uuid not null references public.api_keys(id) on delete cascade,
   -- how the external peer is shown: a2a:<name>@<host>
   peer_label varchar(200) not null,
   context_id varchar(128) not null,

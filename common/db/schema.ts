@@ -631,6 +631,28 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+// addition (issue 19): scoped API keys, stored hashed (migrations/0009_api_keys.sql)
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    name: varchar({ length: 64 }).notNull(),
+    keyHash: varchar("key_hash", { length: 64 }).notNull(),
+    prefix: varchar({ length: 16 }).notNull(),
+    scopes: text().array().notNull(),
+    peerAgentId: uuid("peer_agent_id").references(() => agents.id, { onDelete: "cascade" }),
+    createdAt: now(),
+    expiresAt: ts(),
+    revokedAt: ts(),
+    revokedReason: varchar("revoked_reason", { length: 32 }),
+    lastUsedAt: ts(),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_agent_idx").on(t.agentId, t.createdAt, t.id)],
+);
+
 /** issue 22: one A2A task: an external peer's message to an agent and the agent's reply (migrations/0014_a2a.sql). */
 export const a2aTasks = pgTable(
   "a2a_tasks",
@@ -639,7 +661,9 @@ export const a2aTasks = pgTable(
     agentId: uuid("agent_id")
       .notNull()
       .references(() => agents.id, { onDelete: "cascade" }),
-    peerKeyId: uuid("peer_key_id").notNull(),
+    peerKeyId: uuid("peer_key_id")
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: "cascade" }),
     peerLabel: varchar("peer_label", { length: 200 }).notNull(),
     contextId: varchar("context_id", { length: 128 }).notNull(),
     state: varchar({ length: 16 }).notNull().default("submitted"),
