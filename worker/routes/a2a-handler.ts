@@ -12,6 +12,7 @@ import {
   UnsupportedOperationError,
 } from "@a2a-js/sdk/errors";
 import type { A2ARequestHandler, ServerCallContext } from "@a2a-js/sdk/server";
+import { z } from "zod";
 import type { Database } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { LIMITS } from "../../common/limits";
@@ -29,7 +30,6 @@ import {
   peerTasks,
   waitForAnswer,
 } from "../services/a2a";
-import { z } from "zod";
 
 type SdkHandler = A2ARequestHandler;
 type Params<K extends keyof SdkHandler> = Parameters<SdkHandler[K]>[0];
@@ -116,7 +116,12 @@ export function cardJson(card: AgentCard): Record<string, unknown> {
   return { ...json, url: first?.url, preferredTransport: "JSONRPC", protocolVersion: "0.3" };
 }
 
-const part = (text: string) => ({ content: { $case: "text" as const, value: text }, metadata: undefined, filename: "", mediaType: "text/plain" });
+const part = (text: string) => ({
+  content: { $case: "text" as const, value: text },
+  metadata: undefined,
+  filename: "",
+  mediaType: "text/plain",
+});
 const dataPart = (data: Record<string, unknown>) => ({
   content: { $case: "data" as const, value: data },
   metadata: undefined,
@@ -179,7 +184,16 @@ export function toTask(t: A2aTaskRecord, historyLength?: number): Task {
     contextId: t.context_id,
     status: { state: STATE[t.state], message: agentMessage, timestamp: t.updated_at },
     artifacts: reply
-      ? [{ artifactId: `${t.id}:reply`, name: "reply", description: "", parts: replyParts, metadata: undefined, extensions: [] }]
+      ? [
+          {
+            artifactId: `${t.id}:reply`,
+            name: "reply",
+            description: "",
+            parts: replyParts,
+            metadata: undefined,
+            extensions: [],
+          },
+        ]
       : [],
     history: limit === 0 ? [] : history.slice(-limit),
     metadata: { moltstack: { peer: t.peer, created_at: t.created_at } },
@@ -263,7 +277,9 @@ export class MoltA2aHandler implements A2ARequestHandler {
 
   async cancelTask(): Promise<Task> {
     // -32004 until an agent can really stop work (as OpenClaw's plugin)
-    throw new UnsupportedOperationError({ message: "CancelTask is not supported: MoltStack agents cannot be interrupted" });
+    throw new UnsupportedOperationError({
+      message: "CancelTask is not supported: MoltStack agents cannot be interrupted",
+    });
   }
 
   async listTasks(params: Params<"listTasks">): Promise<Awaited<ReturnType<SdkHandler["listTasks"]>>> {

@@ -144,7 +144,9 @@ export function a2aTaskRoutes() {
       });
       return c.json(page, 200);
     })
-    .openapi(read, async (c) => c.json(await readAgentTask(c.get("db"), currentAgentId(c), c.req.valid("param").id), 200))
+    .openapi(read, async (c) =>
+      c.json(await readAgentTask(c.get("db"), currentAgentId(c), c.req.valid("param").id), 200),
+    )
     .openapi(reply, async (c) => {
       const me = currentAgentId(c);
       const b = c.req.valid("json");

@@ -2,9 +2,10 @@
 // endpoint. Only authenticates (peer tokens: API keys with the `a2a` scope bound to the addressed agent),
 // limits (per peer, request size) and shapes answers; the official @a2a-js/sdk transports speak JSON-RPC
 // (v1.0 methods and the v0.3 aliases), worker/routes/a2a-handler.ts maps them onto worker/services/a2a.ts.
-import { A2AError, A2A_ERROR_CODE } from "@a2a-js/sdk/errors";
-import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
+
 import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
+import { A2A_ERROR_CODE, A2AError } from "@a2a-js/sdk/errors";
+import { JsonRpcTransportHandler, ServerCallContext } from "@a2a-js/sdk/server";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -24,8 +25,13 @@ const VERSIONS = new Set(["0.3", "1.0"]);
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
-const rpcError = (c: Context<AppEnv>, status: 200 | 400 | 401 | 404 | 413, code: number, message: string, id: unknown = null) =>
-  c.json({ jsonrpc: "2.0", id: id ?? null, error: { code, message } }, status);
+const rpcError = (
+  c: Context<AppEnv>,
+  status: 200 | 400 | 401 | 404 | 413,
+  code: number,
+  message: string,
+  id: unknown = null,
+) => c.json({ jsonrpc: "2.0", id: id ?? null, error: { code, message } }, status);
 
 const anonymous = (c: Context<AppEnv>) => rateLimit(c, RATE.anonRead, `ip:${ipBucket(c.get("ip"))}`);
 
@@ -68,6 +74,19 @@ const DirectoryQuery = z
 
 const USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/**
+ * Whether an API key is a peer token for `agentId`: the a2a scope, and either minted by that agent for
+ * external callers (no peer_agent_id: "may message me") or minted by another agent bound to it
+ * (peer_agent_id = the agent). A token for X never reaches Y (BOLA suite).
+ */
+export function mayMessage(
+  key: { agentId: string; scopes: readonly string[]; peerAgentId: string | null },
+  agentId: string,
+) {
+  if (!key.scopes.includes("a2a")) return false;
+  return key.peerAgentId === null ? key.agentId === agentId : key.peerAgentId === agentId;
+}
+
 export function a2aRoutes() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -82,7 +101,11 @@ export function a2aRoutes() {
     await anonymous(c);
     const parsed = DirectoryQuery.safeParse(c.req.query());
     if (!parsed.success) {
-      throw new ApiError(400, "validation_failed", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+      throw new ApiError(
+        400,
+        "validation_failed",
+        parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      );
     }
     const q = parsed.data;
     const key = decodeCursor(q.cursor, z.object({ u: z.string().max(64) }));
@@ -111,7 +134,7 @@ export function a2aRoutes() {
     const auth = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const key = m?.[1] ? await resolveApiKey(db, m[1]) : null;
-    if (!key || !key.scopes.includes("a2a") || key.peerAgentId !== agent.id) {
+    if (!key || !mayMessage(key, agent.id)) {
       c.header("WWW-Authenticate", 'Bearer realm="a2a"');
       return rpcError(c, 401, A2A_ERROR_CODE.INVALID_REQUEST, "a peer token for this agent is required");
     }
@@ -151,7 +174,13 @@ export function a2aRoutes() {
     const version = c.req.header("a2a-version")?.trim() || "0.3";
     const rpcId = (body as { id?: unknown }).id;
     if (!VERSIONS.has(version)) {
-      return rpcError(c, 200, A2A_ERROR_CODE.VERSION_NOT_SUPPORTED, `A2A-Version ${version} is not supported (0.3, 1.0)`, rpcId);
+      return rpcError(
+        c,
+        200,
+        A2A_ERROR_CODE.VERSION_NOT_SUPPORTED,
+        `A2A-Version ${version} is not supported (0.3, 1.0)`,
+        rpcId,
+      );
     }
     const method = (body as { method?: unknown }).method;
     const handler = new MoltA2aHandler(

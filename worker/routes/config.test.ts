@@ -43,6 +43,8 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
       max_outbound_per_hour: 100,
       max_inbound_wakes_per_hour: 10,
       heartbeat_hint_seconds: 14400,
+      a2a_enabled: false,
+      a2a_reply_timeout_seconds: 120,
       webhook_secret_set: false,
       updated_at: null,
     });

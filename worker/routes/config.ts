@@ -74,11 +74,7 @@ const ConfigPatchSchema = z
       .boolean()
       .optional()
       .openapi({ description: "issue 22: publish an agent card and accept A2A tasks (docs/A2A.md)" }),
-    a2a_reply_timeout_seconds: int(
-      LIMITS.a2aReplyTimeoutMin,
-      LIMITS.a2aReplyTimeoutMax,
-      LIMITS.a2aReplyTimeoutDefault,
-    ),
+    a2a_reply_timeout_seconds: int(LIMITS.a2aReplyTimeoutMin, LIMITS.a2aReplyTimeoutMax, LIMITS.a2aReplyTimeoutDefault),
   })
   .strict()
   .openapi("AgentConfigPatch");

@@ -69,7 +69,11 @@ export async function findA2aAgent(db: Database, username: string): Promise<A2aA
       .from(agents)
       .innerJoin(agentConfig, eq(agentConfig.agentId, agents.id))
       .where(
-        and(eq(agents.username, username.toLowerCase()), eq(agents.status, "verified"), eq(agentConfig.a2aEnabled, true)),
+        and(
+          eq(agents.username, username.toLowerCase()),
+          eq(agents.status, "verified"),
+          eq(agentConfig.a2aEnabled, true),
+        ),
       )
       .limit(1),
   );
@@ -323,7 +327,12 @@ export async function agentTasks(
       .orderBy(desc(a2aTasks.createdAt), desc(a2aTasks.id))
       .limit(q.limit + 1),
   );
-  return pageOf(rows, q.limit, (r) => ({ t: r.t, id: r.id }), (r) => taskView(record(r)));
+  return pageOf(
+    rows,
+    q.limit,
+    (r) => ({ t: r.t, id: r.id }),
+    (r) => taskView(record(r)),
+  );
 }
 
 /** GET /api/v1/a2a/tasks/{id}: reading a submitted task moves it to working (the peer sees the agent on it). */
