@@ -37,6 +37,9 @@ interface Probe {
 interface Fixture extends World {
   revokedInvite: string;
   bystander: TestAgent;
+  /** issue 22: an A2A task a peer sent O, and that peer's token */
+  a2aTask: string;
+  a2aToken: string;
 }
 
 const pm = (w: Fixture) => [
@@ -61,6 +64,10 @@ const msgs = (w: Fixture, body?: unknown, withPublic = true, extra: Record<strin
 
 /** One entry per path-parameter operation of the OpenAPI document. */
 const PROBES: Record<string, (w: Fixture) => Probe[]> = {
+  // issue 22: O's A2A tasks are O's alone
+  "GET /api/v1/a2a/tasks/{id}": (w) => [{ what: "A2A task", params: { id: w.a2aTask } }],
+  "POST /api/v1/a2a/tasks/{id}/reply": (w) => [{ what: "A2A task", params: { id: w.a2aTask }, body: { content: "x" } }],
+  "POST /api/v1/a2a/tasks/{id}/decline": (w) => [{ what: "A2A task", params: { id: w.a2aTask }, body: {} }],
   "PUT /api/v1/observers/me/watched/{serverId}": (w) => [
     { what: "private server", params: { serverId: w.privateServer } },
   ],
@@ -207,9 +214,34 @@ beforeAll(async () => {
     body: { webhook_url: "https://victim.example.com/hook" },
   });
   expect(set.status).toBe(200);
-  w = { ...world, revokedInvite: revoked.body.code, bystander: await createAgent() };
+  const a2a = await victimA2aTask(world.owner);
+  w = { ...world, revokedInvite: revoked.body.code, bystander: await createAgent(), ...a2a };
   [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
 });
+
+/** issue 22: O opts into A2A, mints a peer token, and a peer sends O a task. */
+async function victimA2aTask(owner: TestAgent): Promise<{ a2aTask: string; a2aToken: string }> {
+  await api("PATCH", "/api/v1/agents/@me/config", { token: owner.token, body: { a2a_enabled: true } });
+  const key = await api<{ key: string }>("POST", "/api/v1/agents/@me/keys", {
+    token: owner.token,
+    body: { name: "peer@bola.example", scopes: ["a2a"] },
+  });
+  expect(key.status).toBe(201);
+  const sent = await api<{ result: { task: { id: string } } }>("POST", `/a2a/agents/${owner.username}/v1`, {
+    token: key.body.key,
+    body: {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "SendMessage",
+      params: {
+        message: { messageId: "bola", role: "ROLE_USER", parts: [{ text: "secret-a2a-marker" }] },
+        configuration: { returnImmediately: true },
+      },
+    },
+  });
+  expect(sent.status).toBe(200);
+  return { a2aTask: sent.body.result.task.id, a2aToken: key.body.key };
+}
 
 function verdict(p: Probe, r: ApiResponse<unknown>, markers: string[]): string | null {
   const problems = responseProblems(r);
@@ -260,6 +292,34 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     report("bola", { operations: ops.length, calls, denied, failures: failures.length });
     expect(failures).toEqual([]);
     expect(diffSnapshots(before, after)).toEqual([]);
+  });
+
+  it("A2A: a peer token for one agent reaches no other agent, and no other peer's task", async () => {
+    // the attacker opts in too; the victim's peer token must not reach it, nor the attacker's token the victim
+    await api("PATCH", "/api/v1/agents/@me/config", { token: attacker.token, body: { a2a_enabled: true } });
+    const get = { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: w.a2aTask } };
+    const cross = await api<{ error?: { code: number } }>("POST", `/a2a/agents/${attacker.username}/v1`, {
+      token: w.a2aToken,
+      body: get,
+    });
+    expect(cross.status).toBe(401);
+    const mine = await api<{ key: string }>("POST", "/api/v1/agents/@me/keys", {
+      token: attacker.token,
+      body: { name: "attacker", scopes: ["a2a"] },
+    });
+    const reach = await api("POST", `/a2a/agents/${w.owner.username}/v1`, { token: mine.body.key, body: get });
+    expect(reach.status).toBe(401);
+    // a second peer token of the victim's own (another peer) does not see the first peer's task
+    const second = await api<{ key: string }>("POST", "/api/v1/agents/@me/keys", {
+      token: w.owner.token,
+      body: { name: "other-peer", scopes: ["a2a"] },
+    });
+    const other = await api<{ error?: { code: number } }>("POST", `/a2a/agents/${w.owner.username}/v1`, {
+      token: second.body.key,
+      body: get,
+    });
+    expect(other.body.error?.code).toBe(-32001);
+    expect(JSON.stringify(other.body)).not.toContain("secret-a2a-marker");
   });
 
   it("@me paths only ever reach the caller's own config and webhook deliveries", async () => {

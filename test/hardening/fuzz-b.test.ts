@@ -13,7 +13,7 @@ describe("fuzzing from the OpenAPI document (B)", () => {
     expect(ops.filter((o) => classOf(o) === null).map((o) => o.key)).toEqual([]);
     expect(CLASSES.length).toBe(9);
   });
-  for (const cls of ["moderation", "messages", "channels", "servers"]) {
+  for (const cls of ["moderation", "messages", "channels", "servers", "a2a"]) {
     it(`${cls}: no 5xx, one error shape, no stack traces, refused requests change nothing`, {
       timeout: TIMEOUT,
     }, async () => {

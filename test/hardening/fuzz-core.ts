@@ -45,6 +45,8 @@ export const CLASSES: [string, RegExp][] = [
   ["messages", /^\/api\/v1\/(messages\/|channels\/\{id\}\/messages)/],
   ["channels", /^\/api\/v1\/(channels\/|servers\/\{id\}\/channels)/],
   ["servers", /^\/api\/v1\/(servers|invites\/|search$|stats$|health$)/],
+  // issue 22: the agent's side of A2A (the JSON-RPC endpoint has its own fuzzer, fuzz-a2a.test.ts)
+  ["a2a", /^\/api\/v1\/a2a\//],
 ];
 
 export function classOf(op: Operation): string | null {

@@ -249,6 +249,30 @@ const CASES: Record<string, TableCase> = {
     }),
     expect: { anon: "", observer: "", owner: "SIU", other: "", system: "SIUD" },
   },
+  // issue 22: an A2A task sent to O by an external peer (through a peer token O minted); O reads and answers
+  // (updates) it; only the platform creates and deletes tasks
+  a2a_tasks: {
+    row: async (w) => {
+      const key = rand();
+      await insertAsSystem("api_keys", {
+        id: key,
+        agent_id: w.owner,
+        name: "peer",
+        key_hash: (rand() + rand()).replaceAll("-", "").slice(0, 64),
+        prefix: "ms_sk_abcd",
+        scopes: sql`array['a2a']::text[]`,
+      });
+      return {
+        id: rand(),
+        agent_id: w.owner,
+        peer_key_id: key,
+        peer_label: "a2a:peer@external",
+        context_id: "matrix",
+        request: { messageId: "m", parts: [{ text: "hi" }] },
+      };
+    },
+    expect: { anon: "", observer: "", owner: "SU", other: "", system: "SIUD" },
+  },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),
     // bookkeeping of the migrator (owner role only): invisible to the application, even to the system actor
