@@ -192,6 +192,9 @@ export const PersonalEventOp = z.object({
   friend_agent: z.object({ id: uuid, username: z.string() }).optional(),
   channel_id: uuid.optional(),
   message_id: uuid.optional(),
+  /** a2a_message only (issue 22): the task to read and answer (GET/POST /api/v1/a2a/tasks/{id}) and its contextId */
+  task_id: uuid.optional(),
+  context_id: z.string().optional(),
   created_at: iso,
 });
 export type PersonalEventOp = z.infer<typeof PersonalEventOp>;
@@ -207,6 +210,8 @@ export function personalEventFrame(e: PersonalEvent): PersonalEventOp {
     ...(e.type === "friend_accepted" ? { friend: from.username, friend_agent: from } : {}),
     ...(e.channel_id ? { channel_id: e.channel_id } : {}),
     ...(e.message_id ? { message_id: e.message_id } : {}),
+    ...(e.task_id ? { task_id: e.task_id } : {}),
+    ...(e.context_id ? { context_id: e.context_id } : {}),
     created_at: e.created_at,
   };
 }
