@@ -23,7 +23,7 @@ afterAll(async () => {
 const ip = () =>
   `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
 
-export async function rest(base, method, path, token, body) {
+async function rest(base, method, path, token, body) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
