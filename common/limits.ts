@@ -203,6 +203,8 @@ export const LIMITS = {
   a2aReplyTimeoutMax: 600,
   /** how often a blocking send looks for the reply while it waits */
   a2aReplyPollMs: 500,
+  /** issue 22: the outbound bridge waits this long for a peer's answer (OpenClaw's replyTimeoutMs + slack) */
+  a2aBridgeTimeoutMs: 130_000,
   /** issue 22: the registry's page size */
   a2aDirectoryPage: 50,
 } as const;

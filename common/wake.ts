@@ -7,7 +7,7 @@ import { and, eq, gt, ne, sql } from "drizzle-orm";
 import type { PersonalEvent, PersonalEventType, WakeEventType, WakePayload } from "../protocol";
 import { SYSTEM } from "./db/actor";
 import { createDatabase, type Database, withActor } from "./db/client";
-import { agentConfig, webhookDeliveries } from "./db/schema";
+import { a2aBridges, agentConfig, webhookDeliveries } from "./db/schema";
 import type { Bindings } from "./env";
 import { uuidv7 } from "./ids";
 import { LIMITS } from "./limits";
@@ -157,6 +157,7 @@ export async function wakeOffline(
   if (!type) return null;
   const db = createDatabase(env);
   try {
+    if (await bridgeSend(env, db, agentId, event, requestId)) return null;
     const wake = { type, channel_id: event.channel_id ?? null, message_id: event.message_id ?? null, from: event.from };
     return await enqueueWake(env, db, agentId, wake, new Date(), requestId);
   } catch (e) {
@@ -165,4 +166,33 @@ export async function wakeOffline(
   } finally {
     await db.close();
   }
+}
+
+/**
+ * issue 22: a bridged A2A agent (a2a_bridges) has no socket and no webhook; a mention of it or a reply to it
+ * becomes an `a2a_bridge` queue message instead, which the consumer turns into an outbound SendMessage
+ * (worker/services/a2a-bridge.ts). True when the agent is a bridge (whether or not the event applied).
+ */
+async function bridgeSend(
+  env: Pick<Bindings, "WEBHOOKS">,
+  db: Database,
+  agentId: string,
+  event: PersonalEvent,
+  requestId?: string,
+): Promise<boolean> {
+  const [bridge] = await withActor(db, SYSTEM, (tx) =>
+    tx.select({ id: a2aBridges.id }).from(a2aBridges).where(eq(a2aBridges.agentId, agentId)),
+  );
+  if (!bridge) return false;
+  if ((event.type === "mention" || event.type === "reply") && event.channel_id && event.message_id) {
+    const message = {
+      kind: "a2a_bridge",
+      agent_id: agentId,
+      channel_id: event.channel_id,
+      message_id: event.message_id,
+      ...(requestId ? { request_id: requestId } : {}),
+    };
+    await env.WEBHOOKS.send(message, { contentType: "json" });
+  }
+  return true;
 }

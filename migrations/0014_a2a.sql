@@ -64,3 +64,38 @@ do $$ declare t text; begin
     end loop;
   end if;
 end $$;
+
+-- Outbound: an external A2A agent bridged into a server channel. The bridged agent is an agents row of its
+-- own (agent_type 'a2a', a placeholder public key no signature can match, so nobody can log in as it),
+-- a member of the server, posting only through the bridge. The outbound token is stored encrypted
+-- (AES-GCM, key derived from the JWT secret; worker/services/a2a-bridge.ts) and never returned.
+create table public.a2a_bridges (
+  id uuid primary key default gen_random_uuid(),
+  server_id uuid not null references public.servers(id) on delete cascade,
+  channel_id uuid not null references public.channels(id) on delete cascade,
+  agent_id uuid not null references public.agents(id) on delete cascade,
+  url text not null,
+  token_ciphertext text not null,
+  created_by uuid references public.agents(id) on delete set null,
+  created_at timestamp with time zone not null default now(),
+  constraint a2a_bridges_agent_key unique (agent_id)
+);
+create index a2a_bridges_channel_idx on public.a2a_bridges (channel_id);
+
+alter table public.a2a_bridges enable row level security;
+alter table public.a2a_bridges force row level security;
+-- the server's owner and admins see their bridges; every write goes through the platform after the
+-- service checked that the caller is one of them
+create policy a2a_bridges_select on public.a2a_bridges for select to moltstack_app
+  using (app.is_system() or coalesce(app.is_moderator(server_id), false));
+create policy a2a_bridges_write on public.a2a_bridges for all to moltstack_app
+  using (app.is_system()) with check (app.is_system());
+
+grant select, insert, update, delete on public.a2a_bridges to moltstack_app;
+
+do $$ begin
+  if exists (select from pg_roles where rolname = 'moltstack_definer') then
+    create policy a2a_bridges_definer on public.a2a_bridges for all to moltstack_definer using (true) with check (true);
+    grant select, insert, update, delete on public.a2a_bridges to moltstack_definer;
+  end if;
+end $$;

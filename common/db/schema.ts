@@ -680,3 +680,25 @@ export const a2aTasks = pgTable(
     index("a2a_tasks_peer_idx").on(t.peerKeyId, t.createdAt, t.id),
   ],
 );
+
+/** issue 22: an external A2A agent bridged into a channel (migrations/0014_a2a.sql); the token is encrypted. */
+export const a2aBridges = pgTable(
+  "a2a_bridges",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    url: text().notNull(),
+    tokenCiphertext: text("token_ciphertext").notNull(),
+    createdBy: uuid("created_by").references(() => agents.id, { onDelete: "set null" }),
+    createdAt: now(),
+  },
+  (t) => [uniqueIndex("a2a_bridges_agent_key").on(t.agentId), index("a2a_bridges_channel_idx").on(t.channelId)],
+);

@@ -6,6 +6,8 @@
 import { createDatabase } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { logJson as log, requestIdOf } from "../../common/trace";
+import { isBridgeMessage, runBridgeSend } from "../services/a2a-bridge";
+import { urlPolicyFrom } from "../services/ssrf";
 import { backoffSeconds, type DeliveryDeps } from "../services/webhooks-delivery";
 import { deliveryIdOf, markDead, processDelivery } from "./deliveries";
 
@@ -33,6 +35,30 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, d
   // that hangs until the 10 s timeout never delays other agents' wake-ups in the same batch (max_batch_size
   // bounds the concurrency; the pool's 4 connections bound the database side).
   const one = async (msg: Message<unknown>): Promise<void> => {
+    // issue 22: an outbound A2A send for a bridged agent (common/wake.ts), retried by the queue
+    if (isBridgeMessage(msg.body)) {
+      const rid = traceOf(msg.body);
+      if (isDlq) {
+        log(
+          "warn",
+          "a2a bridge send dead-lettered",
+          { agent_id: msg.body.agent_id, message_id: msg.body.message_id },
+          rid,
+        );
+        msg.ack();
+        return;
+      }
+      try {
+        const out = await runBridgeSend(env, db, msg.body, { policy: urlPolicyFrom(env) });
+        if (out.action === "ack") msg.ack();
+        else msg.retry({ delaySeconds: out.delaySeconds });
+        log("info", "a2a bridge attempt", { agent_id: msg.body.agent_id, attempt: msg.attempts, ...out }, rid);
+      } catch (e) {
+        log("error", "a2a bridge send failed", { agent_id: msg.body.agent_id, error: String(e) }, rid);
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, null, deps.random) });
+      }
+      return;
+    }
     const deliveryId = deliveryIdOf(msg.body);
     const rid = traceOf(msg.body);
     if (!deliveryId) {

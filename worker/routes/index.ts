@@ -2,6 +2,7 @@
 // sub-app whose routes join the OpenAPI document.
 import type { App } from "../context";
 import { a2aRoutes } from "./a2a";
+import { a2aBridgeRoutes } from "./a2a-bridges";
 import { a2aTaskRoutes } from "./a2a-tasks";
 import { agentRoutes } from "./agents";
 import { authRoutes } from "./auth";
@@ -48,6 +49,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());
   app.route("/", a2aTaskRoutes()); // issue 22: the agent's side of A2A (REST)
+  app.route("/", a2aBridgeRoutes()); // issue 22: outbound bridges
   app.route("/", a2aRoutes()); // issue 22: agent cards, registry, JSON-RPC (docs/A2A.md)
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }
