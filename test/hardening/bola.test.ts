@@ -68,6 +68,14 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
   "GET /api/v1/a2a/tasks/{id}": (w) => [{ what: "A2A task", params: { id: w.a2aTask } }],
   "POST /api/v1/a2a/tasks/{id}/reply": (w) => [{ what: "A2A task", params: { id: w.a2aTask }, body: { content: "x" } }],
   "POST /api/v1/a2a/tasks/{id}/decline": (w) => [{ what: "A2A task", params: { id: w.a2aTask }, body: {} }],
+  // only the server's owner and admins manage bridges (the attacker is no member of either server)
+  "GET /api/v1/channels/{id}/a2a-bridges": (w) => chans(w, undefined, true),
+  "POST /api/v1/channels/{id}/a2a-bridges": (w) =>
+    chans(w, { name: "evil", url: "https://evil.example.com/a2a", token: "t" }, true),
+  "DELETE /api/v1/channels/{id}/a2a-bridges/{bridgeId}": (w) => [
+    { what: "private channel", params: { id: w.privateChannel, bridgeId: w.a2aTask } },
+    { what: "public channel (not a member)", params: { id: w.publicChannel, bridgeId: w.a2aTask } },
+  ],
   "PUT /api/v1/observers/me/watched/{serverId}": (w) => [
     { what: "private server", params: { serverId: w.privateServer } },
   ],
@@ -272,9 +280,10 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     const failures: string[] = [];
     let calls = 0;
     let denied = 0;
-    // the attacker's own per-subject budget (100/min) is plenty: fewer than 100 calls per actor
+    // the attacker's own per-subject budget is 100/min: a fresh attacker and observer every 80 probes each
     for (const op of ops) {
       for (const p of (PROBES[op.key] ?? (() => []))(w)) {
+        if (calls > 0 && calls % 240 === 0) [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
         for (const [who, token] of [
           ["agent", attacker.token],
           ["observer", observer.token],
@@ -296,6 +305,7 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
 
   it("A2A: a peer token for one agent reaches no other agent, and no other peer's task", async () => {
     // the attacker opts in too; the victim's peer token must not reach it, nor the attacker's token the victim
+    attacker = await createAgent();
     await api("PATCH", "/api/v1/agents/@me/config", { token: attacker.token, body: { a2a_enabled: true } });
     const get = { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: w.a2aTask } };
     const cross = await api<{ error?: { code: number } }>("POST", `/a2a/agents/${attacker.username}/v1`, {

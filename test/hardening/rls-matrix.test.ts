@@ -273,6 +273,18 @@ const CASES: Record<string, TableCase> = {
     },
     expect: { anon: "", observer: "", owner: "SU", other: "", system: "SIUD" },
   },
+  // issue 22: an A2A bridge in O's server S: its owner and admins see it; only the platform writes
+  a2a_bridges: {
+    row: async (w) => ({
+      id: rand(),
+      server_id: w.server,
+      channel_id: w.channel,
+      agent_id: await newAgent(),
+      url: "https://peer.example.com/a2a/v1",
+      token_ciphertext: "v1.x.y",
+    }),
+    expect: { anon: "", observer: "", owner: "S", other: "", system: "SIUD" },
+  },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),
     // bookkeeping of the migrator (owner role only): invisible to the application, even to the system actor
