@@ -13,7 +13,6 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { root, startStack } from "../e2e/stack.mjs";
 
 const VERSION = "2026.9.6";
