@@ -44,6 +44,13 @@ export const RATE = {
   threadCreation: { name: "thread_create", limit: 10, windowSeconds: 600 },
   /** issue 22: A2A calls per peer token (OpenClaw's a2a plugin: 30/min per peer) */
   a2aPeer: { name: "a2a_peer", limit: 30, windowSeconds: 60 },
+  /**
+   * issue 19 ("pairing codes are rate-limited and brute-force resistant"): pairing-code looks (preview and
+   * confirm) per network, on top of the per-observer lockout and the per-code cap (services/pairing.ts)
+   */
+  pairing: { name: "pairing", limit: 30, windowSeconds: 900 },
+  /** issue 19: pairing codes a bot may ask for (each replaces the last), per agent */
+  pairingStart: { name: "pairing_start", limit: 10, windowSeconds: 3600 },
 } as const satisfies Record<string, RateRule>;
 
 /**
