@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { a2aBridges, agents, serverMembers } from "../../common/db/schema";
+import { createDatabase } from "../../common/db/client";
+import { a2aBridges, agents, channels, serverMembers } from "../../common/db/schema";
 import { wakeOffline } from "../../common/wake";
 import { api, asSystem, createAgent, testEnv } from "../../test/helpers";
 import { join, makeRoom, member } from "../../test/support/channel-fixtures";
 import { recordingQueue } from "../../test/support/webhooks";
-import { isBridgeMessage, openToken } from "../services/a2a-bridge";
+import { isBridgeMessage, openToken, runBridgeSend } from "../services/a2a-bridge";
 
 const SECRET = "peer-outbound-secret-xyz";
 const bridgesOf = (channelId: string) => `/api/v1/channels/${channelId}/a2a-bridges`;
@@ -96,5 +97,49 @@ describe("A2A bridges: an external A2A agent as a channel member", () => {
     expect(
       (await api("DELETE", `${bridgesOf(room.channelId)}/${res.body.id}`, { token: room.owner.token })).status,
     ).toBe(404);
+  });
+
+  it("speaks only in its own channel: a mention elsewhere in the server sends nothing", async () => {
+    const room = await makeRoom();
+    const [other] = await asSystem((tx) =>
+      tx
+        .insert(channels)
+        .values({ serverId: room.serverId, name: "elsewhere", type: "text" })
+        .returning({ id: channels.id }),
+    );
+    const added = await api<{ agent: { id: string; username: string } }>("POST", bridgesOf(room.channelId), {
+      token: room.owner.token,
+      body: body(),
+    });
+    const posted = await api<{ message: { id: string } }>("POST", `/api/v1/channels/${other?.id}/messages`, {
+      token: room.owner.token,
+      body: { content: `@${added.body.agent.username} hello?` },
+    });
+    expect(posted.status).toBe(201);
+    let called = 0;
+    const db = createDatabase(testEnv);
+    try {
+      const out = await runBridgeSend(
+        testEnv,
+        db,
+        {
+          kind: "a2a_bridge",
+          agent_id: added.body.agent.id,
+          channel_id: other?.id ?? "",
+          message_id: posted.body.message.id,
+        },
+        {
+          policy: { allowLoopback: true },
+          fetch: async () => {
+            called++;
+            return new Response("{}");
+          },
+        },
+      );
+      expect(out).toEqual({ action: "ack", result: "not the bridged channel" });
+      expect(called).toBe(0);
+    } finally {
+      await db.close();
+    }
   });
 });

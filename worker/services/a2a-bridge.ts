@@ -10,7 +10,7 @@ import { ClientFactory, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { and, eq } from "drizzle-orm";
 import { agentActor, SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
-import { a2aBridges, agents, channels, messages, serverMembers, servers } from "../../common/db/schema";
+import { a2aBridges, agents, channels, messages, serverMembers, servers, threads } from "../../common/db/schema";
 import { fromBase64Url, toBase64Url, utf8 } from "../../common/encoding";
 import type { Bindings } from "../../common/env";
 import { ApiError, notFound } from "../../common/errors";
@@ -264,11 +264,18 @@ export async function runBridgeSend(
           .from(servers)
           .where(eq(servers.id, ch.serverId))
       : [];
-    return { bridge, msg, ch, srv };
+    const [thread] = await tx
+      .select({ parentId: threads.parentId })
+      .from(threads)
+      .where(eq(threads.channelId, m.channel_id));
+    return { bridge, msg, ch, srv, parentId: thread?.parentId ?? null };
   });
   if (!loaded?.msg || !loaded.ch) return { action: "ack", result: "gone" };
-  const { bridge, msg, ch, srv } = loaded;
-  if (ch.serverId !== bridge.serverId) return { action: "ack", result: "other server" };
+  const { bridge, msg, ch, srv, parentId } = loaded;
+  // the bridge speaks in its channel and that channel's threads only
+  if (m.channel_id !== bridge.channelId && parentId !== bridge.channelId) {
+    return { action: "ack", result: "not the bridged channel" };
+  }
   if (msg.authorId === bridge.agentId) return { action: "ack", result: "own message" };
   const check = checkWebhookUrl(bridge.url, deps.policy);
   if (!check.ok) return { action: "ack", result: `url refused: ${check.reason}` };
