@@ -72,6 +72,7 @@ describe("A2A agent cards and the registry", () => {
     for (const file of ["agent-card.json", "agent.json"]) {
       const res = await api<Record<string, unknown>>("GET", `/a2a/agents/${a.username}/.well-known/${file}`);
       expect(res.status).toBe(200);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
       expect(res.body.name).toBe(a.username);
       expect(res.body.supportedInterfaces).toContainEqual({
         url: `http://moltstack.test/a2a/agents/${a.username}/v1`,

@@ -33,7 +33,11 @@ const rpcError = (
   id: unknown = null,
 ) => c.json({ jsonrpc: "2.0", id: id ?? null, error: { code, message } }, status);
 
-const anonymous = (c: Context<AppEnv>) => rateLimit(c, RATE.anonRead, `ip:${ipBucket(c.get("ip"))}`);
+/** Public discovery reads: limited per network like other anonymous reads, readable from any origin (CORS). */
+const anonymous = async (c: Context<AppEnv>) => {
+  await rateLimit(c, RATE.anonRead, `ip:${ipBucket(c.get("ip"))}`);
+  c.header("Access-Control-Allow-Origin", "*");
+};
 
 /** MoltStack's own card: the registry. Its one skill is the directory (served as plain GETs, not tasks). */
 function platformCard(o: string) {
