@@ -25,8 +25,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
-import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
+import { affinity, describeStack, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
+import { aggregate, GOALS, goalVerdict, HEADLINE, headlineCell } from "./lib/stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
@@ -45,6 +46,8 @@ const { values: o } = parseArgs({
     subs: { type: "string", default: "1000" }, // N for parts c, d, mem, e
     concurrency: { type: "string", default: "200" }, // sockets connecting at once
     "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
+    runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
+    quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },
   },
 });
@@ -64,6 +67,8 @@ const N = Number(o.subs);
 const conc = Number(o.concurrency);
 const secret = o.secret ?? readSecret();
 const notes = [];
+const RUNS = o.quick ? 1 : Math.max(1, Number(o.runs) || 3);
+const WARMUP = !o.quick;
 
 function moltstack() {
   const port = new URL(o.url).port || "80";
@@ -72,16 +77,22 @@ function moltstack() {
   else if (!o["no-pin"] && taskset) {
     pin(stack.pids, 0);
     notes.push(
-      `moltstack: ${stack.pids.length} dev-stack processes pinned to core ${affinity(stack.workerd[0] ?? stack.root)}`,
+      `moltstack: ${describeStack(stack)} pinned to core ${affinity(stack.workerd[0] ?? stack.root)} (postgres ${stack.postmaster ? `postmaster ${stack.postmaster} on core ${affinity(stack.postmaster)}` : "not found"}); re-pinned before every part, every one counted in server CPU`,
     );
   }
   const pids = () => (stack ? (devStack(port)?.pids ?? []) : []);
+  // new Postgres backends inherit the postmaster's affinity; re-pin anyway before every part (a backend
+  // forked before the first pin, a workerd restarted by wrangler)
+  const repin = () => {
+    if (stack && !o["no-pin"] && taskset) pin(pids(), 0);
+  };
   return {
     name: "moltstack",
     url: o.url,
     mint: (subs, senders, extra = {}) => mintWorld(o.db, secret, { subscribers: subs, senders, ...extra }),
     cleanup: (world) => cleanup(o.db, world),
     serverPids: pids,
+    repin,
     rssPids: () => (stack ? (devStack(port)?.workerd ?? []) : []),
   };
 }
@@ -130,11 +141,12 @@ async function noopWorker() {
   };
 }
 
-async function runParts(t) {
+async function runParts(t, label = "") {
   const rows = [];
   const step = async (name, fn) => {
+    t.repin?.();
     const waited = await settle(t.serverPids);
-    process.stderr.write(`[bench] ${t.name} ${name} (settled in ${(waited / 1000).toFixed(1)} s) … `);
+    process.stderr.write(`[bench] ${t.name} ${name}${label} (settled in ${(waited / 1000).toFixed(1)} s) … `);
     const t0 = Date.now();
     try {
       const got = await fn();
@@ -197,7 +209,14 @@ try {
       ]);
       for (const x of r) process.stderr.write(`[bench]   ${JSON.stringify(x)}\n`);
       all.push(...r);
-    } else all.push(...(await runParts(t)));
+    } else {
+      // one discarded warm-up run (the first run after a stack start is consistently the slowest), then
+      // RUNS measured runs; every headline is their median with its [min–max] range
+      if (WARMUP) await runParts(t, " (warm-up, discarded)");
+      const runs = [];
+      for (let k = 1; k <= RUNS; k++) runs.push(await runParts(t, ` (run ${k}/${RUNS})`));
+      all.push(...aggregate(runs));
+    }
   }
 } finally {
   base?.stop();
@@ -213,24 +232,12 @@ const ratio = (a, b, higherBetter) =>
     ? `${(a / b).toFixed(2)}× (${higherBetter ? "higher" : "lower"} is better)`
     : "";
 
-/** The headline metric of each part (value, baseline value, higher is better, label). */
-const HEADLINE = {
-  a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
-  b: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  b2: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  b3: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  c: (r) => [r.p99, false, "fan-out p99 ms"],
-  d: (r) => [r.connectTotal, false, "connect total ms"],
-  mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
-  e: (r) => [r.connectTotal, false, "reconnect total ms"],
-  f: (r) => [r.p99, false, "p99 ms"],
-  floor: (r) => [r.reqPerSec, true, "req/s"],
-};
-
 const cols = [
   ["part", (r) => r.part],
   ["target", (r) => r.target],
   ["scenario", (r) => r.what],
+  ["headline: median [min–max] (runs)", (r) => headlineCell(r)],
+  ["goal", (r) => (r.target === "moltstack" ? goalVerdict(r) : "")],
   ["acked", (r) => f0(r.acked)],
   ["acked msg/s", (r) => f0(r.ackedPerSec)],
   ["req/s", (r) => f0(r.reqPerSec)],
@@ -251,7 +258,15 @@ const cols = [
     "RSS MB before → after (per 1k)",
     (r) => (r.rssPer1000 !== undefined ? `${f0(r.rssBefore)} → ${f0(r.rssAfter)} (${f1(r.rssPer1000)})` : "-"),
   ],
-  ["server / gen CPU %", (r) => (r.serverCpu !== undefined ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}` : "-")],
+  [
+    "server / gen CPU %",
+    (r) =>
+      r.serverCpu === undefined
+        ? "-"
+        : Number.isFinite(r.serverCpu)
+          ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}`
+          : "n/a (window < 1 s)",
+  ],
   [
     "server CPU µs per delivery",
     (r) => (r.serverCpuSec !== undefined && r.deliveries > 0 ? f1((r.serverCpuSec / r.deliveries) * 1e6) : "-"),
@@ -281,6 +296,19 @@ for (const r of all) console.log(`| ${cols.map((c) => c[1](r)).join(" | ")} |`);
 console.log(
   `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${startLoad}, at end ${loadavg()}`,
 );
+console.log(
+  `runs: ${RUNS} measured per part${WARMUP ? " after 1 discarded warm-up run" : " (--quick: no warm-up; a smoke check, not a figure)"}; every column is the median of the runs, the headline with its [min–max]; lost / reordered / dup and errors are summed over the runs`,
+);
+console.log(
+  `goals (met only when the MEDIAN meets it): ${Object.entries(GOALS)
+    .map(([p, g]) => `${p} ${g.text}`)
+    .join("; ")}`,
+);
+const load1 = Number(startLoad.split(" ")[0]);
+if (load1 > 1.5)
+  console.log(
+    `contention: load average ${startLoad} at start on ${os.cpus().length} cores — measured under contention; not a clean figure`,
+  );
 console.log(
   `pinning: ${taskset && !o["no-pin"] ? "servers on core 0, generator on core 1 (taskset)" : "none (no taskset or --no-pin)"}; CPU % is of one core`,
 );
