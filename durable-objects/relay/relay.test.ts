@@ -42,8 +42,9 @@ async function post(room: Room, senders: { id: string }[], n: number, tag: strin
     ),
   );
   return rs.map((r) => {
-    if (!r.ok) throw new Error(`post refused: ${r.code}`);
-    return r.message.seq;
+    const x = r as unknown as { ok: boolean; code?: string; message: { seq: number } };
+    if (!x.ok) throw new Error(`post refused: ${x.code}`);
+    return Number(x.message.seq);
   });
 }
 
@@ -65,9 +66,9 @@ describe("relay tier", () => {
     const clients = await watchers(room, 25, 8, "10.25.0.1");
     expect(clients).toHaveLength(200);
     for (const c of clients) expect((await c.next("context")).op).toBe("context");
-    const active = await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom) => ({
+    const active = await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom, state) => ({
       relays: obj.core.relays.active,
-      viewersHere: obj.ctx.getWebSockets("kind:observer").length,
+      viewersHere: state.getWebSockets("kind:observer").length,
     }));
     expect(active.viewersHere).toBe(0);
     expect(active.relays.length).toBeGreaterThanOrEqual(2);
