@@ -15,6 +15,8 @@
 // g1 = one gateway socket (GET /ws + subscribe, issue 17) on 100 channels at 20 msg/s overall, and the
 // 100-channel subscribe time; g2 = 1,000 subscribers of one channel at 20 msg/s as channel sockets, then as
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
+// relay = 5,000 observer sockets through the relay tier at 20 msg/s, nothing lost or reordered (issue 25,
+// `npm run bench:relay`; start the stack with `-- --var RELAY_THRESHOLD:0` to relay every viewer).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
 import { spawn, spawnSync } from "node:child_process";
@@ -26,6 +28,7 @@ import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
 import { affinity, describeStack, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
+import { relayFanout } from "./lib/relay.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
 import { aggregate, GOALS, goalVerdict, HEADLINE, headlineCell } from "./lib/stats.mjs";
 
@@ -46,6 +49,7 @@ const { values: o } = parseArgs({
     subs: { type: "string", default: "1000" }, // N for parts c, d, mem, e
     concurrency: { type: "string", default: "200" }, // sockets connecting at once
     "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
+    "relay-sockets": { type: "string", default: "5000" }, // observer sockets of part relay
     runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
     quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },
@@ -180,6 +184,10 @@ async function runParts(t, label = "") {
   if (parts.includes("f")) await step("f", () => history(t));
   if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("relay"))
+    await step("relay", () =>
+      relayFanout(t, { db: o.db, secret, sockets: Number(o["relay-sockets"]), concurrency: conc }),
+    );
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));
@@ -286,7 +294,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2"];
+const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2", "relay"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));

@@ -103,7 +103,8 @@ export class ChannelRelay extends DurableObject<Bindings> {
     if (presence) safeSend(server, decodeURIComponent(presence));
     await this.#scheduleCap(att.connectedAt + PROTOCOL_LIMITS.sessionMaxSeconds * 1000);
     if (afterSeq !== null && (await this.#mayReplay(server, att))) this.#replay(server, afterSeq);
-    const headers = new Headers();
+    // which relay holds the socket (the bench counts sockets held by relays; harmless to clients)
+    const headers = new Headers({ "x-moltstack-relay": req.headers.get(RELAY_HEADERS.index) ?? "" });
     // the Worker's INTERNAL.subprotocol header (channel-room.ts), forwarded by the channel object
     if (req.headers.get("x-molt-subprotocol") === "1") {
       headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);

@@ -138,6 +138,7 @@ export class RelayRouter {
     headers.set(RELAY_HEADERS.subject, fields.id ?? "");
     headers.set(RELAY_HEADERS.net, fields.net);
     headers.set(RELAY_HEADERS.clientKey, clientKey);
+    headers.set(RELAY_HEADERS.index, String(k));
     headers.set(RELAY_HEADERS.context, encodeURIComponent(fields.context));
     headers.set(RELAY_HEADERS.presence, encodeURIComponent(fields.presence));
     return this.#stub(k).fetch(new Request(req.url, { method: "GET", headers }));

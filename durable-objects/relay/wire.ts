@@ -22,6 +22,8 @@ export const RELAY_HEADERS = {
   subject: "x-molt-relay-subject",
   net: "x-molt-relay-net",
   clientKey: "x-molt-relay-client",
+  /** k: which of the channel's relays */
+  index: "x-molt-relay-index",
   /** the channel's `context` frame, URI-encoded */
   context: "x-molt-relay-context",
   /** the channel's current `presence` frame, URI-encoded */
