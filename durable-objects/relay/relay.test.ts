@@ -1,7 +1,7 @@
 // The fan-out relay tier (issue 25, docs/SCALE.md): past the threshold, viewers are held by relay objects
 // fed by the channel object in ordered batches; nothing is lost, reordered or duplicated, resume by seq
 // works through a relay, a dropped batch is filled from the channel, and closing the channel closes them.
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../protocol";
 import { testEnv } from "../../test/helpers";
@@ -141,6 +141,39 @@ describe("relay tier", () => {
     const last = await post(room, senders.slice(3), 1, "z");
     await w.until((fs) => fs.filter((f) => f.op === "message").length >= 5);
     expect(seqsOf(w)).toEqual([...first.sort((a, b) => a - b), ...dropped, ...last]);
+    w.close();
+  }, 30_000);
+
+  it("survives eviction of the relay (resume still works) and of the channel (its relays stay fed)", async () => {
+    const room = await makeRoom();
+    await relayAll(room);
+    const senders = await Promise.all(Array.from({ length: 4 }, () => member(room)));
+    const o = await createObserver();
+    const w = await connect(room.channelId, { token: o.token, ip: "10.25.0.5" });
+    const k = await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom) => obj.core.relays.active);
+    expect(k).toHaveLength(1);
+    const relay = testEnv.CHANNEL_RELAY.get(
+      testEnv.CHANNEL_RELAY.idFromName(relayName(room.channelId, k[0] as number)),
+    );
+    const a = (await post(room, senders, 2, "a")).sort((x, y) => x - y);
+    await w.until((fs) => fs.filter((f) => f.op === "message").length >= 2);
+    await evictDurableObject(relay);
+    const b = (await post(room, senders.slice(2), 2, "b")).sort((x, y) => x - y);
+    await w.until((fs) => fs.filter((f) => f.op === "message").length >= 4);
+    expect(seqsOf(w)).toEqual([...a, ...b]);
+    const n = w.frames.length;
+    w.send({ op: "resume", after_seq: a[0] });
+    await w.next("resumed", {}, n);
+    expect(
+      w.frames
+        .slice(n)
+        .filter((f: Frame) => f.op === "message")
+        .map((f) => Number(f.seq)),
+    ).toEqual([...a.slice(1), ...b]);
+    // the channel object forgets its settings on eviction, not its active relays (SQLite)
+    await evictDurableObject(roomStub(room.channelId));
+    const c = await post(room, senders.slice(1, 2), 1, "c");
+    await w.until((fs) => fs.filter((f) => f.op === "message" && Number(f.seq) === c[0]).length === 1);
     w.close();
   }, 30_000);
 
