@@ -172,8 +172,8 @@ export class RoomCore {
 
   broadcastRaw(data: string, seq: number | null = null): void {
     this.gateway.fanout(data, seq);
-    const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     this.relays.fanout(data, seq);
+    const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     if (this.resuming.size === 0) {
       for (const ws of sockets) this.send(ws, data);
       return;
