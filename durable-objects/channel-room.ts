@@ -38,7 +38,7 @@ import type { PostInput } from "./channel/writer";
 import * as gw from "./gateway/channel-ops";
 import type { GatewayPostInput, PostAnswer, ReplayAnswer, SubscribeAnswer } from "./gateway/wire";
 import { relayReplay } from "./relay/replay-source";
-import type { RelayReplay } from "./relay/wire";
+import type { RelayHello, RelayReplay } from "./relay/wire";
 
 /** A refused post, in the socket's vocabulary (the REST route maps it with SOCKET_TO_API, common/errors.ts). */
 export interface PostFailure {
@@ -135,8 +135,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
         kind: attKind,
         id: attKind === "observer" ? subject : null,
         net,
-        context: this.#contextFrame(meta),
-        presence: this.core.presenceFrame(),
+        contextVersion: String(meta.loadedAt),
       });
     }
     const cap = member ? SOCKET_LIMITS.agentSocketsPerChannel : SOCKET_LIMITS.viewerSocketsPerChannel;
@@ -427,6 +426,14 @@ export class ChannelRoom extends DurableObject<Bindings> {
   }
 
   // ---------------------------------------------------------------- RPC from relay objects (issue 25)
+  /** The `context` and current `presence` frames a relay sends its new sockets (refreshed when meta changes). */
+  async relayHello(channelId: string): Promise<RelayHello> {
+    this.core.bind(channelId);
+    const meta = await this.core.meta();
+    if (!meta) throw new Error("channel not found");
+    return { context: this.#contextFrame(meta), presence: this.core.presenceFrame() };
+  }
+
   /** Frames after `afterSeq` for a relay's resume (`cap`: the viewer replay cap) or gap fill (null). */
   async relayReplay(channelId: string, afterSeq: number, cap: number | null): Promise<RelayReplay> {
     this.core.bind(channelId);

@@ -65,7 +65,15 @@ describe("relay tier", () => {
     const senders = await Promise.all(Array.from({ length: 5 }, () => member(room)));
     const clients = await watchers(room, 25, 8, "10.25.0.1");
     expect(clients).toHaveLength(200);
-    for (const c of clients) expect((await c.next("context")).op).toBe("context");
+    // the same context as a channel socket's (agents are never relayed), then the presence list
+    const direct = await connect(room.channelId, { token: (senders[0] as { token: string }).token });
+    const context = await direct.next("context");
+    direct.close();
+    for (const c of clients) expect(await c.next("context")).toEqual(context);
+    for (const c of clients.slice(0, 5)) {
+      await c.next("presence");
+      expect(c.frames.map((f) => f.op).slice(0, 2)).toEqual(["context", "presence"]);
+    }
     const active = await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom, state) => ({
       relays: obj.core.relays.active,
       viewersHere: state.getWebSockets("kind:observer").length,
@@ -176,6 +184,16 @@ describe("relay tier", () => {
     await w.until((fs) => fs.filter((f) => f.op === "message" && Number(f.seq) === c[0]).length === 1);
     w.close();
   }, 30_000);
+
+  it("long instructions reach relay sockets intact (frames travel by RPC, not in headers)", async () => {
+    const instructions = "✓ ünïcode ".repeat(400);
+    const room = await makeRoom({ instructions });
+    await relayAll(room);
+    const o = await createObserver();
+    const w = await connect(room.channelId, { token: o.token, ip: "10.25.0.6" });
+    expect(await w.next("context")).toMatchObject({ op: "context", channel: instructions });
+    w.close();
+  });
 
   it("closing the channel (deleted, made private) closes the sockets its relays hold", async () => {
     const room = await makeRoom();

@@ -17,7 +17,7 @@ import { CLOSE, PROTOCOL_LIMITS, parseClientFrame, type ServerOp, SUBPROTOCOL } 
 import { UnreadLedger } from "../channel/backpressure";
 import { hitWindow, type Window } from "../channel/rate-window";
 import { closeReason, replyToClose, safeClose, safeSend } from "../channel/sockets";
-import { RELAY_HEADERS, type RelayItem, type RelayReplay } from "./wire";
+import { RELAY_HEADERS, type RelayHello, type RelayItem, type RelayReplay } from "./wire";
 
 interface RelayAttachment {
   v: 1;
@@ -37,6 +37,10 @@ export class ChannelRelay extends DurableObject<Bindings> {
   /** sockets replaying: live frames wait here */
   #resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
   #resumes = new WeakMap<WebSocket, Window>();
+  /** the channel's `context` (and presence) frames, for the context version they were fetched at */
+  #hello: { version: string; hello: Promise<RelayHello> } | null = null;
+  /** the latest `presence` frame: from relayHello, then from every presence broadcast */
+  #presence: string | null = null;
   #abuse = new WeakMap<WebSocket, Window>();
   readonly #ledger = new UnreadLedger(
     SOCKET_LIMITS.unreadBytes,
@@ -96,11 +100,22 @@ export class ChannelRelay extends DurableObject<Bindings> {
       net: req.headers.get(RELAY_HEADERS.net) || "unknown",
       connectedAt: Date.now(),
     };
+    let context: string;
+    try {
+      const hello = await this.#helloFor(req.headers.get(RELAY_HEADERS.contextVersion) ?? "");
+      context = hello.context;
+      this.#presence ??= hello.presence;
+    } catch {
+      this.#hello = null;
+      return Response.json(
+        { error: { code: "database_unavailable", message: "could not reach the channel; retry" } },
+        { status: 503, headers: { "Retry-After": "1" } },
+      );
+    }
     this.ctx.acceptWebSocket(server, [ownTag]);
     server.serializeAttachment(att);
-    safeSend(server, decodeURIComponent(req.headers.get(RELAY_HEADERS.context) ?? ""));
-    const presence = req.headers.get(RELAY_HEADERS.presence);
-    if (presence) safeSend(server, decodeURIComponent(presence));
+    safeSend(server, context);
+    if (this.#presence) safeSend(server, this.#presence);
     await this.#scheduleCap(att.connectedAt + PROTOCOL_LIMITS.sessionMaxSeconds * 1000);
     if (afterSeq !== null && (await this.#mayReplay(server, att))) this.#replay(server, afterSeq);
     // which relay holds the socket (the bench counts sockets held by relays; harmless to clients)
@@ -112,6 +127,14 @@ export class ChannelRelay extends DurableObject<Bindings> {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
+  /** The channel's hello for `version`, asked once per version (concurrent connects share the call). */
+  #helloFor(version: string): Promise<RelayHello> {
+    if (this.#hello?.version !== version) {
+      this.#hello = { version, hello: this.#channelStub().relayHello(this.#channel()) };
+    }
+    return this.#hello.hello;
+  }
+
   // ---------------------------------------------------------------- RPC from the channel object
   /** A batch of the channel's frames, in its order. Returns how many sockets this relay holds. */
   async frames(channelId: string, items: RelayItem[]): Promise<number> {
@@ -121,7 +144,7 @@ export class ChannelRelay extends DurableObject<Bindings> {
         if (this.#last !== null && it.s <= this.#last) continue; // a retried batch: already sent
         if (this.#last !== null && it.s > this.#last + 1) await this.#fillGap(this.#last, it.s);
         this.#last = it.s;
-      }
+      } else if (it.d.startsWith('{"op":"presence"')) this.#presence = it.d;
       this.#broadcast(it.d, it.s ?? null);
     }
     return this.ctx.getWebSockets().length;

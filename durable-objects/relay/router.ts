@@ -123,7 +123,7 @@ export class RelayRouter {
   async connect(
     req: Request,
     clientKey: string,
-    fields: { kind: "observer" | "anonymous"; id: string | null; net: string; context: string; presence: string },
+    fields: { kind: "observer" | "anonymous"; id: string | null; net: string; contextVersion: string },
   ): Promise<Response> {
     const k = relayIndex(clientKey, this.count);
     const set = this.#set();
@@ -139,8 +139,7 @@ export class RelayRouter {
     headers.set(RELAY_HEADERS.net, fields.net);
     headers.set(RELAY_HEADERS.clientKey, clientKey);
     headers.set(RELAY_HEADERS.index, String(k));
-    headers.set(RELAY_HEADERS.context, encodeURIComponent(fields.context));
-    headers.set(RELAY_HEADERS.presence, encodeURIComponent(fields.presence));
+    headers.set(RELAY_HEADERS.contextVersion, fields.contextVersion);
     return this.#stub(k).fetch(new Request(req.url, { method: "GET", headers }));
   }
 

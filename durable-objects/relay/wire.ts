@@ -24,8 +24,16 @@ export const RELAY_HEADERS = {
   clientKey: "x-molt-relay-client",
   /** k: which of the channel's relays */
   index: "x-molt-relay-index",
-  /** the channel's `context` frame, URI-encoded */
-  context: "x-molt-relay-context",
-  /** the channel's current `presence` frame, URI-encoded */
-  presence: "x-molt-relay-presence",
+  /**
+   * which `context` the channel serves now (its meta's load time): the relay asks the channel for the
+   * frames (relayHello) only when this changes — frames travel by RPC, never in headers (instructions and
+   * presence lists can be tens of KB)
+   */
+  contextVersion: "x-molt-relay-context-version",
 } as const;
+
+/** What a relay sends a new socket before any live frame. */
+export interface RelayHello {
+  context: string;
+  presence: string;
+}
