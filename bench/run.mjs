@@ -15,10 +15,12 @@
 // g1 = one gateway socket (GET /ws + subscribe, issue 17) on 100 channels at 20 msg/s overall, and the
 // 100-channel subscribe time; g2 = 1,000 subscribers of one channel at 20 msg/s as channel sockets, then as
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
-// relay = 5,000 observer sockets through the relay tier at 2 msg/s (--relay-rate), nothing lost or reordered (issue 25,
-// `npm run bench:relay`; start the stack with `-- --var RELAY_THRESHOLD:0` to relay every viewer).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
+// Issue 25: every part runs once as a discarded warm-up, then --runs N times (default 3; --quick: once, no
+// warm-up); the table shows medians and each headline's [min–max] (bench/lib/stats.mjs). Part relay =
+// 5,000 observer sockets through the relay tier at 2 msg/s (--relay-rate), nothing lost or reordered
+// (`npm run bench:relay`; start the stack with `-- --var RELAY_THRESHOLD:0` to relay every viewer).
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import os from "node:os";
@@ -27,12 +29,16 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
-import { affinity, describeStack, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
+import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { relayFanout } from "./lib/relay.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
-import { aggregate, GOALS, goalVerdict, HEADLINE, headlineCell } from "./lib/stats.mjs";
+import { aggregate, GOALS, goalVerdict, headlineCell } from "./lib/stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** How many of the dev stack's processes are workerd, Postgres (postmaster + backends) and the rest. */
+const describeStack = (stack) =>
+  `${stack.pids.length} processes (workerd ${stack.workerd.length}, postgres ${stack.postgres.length} incl. backends, other ${stack.pids.length - stack.workerd.length - stack.postgres.length})`;
 const { values: o } = parseArgs({
   options: {
     parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor,g1,g2" },
@@ -185,6 +191,10 @@ async function runParts(t, label = "") {
   if (parts.includes("f")) await step("f", () => history(t));
   if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
+  if (parts.includes("floor")) {
+    const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
+    await step("floor", () => floor(t, { path: p }));
+  }
   if (t.name === "moltstack" && parts.includes("relay"))
     await step("relay", () =>
       relayFanout(t, {
@@ -195,10 +205,6 @@ async function runParts(t, label = "") {
         concurrency: conc,
       }),
     );
-  if (parts.includes("floor")) {
-    const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
-    await step("floor", () => floor(t, { path: p }));
-  }
   return rows;
 }
 
@@ -252,6 +258,20 @@ const ratio = (a, b, higherBetter) =>
   Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0
     ? `${(a / b).toFixed(2)}× (${higherBetter ? "higher" : "lower"} is better)`
     : "";
+
+/** The headline metric of each part (value, baseline value, higher is better, label). */
+const HEADLINE = {
+  a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
+  b: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  b2: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  b3: (r) => [r.ackedPerSec, true, "acked msg/s"],
+  c: (r) => [r.p99, false, "fan-out p99 ms"],
+  d: (r) => [r.connectTotal, false, "connect total ms"],
+  mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
+  e: (r) => [r.connectTotal, false, "reconnect total ms"],
+  f: (r) => [r.p99, false, "p99 ms"],
+  floor: (r) => [r.reqPerSec, true, "req/s"],
+};
 
 const cols = [
   ["part", (r) => r.part],

@@ -99,11 +99,6 @@ function postmasterPid(dir) {
   }
 }
 
-/** How many of `pids` are workerd, Postgres (postmaster + backends) and the rest, for the notes. */
-export function describeStack(stack) {
-  return `${stack.pids.length} processes (workerd ${stack.workerd.length}, postgres ${stack.postgres.length} incl. backends, other ${stack.pids.length - stack.workerd.length - stack.postgres.length})`;
-}
-
 /** Pin every thread of `pids` to `cpu` (taskset -a). */
 export function pin(pids, cpu) {
   let ok = 0;

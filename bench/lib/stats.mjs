@@ -23,6 +23,8 @@ const HEAD = {
   g1: ["p99", false, "p99 ms"],
   g2: ["p99", false, "p99 ms"],
   relay: ["p99", false, "fan-out p99 ms"],
+  // issue 21's MCP long-poll part (branch h21)
+  m: ["p99", false, "delivery p99 ms"],
 };
 
 /** The headline metric of each part: (row) → [value, higher is better, label]. */
