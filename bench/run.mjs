@@ -327,7 +327,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2", "relay"];
+const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2", "m", "relay"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));
