@@ -17,6 +17,10 @@
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
+// Issue 25: every part runs once as a discarded warm-up, then --runs N times (default 3; --quick: once, no
+// warm-up); the table shows medians and each headline's [min–max] (bench/lib/stats.mjs). Part relay =
+// 5,000 observer sockets through the relay tier at 2 msg/s (--relay-rate), nothing lost or reordered
+// (`npm run bench:relay`; start the stack with `-- --var RELAY_THRESHOLD:0` to relay every viewer).
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import os from "node:os";
@@ -26,9 +30,15 @@ import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
 import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
+import { relayFanout } from "./lib/relay.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
+import { aggregate, GOALS, goalVerdict, headlineCell } from "./lib/stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** How many of the dev stack's processes are workerd, Postgres (postmaster + backends) and the rest. */
+const describeStack = (stack) =>
+  `${stack.pids.length} processes (workerd ${stack.workerd.length}, postgres ${stack.postgres.length} incl. backends, other ${stack.pids.length - stack.workerd.length - stack.postgres.length})`;
 const { values: o } = parseArgs({
   options: {
     parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor,g1,g2" },
@@ -45,6 +55,10 @@ const { values: o } = parseArgs({
     subs: { type: "string", default: "1000" }, // N for parts c, d, mem, e
     concurrency: { type: "string", default: "200" }, // sockets connecting at once
     "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
+    "relay-sockets": { type: "string", default: "5000" }, // observer sockets of part relay
+    "relay-rate": { type: "string", default: "2" }, // msg/s of part relay (× sockets = deliveries/s)
+    runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
+    quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },
   },
 });
@@ -64,6 +78,8 @@ const N = Number(o.subs);
 const conc = Number(o.concurrency);
 const secret = o.secret ?? readSecret();
 const notes = [];
+const RUNS = o.quick ? 1 : Math.max(1, Number(o.runs) || 3);
+const WARMUP = !o.quick;
 
 function moltstack() {
   const port = new URL(o.url).port || "80";
@@ -72,16 +88,22 @@ function moltstack() {
   else if (!o["no-pin"] && taskset) {
     pin(stack.pids, 0);
     notes.push(
-      `moltstack: ${stack.pids.length} dev-stack processes pinned to core ${affinity(stack.workerd[0] ?? stack.root)}`,
+      `moltstack: ${describeStack(stack)} pinned to core ${affinity(stack.workerd[0] ?? stack.root)} (postgres ${stack.postmaster ? `postmaster ${stack.postmaster} on core ${affinity(stack.postmaster)}` : "not found"}); re-pinned before every part, every one counted in server CPU`,
     );
   }
   const pids = () => (stack ? (devStack(port)?.pids ?? []) : []);
+  // new Postgres backends inherit the postmaster's affinity; re-pin anyway before every part (a backend
+  // forked before the first pin, a workerd restarted by wrangler)
+  const repin = () => {
+    if (stack && !o["no-pin"] && taskset) pin(pids(), 0);
+  };
   return {
     name: "moltstack",
     url: o.url,
     mint: (subs, senders, extra = {}) => mintWorld(o.db, secret, { subscribers: subs, senders, ...extra }),
     cleanup: (world) => cleanup(o.db, world),
     serverPids: pids,
+    repin,
     rssPids: () => (stack ? (devStack(port)?.workerd ?? []) : []),
   };
 }
@@ -130,11 +152,12 @@ async function noopWorker() {
   };
 }
 
-async function runParts(t) {
+async function runParts(t, label = "") {
   const rows = [];
   const step = async (name, fn) => {
+    t.repin?.();
     const waited = await settle(t.serverPids);
-    process.stderr.write(`[bench] ${t.name} ${name} (settled in ${(waited / 1000).toFixed(1)} s) … `);
+    process.stderr.write(`[bench] ${t.name} ${name}${label} (settled in ${(waited / 1000).toFixed(1)} s) … `);
     const t0 = Date.now();
     try {
       const got = await fn();
@@ -172,6 +195,16 @@ async function runParts(t) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));
   }
+  if (t.name === "moltstack" && parts.includes("relay"))
+    await step("relay", () =>
+      relayFanout(t, {
+        db: o.db,
+        secret,
+        sockets: Number(o["relay-sockets"]),
+        rate: Number(o["relay-rate"]),
+        concurrency: conc,
+      }),
+    );
   return rows;
 }
 
@@ -192,12 +225,25 @@ const all = [];
 try {
   for (const t of targets) {
     if (t === noop) {
-      const r = await floor(t, { path: "/" }).catch((e) => [
-        { part: "floor", target: t.name, what: "failed", errors: { failed: e.message } },
-      ]);
-      for (const x of r) process.stderr.write(`[bench]   ${JSON.stringify(x)}\n`);
-      all.push(...r);
-    } else all.push(...(await runParts(t)));
+      const once = async () => {
+        const r = await floor(t, { path: "/" }).catch((e) => [
+          { part: "floor", target: t.name, what: "failed", errors: { failed: e.message } },
+        ]);
+        for (const x of r) process.stderr.write(`[bench]   ${JSON.stringify(x)}\n`);
+        return r;
+      };
+      if (WARMUP) await once();
+      const runs = [];
+      for (let k = 0; k < RUNS; k++) runs.push(await once());
+      all.push(...aggregate(runs));
+    } else {
+      // one discarded warm-up run (the first run after a stack start is consistently the slowest), then
+      // RUNS measured runs; every headline is their median with its [min–max] range
+      if (WARMUP) await runParts(t, " (warm-up, discarded)");
+      const runs = [];
+      for (let k = 1; k <= RUNS; k++) runs.push(await runParts(t, ` (run ${k}/${RUNS})`));
+      all.push(...aggregate(runs));
+    }
   }
 } finally {
   base?.stop();
@@ -231,6 +277,8 @@ const cols = [
   ["part", (r) => r.part],
   ["target", (r) => r.target],
   ["scenario", (r) => r.what],
+  ["headline: median [min–max] (runs)", (r) => headlineCell(r)],
+  ["goal", (r) => (r.target === "moltstack" ? goalVerdict(r) : "")],
   ["acked", (r) => f0(r.acked)],
   ["acked msg/s", (r) => f0(r.ackedPerSec)],
   ["req/s", (r) => f0(r.reqPerSec)],
@@ -251,7 +299,15 @@ const cols = [
     "RSS MB before → after (per 1k)",
     (r) => (r.rssPer1000 !== undefined ? `${f0(r.rssBefore)} → ${f0(r.rssAfter)} (${f1(r.rssPer1000)})` : "-"),
   ],
-  ["server / gen CPU %", (r) => (r.serverCpu !== undefined ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}` : "-")],
+  [
+    "server / gen CPU %",
+    (r) =>
+      r.serverCpu === undefined
+        ? "-"
+        : Number.isFinite(r.serverCpu)
+          ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}`
+          : "n/a (window < 1 s)",
+  ],
   [
     "server CPU µs per delivery",
     (r) => (r.serverCpuSec !== undefined && r.deliveries > 0 ? f1((r.serverCpuSec / r.deliveries) * 1e6) : "-"),
@@ -271,7 +327,7 @@ for (const r of all) {
   const x = ratio(v, bv, hi);
   r.vs = x ? `${label}: ${x}` : "";
 }
-const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2"];
+const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2", "m", "relay"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));
@@ -281,6 +337,19 @@ for (const r of all) console.log(`| ${cols.map((c) => c[1](r)).join(" | ")} |`);
 console.log(
   `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GB; load average at start ${startLoad}, at end ${loadavg()}`,
 );
+console.log(
+  `runs: ${RUNS} measured per part${WARMUP ? " after 1 discarded warm-up run" : " (--quick: no warm-up; a smoke check, not a figure)"}; every column is the median of the runs, the headline with its [min–max]; lost / reordered / dup and errors are summed over the runs`,
+);
+console.log(
+  `goals (met only when the MEDIAN meets it): ${Object.entries(GOALS)
+    .map(([p, g]) => `${p} ${g.text}`)
+    .join("; ")}`,
+);
+const load1 = Number(startLoad.split(" ")[0]);
+if (load1 > 1.5)
+  console.log(
+    `contention: load average ${startLoad} at start on ${os.cpus().length} cores — measured under contention; not a clean figure`,
+  );
 console.log(
   `pinning: ${taskset && !o["no-pin"] ? "servers on core 0, generator on core 1 (taskset)" : "none (no taskset or --no-pin)"}; CPU % is of one core`,
 );

@@ -37,6 +37,8 @@ import {
 import type { PostInput } from "./channel/writer";
 import * as gw from "./gateway/channel-ops";
 import type { GatewayPostInput, PostAnswer, ReplayAnswer, SubscribeAnswer } from "./gateway/wire";
+import { relayReplay } from "./relay/replay-source";
+import type { RelayHello, RelayReplay } from "./relay/wire";
 
 /** A refused post, in the socket's vocabulary (the REST route maps it with SOCKET_TO_API, common/errors.ts). */
 export interface PostFailure {
@@ -127,6 +129,15 @@ export class ChannelRoom extends DurableObject<Bindings> {
       : attKind === "observer" && subject
         ? observerTag(subject)
         : netTag(net);
+    // issue 25: past the threshold, viewers are held by relay objects (relay/router.ts, docs/SCALE.md)
+    if (!member && (attKind === "observer" || attKind === "anonymous") && this.#viewersAtThreshold()) {
+      return this.core.relays.connect(req, ownTag, {
+        kind: attKind,
+        id: attKind === "observer" ? subject : null,
+        net,
+        contextVersion: String(meta.loadedAt),
+      });
+    }
     const cap = member ? SOCKET_LIMITS.agentSocketsPerChannel : SOCKET_LIMITS.viewerSocketsPerChannel;
     if (this.ctx.getWebSockets(ownTag).length >= cap) {
       return Response.json(
@@ -167,6 +178,16 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const headers = new Headers();
     if (req.headers.get(INTERNAL.subprotocol) === "1") headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
     return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  #viewersAtThreshold(): boolean {
+    const relays = this.core.relays;
+    if (relays.threshold > 0 && relays.active.length === 0) {
+      // below the threshold (the common case): count only when it could be reached
+      const here = this.ctx.getWebSockets("kind:observer").length + this.ctx.getWebSockets("kind:anonymous").length;
+      return relays.shouldRoute(here);
+    }
+    return true;
   }
 
   /** The `context` frame, serialised once per channel meta (not once per connect). */
@@ -394,13 +415,29 @@ export class ChannelRoom extends DurableObject<Bindings> {
     this.core.invalidateMeta();
     const sockets = this.ctx.getWebSockets();
     for (const ws of sockets) safeClose(ws, code, reason);
-    return sockets.length + this.core.gateway.endAll(code === CLOSE.gone ? "gone" : "reauthorize", reason);
+    const relayed = await this.core.relays.closeAll(code, reason);
+    return sockets.length + relayed + this.core.gateway.endAll(code === CLOSE.gone ? "gone" : "reauthorize", reason);
   }
 
   /** Channel or server settings changed (instructions, type, visibility, loop settings). */
   async invalidateChannel(channelId: string): Promise<void> {
     this.core.bind(channelId);
     this.core.invalidateMeta();
+  }
+
+  // ---------------------------------------------------------------- RPC from relay objects (issue 25)
+  /** The `context` and current `presence` frames a relay sends its new sockets (refreshed when meta changes). */
+  async relayHello(channelId: string): Promise<RelayHello> {
+    this.core.bind(channelId);
+    const meta = await this.core.meta();
+    if (!meta) throw new Error("channel not found");
+    return { context: this.#contextFrame(meta), presence: this.core.presenceFrame() };
+  }
+
+  /** Frames after `afterSeq` for a relay's resume (`cap`: the viewer replay cap) or gap fill (null). */
+  async relayReplay(channelId: string, afterSeq: number, cap: number | null): Promise<RelayReplay> {
+    this.core.bind(channelId);
+    return relayReplay(this.core, afterSeq, cap);
   }
 
   // ---------------------------------------------------------------- RPC from agents' hubs (gateway, issue 17)

@@ -5,12 +5,13 @@ import type { Bindings } from "../common/env";
 import { AgentHub } from "../durable-objects/agent-hub";
 import { ChannelRoom } from "../durable-objects/channel-room";
 import { RateLimiter } from "../durable-objects/rate-limiter";
+import { ChannelRelay } from "../durable-objects/relay/relay";
 import { createApp } from "./app";
 import { handleQueue } from "./queue/consumer";
 import { runIdentityHousekeeping } from "./services/housekeeping";
 import { archiveIdleThreads } from "./services/thread-housekeeping";
 
-export { AgentHub, ChannelRoom, RateLimiter };
+export { AgentHub, ChannelRelay, ChannelRoom, RateLimiter };
 
 const app = createApp();
 

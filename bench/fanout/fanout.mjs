@@ -15,6 +15,7 @@
 //      deliveries/s, and checks each subscriber saw every acked seq exactly once, in order.
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { interleaved } from "../lib/scenarios.mjs";
 import { connectAll, openSocket } from "./sockets.mjs";
 import { cleanup, mintWorld, readSecret } from "./world.mjs";
 
@@ -101,15 +102,8 @@ async function runOnce(N) {
     });
   const tSend = now();
   if (o.mode === "max") {
-    await Promise.all(
-      senders.map(async (s) => {
-        let left = PER_SENDER;
-        const lane = async () => {
-          while (left-- > 0) await sendOne(s);
-        };
-        await Promise.all(Array.from({ length: Number(o.window) }, lane));
-      }),
-    );
+    // lane k of every sender before lane k+1 of any: the first posts never come from ≤ 3 senders (loop breaker)
+    await interleaved(senders, Number(o.window), PER_SENDER, sendOne);
   } else {
     const jobs = [];
     const counts = new Map();

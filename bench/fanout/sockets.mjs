@@ -18,7 +18,11 @@ export function openSocket(url, onFrame, timeoutMs = 30_000) {
     }, timeoutMs);
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const pending = new Map();
-    const s = { ws, pending, connectMs: 0, closed: null, frames: 0 };
+    const s = { ws, pending, connectMs: 0, closed: null, frames: 0, relay: null };
+    // which relay object holds the socket (durable-objects/relay: the x-moltstack-relay header), if any
+    ws.on("upgrade", (res) => {
+      s.relay = res.headers["x-moltstack-relay"] ?? null;
+    });
     ws.on("close", (code, reason) => {
       s.closed = { code, reason: String(reason) };
     });

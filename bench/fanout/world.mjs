@@ -12,9 +12,9 @@ export function readSecret() {
   return m[1].trim();
 }
 
-export async function token(secret, sub) {
+export async function token(secret, sub, scope = "agent") {
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: "agent" })
+  return new SignJWT({ scope })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(sub)
     .setJti(crypto.randomUUID())

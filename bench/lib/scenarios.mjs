@@ -3,6 +3,7 @@
 // rssPids() }. Every scenario returns rows for the table (bench/run.mjs).
 import { performance } from "node:perf_hooks";
 import { connectAll, openSocket } from "../fanout/sockets.mjs";
+import { interleaved } from "./pace.mjs";
 import { cpuMeter, loadavg, rssMb, settle } from "./proc.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -16,6 +17,8 @@ export const pct = (xs, p) => {
 export const PER_SENDER = 28;
 
 const wsBase = (t, world) => `${t.url.replace(/^http/, "ws")}/ws/channels/${world.channelId}`;
+
+export { interleaved } from "./pace.mjs";
 
 /** Per-subscriber received seqs → lost / reordered / duplicates against the acked set. */
 function verify(received, N, acked) {
@@ -161,25 +164,9 @@ export async function fanout(
   const meter = cpuMeter(t.serverPids);
   const tSend = now();
   if (mode === "max" && via === "rest") {
-    await Promise.all(
-      world.senders.map(async (a) => {
-        let left = PER_SENDER;
-        const lane = async () => {
-          while (left-- > 0) await postOne(a);
-        };
-        await Promise.all(Array.from({ length: window }, lane));
-      }),
-    );
+    await interleaved(world.senders, window, PER_SENDER, postOne);
   } else if (mode === "max") {
-    await Promise.all(
-      sendSocks.map(async (s) => {
-        let left = PER_SENDER;
-        const lane = async () => {
-          while (left-- > 0) await sendOne(s);
-        };
-        await Promise.all(Array.from({ length: window }, lane));
-      }),
-    );
+    await interleaved(sendSocks, window, PER_SENDER, sendOne);
   } else {
     const jobs = [];
     for (let k = 0; k < total; k++) {

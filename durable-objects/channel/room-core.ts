@@ -10,6 +10,7 @@ import { logJson } from "../../common/trace";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import type { PostResult } from "../channel-room";
 import { GatewayFanout } from "../gateway/fanout";
+import { RelayRouter } from "../relay/router";
 import {
   ACCESS_CACHE_MS,
   type ChannelMeta,
@@ -67,6 +68,8 @@ export class RoomCore {
   readonly gateway: GatewayFanout = new GatewayFanout(this);
   /** issue 18: parent relay and follower wakes of a thread channel (idle in other channels) */
   readonly thread: ThreadRoom = new ThreadRoom(this);
+  /** issue 25: viewers past the threshold are held by relay objects, fed here in batches (relay/router.ts) */
+  readonly relays: RelayRouter = new RelayRouter(this);
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -169,6 +172,7 @@ export class RoomCore {
 
   broadcastRaw(data: string, seq: number | null = null): void {
     this.gateway.fanout(data, seq);
+    this.relays.fanout(data, seq);
     const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
     if (this.resuming.size === 0) {
       for (const ws of sockets) this.send(ws, data);

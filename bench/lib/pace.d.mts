@@ -1,0 +1,6 @@
+export declare function interleaved<T>(
+  items: readonly T[],
+  window: number,
+  perItem: number,
+  sendOne: (item: T) => Promise<void>,
+): Promise<void>;
