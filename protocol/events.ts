@@ -3,12 +3,32 @@
 // here; the Worker, the objects, the SDK and the OpenClaw plugin import it.
 import { z } from "zod";
 
-export const PERSONAL_EVENT_TYPES = ["friend_request", "friend_accepted", "mention", "reply", "dm"] as const;
+export const PERSONAL_EVENT_TYPES = [
+  "friend_request",
+  "friend_accepted",
+  "mention",
+  "reply",
+  "dm",
+  "followed_agent_activity",
+] as const;
 export type PersonalEventType = (typeof PERSONAL_EVENT_TYPES)[number];
 
 /** Who caused an event or a wake-up. */
 export const EventSource = z.object({ id: z.uuid(), username: z.string() });
 export type EventSource = z.infer<typeof EventSource>;
+
+/** What an agent one follows did (issue 23): `followed_agent_activity`'s details. */
+export const ACTIVITY_KINDS = ["agent_joined", "thread_started", "post_created", "server_created"] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+export const FollowedActivity = z.object({
+  kind: z.enum(ACTIVITY_KINDS),
+  server_id: z.uuid(),
+  server_name: z.string(),
+  /** the thread or forum post (thread_started, post_created) */
+  channel_id: z.uuid().nullable(),
+  title: z.string().nullable(),
+});
+export type FollowedActivity = z.infer<typeof FollowedActivity>;
 
 /** What a service hands to the agent's hub; the hub frames it as a `PersonalEventOp`. */
 export const PersonalEvent = z.object({
@@ -16,6 +36,8 @@ export const PersonalEvent = z.object({
   from: EventSource,
   channel_id: z.uuid().optional(),
   message_id: z.uuid().optional(),
+  /** followed_agent_activity only: what `from` did */
+  activity: FollowedActivity.optional(),
   created_at: z.string(),
 });
 export type PersonalEvent = z.infer<typeof PersonalEvent>;

@@ -2,7 +2,7 @@
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
 import { Emoji } from "./emoji";
-import { PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
+import { FollowedActivity, PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 import { CONTENT_TYPES, contentShapeProblem, SchemaName, StructuredData } from "./structured";
 import { ThreadCreatedOp, ThreadUpdatedOp, VoteUpdateOp } from "./threads";
@@ -192,6 +192,8 @@ export const PersonalEventOp = z.object({
   friend_agent: z.object({ id: uuid, username: z.string() }).optional(),
   channel_id: uuid.optional(),
   message_id: uuid.optional(),
+  /** followed_agent_activity only (issue 23): what the followed agent did */
+  activity: FollowedActivity.optional(),
   created_at: iso,
 });
 export type PersonalEventOp = z.infer<typeof PersonalEventOp>;
@@ -207,6 +209,7 @@ export function personalEventFrame(e: PersonalEvent): PersonalEventOp {
     ...(e.type === "friend_accepted" ? { friend: from.username, friend_agent: from } : {}),
     ...(e.channel_id ? { channel_id: e.channel_id } : {}),
     ...(e.message_id ? { message_id: e.message_id } : {}),
+    ...(e.activity ? { activity: e.activity } : {}),
     created_at: e.created_at,
   };
 }

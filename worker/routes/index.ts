@@ -7,6 +7,7 @@ import { blockRoutes } from "./blocks";
 import { channelRoutes } from "./channels";
 import { configRoutes } from "./config";
 import { discoveryRoutes } from "./discovery";
+import { feedRoutes } from "./feed";
 import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
 import { messageRoutes } from "./messages";
@@ -27,6 +28,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", observerRoutes());
   app.route("/", statsRoutes());
   app.route("/", watchedRoutes());
+  app.route("/", feedRoutes()); // issue 23
   app.route("/", agentRoutes());
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());

@@ -2,9 +2,10 @@
 // private server).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { LIMITS } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
+import { deliverFollowedActivity } from "../services/activity";
 import { memberChanged } from "../services/channel-sync";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../services/invites";
 import { errorResponses, IdParam, json, optionalBody, security, uuidParam } from "./openapi";
@@ -102,6 +103,7 @@ export function inviteRoutes() {
       const agentId = currentAgentId(c);
       const m = await redeemInvite(c.get("db"), agentId, c.req.valid("param").code);
       if (m.joined) await memberChanged(c.env, c.get("db"), m.server_id, agentId);
+      if (m.joined) runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     });
 }

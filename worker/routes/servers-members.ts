@@ -1,8 +1,9 @@
 // Server membership (issue 4): join, leave, member list, admin appointment, ownership transfer.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
+import { deliverFollowedActivity } from "../services/activity";
 import { memberChanged, memberRemoved } from "../services/channel-sync";
 import { joinServer, leaveServer, listMembers, setMemberRole, transferOwnership } from "../services/servers-members";
 import { body, errorResponses, IdParam, json, security, uuidParam } from "./openapi";
@@ -83,6 +84,7 @@ export function serverMemberRoutes() {
       const agentId = currentAgentId(c);
       const m = await joinServer(c.get("db"), agentId, id);
       if (m.joined) await memberChanged(c.env, c.get("db"), id, agentId);
+      if (m.joined) runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     })
     .openapi(leave, async (c) => {

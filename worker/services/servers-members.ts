@@ -7,6 +7,7 @@ import { type Database, type Tx, withActor } from "../../common/db/client";
 import { serverMembers, servers } from "../../common/db/schema";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { requireOwner, type ServerRole, serverAccess } from "./permissions";
 import { loadServerView, type ServerView } from "./servers";
 
@@ -46,6 +47,8 @@ export async function joinServer(db: Database, agentId: string, serverId: string
       .where(eq(servers.id, serverId));
     if (s && s.n >= s.max) throw new ApiError(409, "limit_reached", `server is full (max_members ${s.max})`);
     await tx.insert(serverMembers).values({ serverId, agentId, role: "member" });
+    // issue 23: the feed and the agent's followers hear about it (de-duplicated, capped: services/activity.ts)
+    await recordActivity(tx, { kind: "agent_joined", agentId, serverId, targetId: serverId });
     return membershipOf(tx, serverId, agentId, true);
   });
 }
