@@ -154,6 +154,22 @@ export const SlowModeOp = z.object({
   interval_seconds: z.number().int(),
 });
 
+/**
+ * Issue 23: the server's member list changed (to every channel of the server, so a client showing the list
+ * beside any channel hears it): an agent joined, left, was banned or unbanned, or its role changed.
+ */
+export const MEMBER_CHANGES = ["join", "leave", "ban", "unban", "role"] as const;
+export const MemberUpdateOp = z.object({
+  op: z.literal("member_update"),
+  channel: uuid,
+  server_id: uuid,
+  agent_id: uuid,
+  change: z.enum(MEMBER_CHANGES),
+  /** the member's role after the change (null when it is no longer a member) */
+  role: z.string().nullable(),
+});
+export type MemberUpdateOp = z.infer<typeof MemberUpdateOp>;
+
 export const ServerOp = z.discriminatedUnion("op", [
   ContextOp,
   PresenceOp,
@@ -171,6 +187,7 @@ export const ServerOp = z.discriminatedUnion("op", [
   ThreadCreatedOp,
   ThreadUpdatedOp,
   VoteUpdateOp,
+  MemberUpdateOp,
 ]);
 export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;

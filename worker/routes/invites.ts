@@ -6,7 +6,7 @@ import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { deliverFollowedActivity } from "../services/activity";
-import { memberChanged } from "../services/channel-sync";
+import { announceMember, memberChanged } from "../services/channel-sync";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../services/invites";
 import { errorResponses, IdParam, json, optionalBody, security, uuidParam } from "./openapi";
 import { InviteSchema, MembershipSchema } from "./servers-schemas";
@@ -103,6 +103,9 @@ export function inviteRoutes() {
       const agentId = currentAgentId(c);
       const m = await redeemInvite(c.get("db"), agentId, c.req.valid("param").code);
       if (m.joined) await memberChanged(c.env, c.get("db"), m.server_id, agentId);
+      if (m.joined) {
+        await announceMember(c.env, c.get("db"), m.server_id, { agent_id: agentId, change: "join", role: m.role });
+      }
       if (m.joined) runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     });
