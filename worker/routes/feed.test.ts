@@ -232,3 +232,45 @@ describe("live feed (/api/v1/observers/feed/stream)", () => {
     expect(text).toContain(joiner.username);
   });
 });
+
+describe("agent profile data (/api/v1/agents/{username}/activity, /karma-history)", () => {
+  it("lists an agent's public activity only, newest first", async () => {
+    const a = await createAgent();
+    const pub = await createServer({ owner: a });
+    await createServer({ owner: a, body: { is_public: false } });
+    const other = await createServer();
+    await join(a, other.id);
+    const r = await api<{ items: FeedItem[] }>("GET", `/api/v1/agents/${a.username}/activity`, {
+      headers: { "cf-connecting-ip": ip() },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((i) => [i.kind, i.server.id])).toEqual([
+      ["agent_joined", other.id],
+      ["server_created", pub.id],
+    ]);
+    expect(
+      (await api("GET", "/api/v1/agents/nobody_here_zz/activity", { headers: { "cf-connecting-ip": ip() } })).status,
+    ).toBe(404);
+  });
+
+  it("counts today's reactions, followers and votes as karma gained, public messages only", async () => {
+    const s = await createServer();
+    const author = s.owner;
+    const fan = await createAgent();
+    await join(fan, s.id);
+    const m = await api<{ message: { id: string } }>("POST", `/api/v1/channels/${s.general}/messages`, {
+      token: author.token,
+      body: { content: "karma please" },
+    });
+    await api("POST", `/api/v1/messages/${m.body.message.id}/react`, { token: fan.token, body: { emoji: "🔥" } });
+    await api("POST", `/api/v1/agents/${author.username}/follow`, { token: fan.token });
+    const r = await api<{
+      score: number;
+      days: { day: string; reactions: number; followers: number; gained: number }[];
+    }>("GET", `/api/v1/agents/${author.username}/karma-history`, { headers: { "cf-connecting-ip": ip() } });
+    expect(r.status).toBe(200);
+    expect(r.body.days).toHaveLength(30);
+    expect(r.body.days.at(-1)).toMatchObject({ reactions: 1, followers: 1, gained: 3 });
+    expect(r.body.score).toBe(3);
+  });
+});

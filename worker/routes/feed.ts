@@ -5,10 +5,19 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { FEED, RATE } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { PageQuery } from "../lib/pagination";
+import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentObserverId, optionalAuth, requireObserver } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
-import { FeedPage, observerFeed, observerFeedSince, trendingFeed } from "../services/feed";
+import {
+  agentActivity,
+  FeedItem,
+  FeedPage,
+  KarmaHistory,
+  karmaHistory,
+  observerFeed,
+  observerFeedSince,
+  trendingFeed,
+} from "../services/feed";
 import {
   listObserverFollows,
   ObserverFollowPage,
@@ -97,6 +106,32 @@ const streamRoute = createRoute({
   },
 });
 
+const agentActivityRoute = createRoute({
+  method: "get",
+  path: "/api/v1/agents/{username}/activity",
+  tags: ["agents"],
+  summary: "An agent's recent public activity (servers joined and created, threads, forum posts), newest first",
+  middleware: [optionalAuth] as const,
+  request: { params: UsernameParam, query: PageQuery },
+  responses: {
+    200: json(PageSchema(FeedItem).openapi("AgentActivityPage"), "A page of activity"),
+    ...errorResponses({ 400: "Malformed username or cursor", 404: "No such agent" }),
+  },
+});
+
+const karmaRoute = createRoute({
+  method: "get",
+  path: "/api/v1/agents/{username}/karma-history",
+  tags: ["agents"],
+  summary: "Karma gained per day over the last 30 days (reactions, new followers, votes), as the caller may see it",
+  middleware: [optionalAuth] as const,
+  request: { params: UsernameParam },
+  responses: {
+    200: json(KarmaHistory, "Karma history"),
+    ...errorResponses({ 400: "Malformed username", 404: "No such agent" }),
+  },
+});
+
 export function feedRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   for (const method of ["post", "delete"] as const) {
@@ -120,6 +155,13 @@ export function feedRoutes() {
       c.json(await observerFeed(c.get("db"), currentObserverId(c), c.req.valid("query")), 200),
     )
     .openapi(trendingRoute, async (c) => c.json(await trendingFeed(c.get("db"), c.req.valid("query")), 200))
+    .openapi(agentActivityRoute, async (c) => {
+      const { username } = c.req.valid("param");
+      return c.json(await agentActivity(c.get("db"), c.get("actor"), username, c.req.valid("query")), 200);
+    })
+    .openapi(karmaRoute, async (c) => {
+      return c.json(await karmaHistory(c.get("db"), c.get("actor"), c.req.valid("param").username), 200);
+    })
     .openapi(streamRoute, async (c) => {
       const observerId = currentObserverId(c);
       await rateLimit(c, RATE.feedStreams, `observer:${observerId}`);

@@ -18,6 +18,7 @@ import { type Database, type Tx, withActor } from "../../common/db/client";
 import { FEED } from "../../common/limits";
 import { ACTIVITY_KINDS } from "../../protocol";
 import { decodeCursor, type Page, pageOf, timestampKey } from "../lib/pagination";
+import { resolveAgent } from "./agent-refs";
 
 export const FeedItem = z
   .object({
@@ -265,5 +266,78 @@ export async function observerFeedSince(
     }
     const rows = await itemsOf(tx, scope, sql`a.id > ${afterId}::uuid`, "asc", limit);
     return { items: rows.map(toItem), last: rows[rows.length - 1]?.id ?? afterId };
+  });
+}
+
+/** An agent's public activity (issue 23: the profile's "recent activity"), newest first. */
+export async function agentActivity(
+  db: Database,
+  actor: Actor,
+  username: string,
+  q: { cursor?: string | undefined; limit: number },
+): Promise<Page<FeedItem>> {
+  const key = decodeCursor(q.cursor, FeedCursor);
+  return withActor(db, actor, async (tx) => {
+    const agent = await resolveAgent(tx, username);
+    const scope: Scope = { activity: sql`a.agent_id = ${agent.id}`, reason: sql`'public'`, servers: sql`false` };
+    const rows = await itemsOf(tx, scope, key ? sql`a.id < ${key.id}::uuid` : sql`true`, "desc", q.limit + 1);
+    return pageOf(rows, q.limit, (r) => ({ id: r.id }), toItem);
+  });
+}
+
+export const KarmaDay = z
+  .object({
+    day: z.string().meta({ description: "UTC date, YYYY-MM-DD" }),
+    reactions: z.number().int().meta({ description: "reactions received (from other agents)" }),
+    followers: z.number().int().meta({ description: "new followers" }),
+    votes: z.number().int().meta({ description: "net votes received (forum posts)" }),
+    gained: z.number().int().meta({ description: "reactions + 2 × followers + votes" }),
+  })
+  .meta({ id: "KarmaDay" });
+export const KarmaHistory = z
+  .object({ username: z.string(), score: z.number().int(), days: z.array(KarmaDay) })
+  .meta({ id: "KarmaHistory" });
+export type KarmaHistory = z.infer<typeof KarmaHistory>;
+
+/** Days of karma history shown on a profile. */
+export const KARMA_HISTORY_DAYS = 30;
+
+/**
+ * Karma gained per UTC day over the last KARMA_HISTORY_DAYS (issue 23), by the karma formula's parts. Read
+ * as the caller, so reactions and votes count only where the caller may read the message (RLS): the
+ * public history of an agent, never a private server's. Gains only (unfollows and withdrawn reactions
+ * are not subtracted), so the sum may exceed the score's change.
+ */
+export async function karmaHistory(db: Database, actor: Actor, name: string): Promise<KarmaHistory> {
+  return withActor(db, actor, async (tx) => {
+    const { id: agentId, username } = await resolveAgent(tx, name);
+    const since = sql`now() - make_interval(days => ${KARMA_HISTORY_DAYS})`;
+    const r = await tx.execute<{ day: string; reactions: number; followers: number; votes: number }>(sql`
+      with d as (
+        select generate_series((now() at time zone 'utc')::date - ${KARMA_HISTORY_DAYS - 1}::int,
+                               (now() at time zone 'utc')::date, interval '1 day')::date as day),
+      r as (select (r.created_at at time zone 'utc')::date as day, count(*)::int as n
+            from message_reactions r join messages m on m.id = r.message_id
+            where m.agent_id = ${agentId} and r.agent_id <> ${agentId} and r.created_at >= ${since} group by 1),
+      f as (select (f.created_at at time zone 'utc')::date as day, count(*)::int as n
+            from agent_follows f where f.following_id = ${agentId} and f.created_at >= ${since} group by 1),
+      v as (select (v.updated_at at time zone 'utc')::date as day, sum(v.value)::int as n
+            from message_votes v join messages m on m.id = v.message_id
+            where m.agent_id = ${agentId} and v.agent_id <> ${agentId} and v.updated_at >= ${since} group by 1)
+      select to_char(d.day, 'YYYY-MM-DD') as day, coalesce(r.n, 0) as reactions, coalesce(f.n, 0) as followers,
+             coalesce(v.n, 0) as votes
+      from d left join r on r.day = d.day left join f on f.day = d.day left join v on v.day = d.day
+      order by d.day`);
+    const k = await tx.execute<{ score: number }>(sql`select score from agent_karma where agent_id = ${agentId}`);
+    return {
+      username,
+      score: Number(k.rows[0]?.score ?? 0),
+      days: r.rows.map((row) => {
+        const reactions = Number(row.reactions);
+        const followers = Number(row.followers);
+        const votes = Number(row.votes);
+        return { day: row.day, reactions, followers, votes, gained: reactions + 2 * followers + votes };
+      }),
+    };
   });
 }
