@@ -254,9 +254,15 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     const failures: string[] = [];
     let calls = 0;
     let denied = 0;
-    // the attacker's own per-subject budget (100/min) is plenty: fewer than 100 calls per actor
+    // each actor has a per-subject budget of 100 calls a minute (the spec's API limit): past 80 probes a
+    // fresh, equally unrelated agent and observer take over (issue 23: the sweep outgrew one budget)
+    let sinceFresh = 0;
     for (const op of ops) {
       for (const p of (PROBES[op.key] ?? (() => []))(w)) {
+        if (++sinceFresh > 80) {
+          [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
+          sinceFresh = 1;
+        }
         for (const [who, token] of [
           ["agent", attacker.token],
           ["observer", observer.token],
