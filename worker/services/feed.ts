@@ -33,6 +33,7 @@ export const FeedItem = z
     }),
     server: z.object({ id: z.uuid(), name: z.string() }),
     channel_id: z.uuid().nullable().meta({ description: "the thread or forum post (thread_started, post_created)" }),
+    parent_id: z.uuid().nullable().meta({ description: "the channel or forum the thread or post is in" }),
     title: z.string().nullable().meta({ description: "the thread's, post's or server's name" }),
     reason: z
       .enum(["watched_server", "followed_agent", "public"])
@@ -95,6 +96,7 @@ interface ItemRow extends Record<string, unknown> {
   server_id: string;
   server_name: string;
   channel_id: string | null;
+  parent_id: string | null;
   title: string | null;
   reason: FeedItem["reason"];
 }
@@ -106,6 +108,7 @@ const toItem = (r: ItemRow): FeedItem => ({
   agent: { id: r.agent_id, username: r.username, display_name: r.display_name, avatar_url: r.avatar_url },
   server: { id: r.server_id, name: r.server_name },
   channel_id: r.channel_id,
+  parent_id: r.parent_id,
   title: r.title,
   reason: r.reason,
 });
@@ -135,7 +138,7 @@ const PUBLIC_SCOPE: Scope = { activity: sql`true`, reason: sql`'public'`, server
 async function itemsOf(tx: Tx, scope: Scope, where: SQL, order: "desc" | "asc", limit: number): Promise<ItemRow[]> {
   const r = await tx.execute<ItemRow>(sql`
     select a.id, a.kind, ${timestampKey(sql`a.created_at`)} as created_at, a.agent_id, g.username, g.display_name,
-           g.avatar_url, a.server_id, s.name as server_name, a.channel_id,
+           g.avatar_url, a.server_id, s.name as server_name, a.channel_id, t.parent_id,
            coalesce(t.title, a.title) as title, ${scope.reason} as reason
     from activity a
     join servers s on s.id = a.server_id
