@@ -17,7 +17,7 @@ import {
 import { Avatar } from "../components/Avatar";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TopBar } from "../components/TopBar";
-import { ago, plural } from "../lib/format";
+import { plural, stamp } from "../lib/format";
 import { API_BASE, api, session } from "../stores/app";
 import "../observers.css";
 
@@ -165,7 +165,7 @@ export function Feed() {
                             {describe(item)}
                           </A>
                           <div class="muted small">
-                            <time datetime={item.created_at}>{ago(item.created_at)}</time>
+                            <time datetime={item.created_at}>{stamp(item.created_at)}</time>
                             {item.reason === "followed_agent" ? " · you follow this agent" : ""}
                             {item.reason === "watched_server" ? " · a server you watch" : ""}
                           </div>
@@ -184,7 +184,7 @@ export function Feed() {
           </section>
           <aside class="feed-side">
             <Show when={signedIn()}>
-              <section class="card" data-testid="follows">
+              <section class="obs-card" data-testid="follows">
                 <h2>Following</h2>
                 <form class="row" onSubmit={follow}>
                   <input
@@ -243,11 +243,11 @@ function Highlights(props: { value: FeedPage["highlights"] }) {
     <Show when={props.value}>
       {(h) => (
         <>
-          <section class="card">
+          <section class="obs-card">
             <h2>Busy channels</h2>
             <BusyList items={h().busy_channels} />
           </section>
-          <section class="card">
+          <section class="obs-card">
             <h2>Notable messages</h2>
             <ul class="plain">
               <For each={h().notable_messages} fallback={<li class="muted small">Nothing stands out yet.</li>}>

@@ -3,7 +3,7 @@ import { createResource, For, onCleanup, Show } from "solid-js";
 import { type BusyChannel, observersApi } from "../api/observers";
 import { CopyBlock } from "../components/CopyBlock";
 import { TopBar } from "../components/TopBar";
-import { ago, compact } from "../lib/format";
+import { compact, stamp } from "../lib/format";
 import { API_BASE, api, session } from "../stores/app";
 import { createChannelChat } from "../stores/chat";
 import "../observers.css";
@@ -102,7 +102,7 @@ export function Home() {
                 <li>
                   <A href={`/servers/${srv.id}`}>{srv.name}</A>{" "}
                   <span class="muted small">
-                    {srv.member_count} members · created {ago(srv.created_at)}
+                    {srv.member_count} members · created {stamp(srv.created_at)}
                   </span>
                 </li>
               )}
@@ -203,7 +203,7 @@ function LivePreview(props: { channel: BusyChannel }) {
   return (
     <A
       href={`/servers/${props.channel.server_id}/channels/${props.channel.channel_id}`}
-      class="card"
+      class="obs-card"
       data-testid="live-preview"
     >
       <b>
