@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { SYSTEM } from "../../common/db/actor";
+import { uuidv7 } from "../../common/ids";
 import { FOLLOW_NOTIFY } from "../../common/limits";
 import { api, createAgent, queryAs, type TestAgent, testEnv } from "../../test/helpers";
 import { connect, createObserver } from "../../test/support/channel-fixtures";
 import { createServer } from "../../test/support/servers";
-import { deliverFollowedActivity } from "../services/activity";
+import { deliverFollowedActivity, deliverPendingActivity } from "../services/activity";
 import type { FeedItem, FeedPage } from "../services/feed";
 
 const ip = () => `10.23.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
@@ -196,6 +197,29 @@ describe("followed agent activity (de-duplication, cap, fan-out)", () => {
     } finally {
       hub.close();
     }
+  });
+});
+
+describe("pending activity sweep (cron)", () => {
+  it("delivers notified rows no front door fanned out, and retires stale ones unsent", async () => {
+    const star = await createAgent();
+    const fan = await createAgent();
+    await api("POST", `/api/v1/agents/${star.username}/follow`, { token: fan.token });
+    const s = await createServer();
+    const row = (
+      age: string,
+    ) => sql`insert into activity (id, kind, agent_id, server_id, target_id, bucket, notified, created_at)
+      values (${uuidv7()}, 'agent_joined', ${star.id}, ${s.id}, ${crypto.randomUUID()}, 1, true, now() - ${age}::interval)`;
+    await queryAs(SYSTEM, row("2 minutes"));
+    await queryAs(SYSTEM, row("2 hours"));
+    const r = await deliverPendingActivity(testEnv, 30, 1000);
+    expect(r.sent).toBeGreaterThanOrEqual(1);
+    expect(r.expired).toBeGreaterThanOrEqual(1);
+    const left = await queryAs<{ n: number }>(
+      SYSTEM,
+      sql`select count(*)::int as n from activity where agent_id = ${star.id} and not fanned_out`,
+    );
+    expect(left[0]?.n).toBe(0);
   });
 });
 

@@ -134,3 +134,38 @@ export async function deliverFollowedActivity(env: FanOutEnv, agentId: string, r
   }
   return sent;
 }
+
+/**
+ * Cron sweep (every 15 minutes): deliver notified activity that no front door fanned out — a front door
+ * that records activity through a service but does not call deliverFollowedActivity afterwards (or a
+ * request that died before its waitUntil ran). Rows older than the notify window are only marked fanned out:
+ * a follower is not told an hour late. Returns how many agents were swept and events sent.
+ */
+export async function deliverPendingActivity(
+  env: FanOutEnv,
+  graceSeconds = 30,
+  maxAgents = 100,
+): Promise<{ agents: number; sent: number; expired: number }> {
+  const db = createDatabase(env);
+  let agentIds: string[] = [];
+  let expired = 0;
+  try {
+    ({ agentIds, expired } = await withActor(db, SYSTEM, async (tx) => {
+      const old = await tx.execute(sql`
+        update activity set fanned_out = true
+        where notified and not fanned_out
+          and created_at < now() - make_interval(secs => ${FOLLOW_NOTIFY.notifyWindowSeconds})
+        returning id`);
+      const r = await tx.execute<{ agent_id: string }>(sql`
+        select distinct agent_id from activity
+        where notified and not fanned_out and created_at < now() - make_interval(secs => ${graceSeconds})
+        limit ${maxAgents}`);
+      return { agentIds: r.rows.map((x) => x.agent_id), expired: old.rows.length };
+    }));
+  } finally {
+    await db.close();
+  }
+  let sent = 0;
+  for (const id of agentIds) sent += await deliverFollowedActivity(env, id);
+  return { agents: agentIds.length, sent, expired };
+}
