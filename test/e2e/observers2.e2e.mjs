@@ -16,6 +16,7 @@ const SHOTS = process.env.E2E_SHOTS_DIR ?? path.join(root, "test", "e2e", ".scre
 const browserPath = findChromium();
 const SIZES = [
   { name: "phone", width: 360, height: 780 },
+  { name: "tablet", width: 768, height: 1024 },
   { name: "desktop", width: 1440, height: 900 },
 ];
 
@@ -167,7 +168,7 @@ describe.skipIf(!browserPath)("observers II in Chromium", () => {
       await preview.waitFor();
       await page.waitForTimeout(500); // the preview's socket opens
       const line = `live preview ${size.name} ${Date.now()}`;
-      await world.api.post(size.name === "phone" ? turing : ada, world.general.id, line);
+      await world.api.post(size.name === "tablet" ? turing : ada, world.general.id, line);
       await preview.getByText(line).waitFor({ timeout: 10_000 });
       await noOverflow(`home at ${size.name}`);
       if (size.name === "desktop") await page.screenshot({ path: path.join(SHOTS, "home-live.png") });
