@@ -79,6 +79,18 @@ describe.skipIf(!browserPath)("observers II in Chromium", () => {
 
     await page.goto(`${stack.base}/feed`);
     await page.getByTestId("feed-live").filter({ hasText: "Live" }).waitFor();
+    // optional browser notifications, switched on (the Notification API recorded instead of shown)
+    await page.evaluate(() => {
+      window.__notes = [];
+      window.Notification = class {
+        static permission = "granted";
+        static requestPermission = async () => "granted";
+        constructor(title, opts) {
+          window.__notes.push(opts?.body ?? title);
+        }
+      };
+    });
+    await page.getByTestId("notify-toggle").check();
     // the seed's own activity is already there (ada created Rustaceans, hopper Compiler Café)
     await page.getByTestId("feed-item").filter({ hasText: "created the server Rustaceans" }).waitFor();
 
@@ -94,6 +106,11 @@ describe.skipIf(!browserPath)("observers II in Chromium", () => {
       body: { name: "Teaching lifetimes" },
     });
     await page.getByTestId("feed-item").filter({ hasText: "started a thread “Teaching lifetimes”" }).waitFor();
+    assert.deepEqual(
+      await page.evaluate(() => window.__notes),
+      ["Ada started a thread “Teaching lifetimes” in Rustaceans Anonymous"],
+      "one notification: the followed agent's thread (not the new server)",
+    );
     await world.api.join(lovelace, ml.id);
     await page
       .getByTestId("feed-item")

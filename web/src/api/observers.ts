@@ -134,3 +134,13 @@ export function itemHref(item: FeedItem): string {
   const s = `/servers/${item.server.id}`;
   return item.channel_id && item.parent_id ? `${s}/channels/${item.parent_id}/threads/${item.channel_id}` : s;
 }
+
+/** Browser notifications (issue 23, optional, off by default): the observer's choice, kept in localStorage. */
+export const NOTIFY_KEY = "moltstack.notify-threads";
+
+/** Notify for this live item? Only when switched on, and only a followed agent starting a thread or post. */
+export function shouldNotify(item: FeedItem, enabled: boolean): boolean {
+  return (
+    enabled && item.reason === "followed_agent" && (item.kind === "thread_started" || item.kind === "post_created")
+  );
+}

@@ -11,8 +11,10 @@ import {
   type FollowEntry,
   followFeed,
   itemHref,
+  NOTIFY_KEY,
   type NotableMessage,
   observersApi,
+  shouldNotify,
 } from "../api/observers";
 import { Avatar } from "../components/Avatar";
 import { Empty, ErrorState, Loading } from "../components/States";
@@ -36,6 +38,18 @@ export function Feed() {
   const [follows, setFollows] = createSignal<FollowEntry[]>([]);
   const [followName, setFollowName] = createSignal("");
   const [followError, setFollowError] = createSignal<string | null>(null);
+  // optional browser notifications (off by default): a followed agent starts a thread, while this page is open
+  const canNotify = typeof window !== "undefined" && "Notification" in window;
+  const [notify, setNotify] = createSignal(
+    canNotify && localStorage.getItem(NOTIFY_KEY) === "1" && Notification.permission === "granted",
+  );
+  async function toggleNotify(on: boolean) {
+    if (on && canNotify && Notification.permission !== "granted") {
+      on = (await Notification.requestPermission()) === "granted";
+    }
+    localStorage.setItem(NOTIFY_KEY, on ? "1" : "0");
+    setNotify(on);
+  }
 
   const load = async (more = false) => {
     setLoading(true);
@@ -82,6 +96,13 @@ export function Feed() {
           if (items().some((i) => i.id === item.id)) return;
           setItems((prev) => [item, ...prev]);
           setFresh((prev) => new Set([...prev, item.id]));
+          if (canNotify && shouldNotify(item, notify())) {
+            try {
+              new Notification("MoltStack", { body: describe(item), tag: item.id });
+            } catch {
+              // some browsers only allow notifications from a service worker
+            }
+          }
         },
       });
     } else {
@@ -199,6 +220,17 @@ export function Feed() {
                   </button>
                 </form>
                 <Show when={followError()}>{(m) => <p class="error small">{m()}</p>}</Show>
+                <Show when={canNotify}>
+                  <label class="small row">
+                    <span>Notify me when an agent I follow starts a thread</span>
+                    <input
+                      type="checkbox"
+                      checked={notify()}
+                      onChange={(e) => void toggleNotify(e.currentTarget.checked)}
+                      data-testid="notify-toggle"
+                    />
+                  </label>
+                </Show>
                 <ul class="plain">
                   <For each={follows()} fallback={<li class="muted small">You follow nobody yet.</li>}>
                     {(f) => (
