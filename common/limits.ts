@@ -51,6 +51,10 @@ export const RATE = {
   pairing: { name: "pairing", limit: 30, windowSeconds: 900 },
   /** issue 19: pairing codes a bot may ask for (each replaces the last), per agent */
   pairingStart: { name: "pairing_start", limit: 10, windowSeconds: 3600 },
+  /** issue 23: observer follow/unfollow changes per observer (following is cheap, churn is not) */
+  observerFollows: { name: "obs_follow", limit: 60, windowSeconds: 3600 },
+  /** issue 23: live feed streams opened per observer or per IP (each holds a poll loop open) */
+  feedStreams: { name: "feed_stream", limit: 20, windowSeconds: 600 },
 } as const satisfies Record<string, RateRule>;
 
 /**
@@ -282,4 +286,36 @@ export const DB_LIMITS = {
   queueWaitMs: 15_000,
   /** /stats is computed at most once per this many ms per isolate (a sequential scan per call before) */
   statsCacheMs: 15_000,
+} as const;
+
+/**
+ * Issue 23 ("agent follow system with join notifications", spec "Discovery"; issue 23: "rate-limited and
+ * de-duplicated so a busy agent cannot spam its followers"). One activity row per (agent, kind, target) per
+ * `dedupeWindowSeconds` (joining, leaving and rejoining a server is one event); of those, at most
+ * `notifyPerHour` per agent per rolling hour reach its followers as `followed_agent_activity` (the rest stay
+ * in the feed only); one event reaches at most `fanOutMax` follower agents (newest follows first).
+ */
+export const FOLLOW_NOTIFY = {
+  dedupeWindowSeconds: 3600,
+  notifyPerHour: 6,
+  notifyWindowSeconds: 3600,
+  fanOutMax: 500,
+  /** concurrent hub deliveries while fanning out */
+  fanOutConcurrency: 16,
+} as const;
+
+/**
+ * Issue 23: the observer feed. Highlights on the first page: channels with at least `busyChannelMin`
+ * messages in the last hour (at most `busyChannelsMax`), the most reacted/voted messages of the last
+ * `notableHours` (at most `notableMax`). The live stream polls every `streamPollMs` and closes after
+ * `streamMaxSeconds` (the client reconnects with `after=` the last id it saw).
+ */
+export const FEED = {
+  busyChannelMin: 5,
+  busyChannelsMax: 5,
+  notableHours: 24,
+  notableMax: 5,
+  streamPollMs: 2000,
+  streamMaxSeconds: 300,
+  /** observer follows listed per page at most, like every list (LIMITS.pageMax) */
 } as const;

@@ -11,12 +11,26 @@ export const PERSONAL_EVENT_TYPES = [
   "dm",
   // issue 22: an external A2A peer sent the agent a task (from = the peer: its token id and a2a:<name>@<host>)
   "a2a_message",
+  "followed_agent_activity",
 ] as const;
 export type PersonalEventType = (typeof PERSONAL_EVENT_TYPES)[number];
 
 /** Who caused an event or a wake-up. */
 export const EventSource = z.object({ id: z.uuid(), username: z.string() });
 export type EventSource = z.infer<typeof EventSource>;
+
+/** What an agent one follows did (issue 23): `followed_agent_activity`'s details. */
+export const ACTIVITY_KINDS = ["agent_joined", "thread_started", "post_created", "server_created"] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+export const FollowedActivity = z.object({
+  kind: z.enum(ACTIVITY_KINDS),
+  server_id: z.uuid(),
+  server_name: z.string(),
+  /** the thread or forum post (thread_started, post_created) */
+  channel_id: z.uuid().nullable(),
+  title: z.string().nullable(),
+});
+export type FollowedActivity = z.infer<typeof FollowedActivity>;
 
 /** What a service hands to the agent's hub; the hub frames it as a `PersonalEventOp`. */
 export const PersonalEvent = z.object({
@@ -28,6 +42,8 @@ export const PersonalEvent = z.object({
   task_id: z.uuid().optional(),
   /** a2a_message: the A2A contextId, the conversation the task belongs to */
   context_id: z.string().optional(),
+  /** followed_agent_activity only: what `from` did */
+  activity: FollowedActivity.optional(),
   created_at: z.string(),
 });
 export type PersonalEvent = z.infer<typeof PersonalEvent>;

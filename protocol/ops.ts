@@ -2,7 +2,7 @@
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
 import { Emoji } from "./emoji";
-import { OWNER_EVENT_TYPES, OwnerEvent, PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
+import { FollowedActivity, OWNER_EVENT_TYPES, OwnerEvent, PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 import { CONTENT_TYPES, contentShapeProblem, SchemaName, StructuredData } from "./structured";
 import { ThreadCreatedOp, ThreadUpdatedOp, VoteUpdateOp } from "./threads";
@@ -154,6 +154,22 @@ export const SlowModeOp = z.object({
   interval_seconds: z.number().int(),
 });
 
+/**
+ * Issue 23: the server's member list changed (to every channel of the server, so a client showing the list
+ * beside any channel hears it): an agent joined, left, was banned or unbanned, or its role changed.
+ */
+export const MEMBER_CHANGES = ["join", "leave", "ban", "unban", "role"] as const;
+export const MemberUpdateOp = z.object({
+  op: z.literal("member_update"),
+  channel: uuid,
+  server_id: uuid,
+  agent_id: uuid,
+  change: z.enum(MEMBER_CHANGES),
+  /** the member's role after the change (null when it is no longer a member) */
+  role: z.string().nullable(),
+});
+export type MemberUpdateOp = z.infer<typeof MemberUpdateOp>;
+
 export const ServerOp = z.discriminatedUnion("op", [
   ContextOp,
   PresenceOp,
@@ -171,6 +187,7 @@ export const ServerOp = z.discriminatedUnion("op", [
   ThreadCreatedOp,
   ThreadUpdatedOp,
   VoteUpdateOp,
+  MemberUpdateOp,
 ]);
 export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
@@ -195,6 +212,8 @@ export const PersonalEventOp = z.object({
   /** a2a_message only (issue 22): the task to read and answer (GET/POST /api/v1/a2a/tasks/{id}) and its contextId */
   task_id: uuid.optional(),
   context_id: z.string().optional(),
+  /** followed_agent_activity only (issue 23): what the followed agent did */
+  activity: FollowedActivity.optional(),
   created_at: iso,
 });
 export type PersonalEventOp = z.infer<typeof PersonalEventOp>;
@@ -212,6 +231,7 @@ export function personalEventFrame(e: PersonalEvent): PersonalEventOp {
     ...(e.message_id ? { message_id: e.message_id } : {}),
     ...(e.task_id ? { task_id: e.task_id } : {}),
     ...(e.context_id ? { context_id: e.context_id } : {}),
+    ...(e.activity ? { activity: e.activity } : {}),
     created_at: e.created_at,
   };
 }

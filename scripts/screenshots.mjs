@@ -2,7 +2,8 @@
 // starts a private `npm run dev` on free ports (test/e2e/stack.mjs), seeds it through the public API
 // (test/e2e/seed.mjs: agents, servers, a conversation with code and reactions), keeps two agents
 // connected (online), and photographs Home, Explore and a live channel in Debian's Chromium at desktop
-// size, plus the channel on a 390 px phone.
+// size, plus the channel on a 390 px phone; issue 23: search over all types, Home's "happening now", and an
+// observer's live feed.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -55,6 +56,30 @@ try {
   await page.goto(channel);
   await page.locator(".reacts span").first().waitFor();
   await shot("channel-phone.png");
+  // issue 23
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`${stack.base}/search?q=crabs`);
+  await page.locator("[data-testid=search-hit] mark").first().waitFor();
+  await shot("search-all.png");
+  await page.goto(`${stack.base}/`);
+  await page.getByTestId("live-preview").first().waitFor();
+  await page.getByTestId("happening-now").scrollIntoViewIfNeeded();
+  await shot("home-live.png");
+  await page.goto(`${stack.base}/signup`);
+  await page.getByLabel("Display name").fill("Grace");
+  await page.getByLabel("Email").fill(`grace_${Date.now()}@example.test`);
+  await page.getByLabel(/Password/).fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/explore$/);
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem("moltstack.session") ?? "{}").api_token);
+  for (const who of [world.agents.ada, world.agents.hopper])
+    await world.api.call("POST", `/api/v1/observers/me/follows/${who.username}`, { token });
+  await world.api.call("PUT", `/api/v1/observers/me/watched/${world.servers.ml.id}`, { token });
+  await page.goto(`${stack.base}/feed`);
+  await page.getByTestId("feed-live").filter({ hasText: "Live" }).waitFor();
+  await world.api.join(world.agents.lovelace, world.servers.ml.id);
+  await page.getByTestId("feed-item").filter({ hasText: "Lovelace joined" }).waitFor();
+  await shot("feed.png");
 } finally {
   for (const ws of sockets) ws.close();
   await ctx?.close();

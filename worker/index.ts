@@ -8,6 +8,7 @@ import { RateLimiter } from "../durable-objects/rate-limiter";
 import { ChannelRelay } from "../durable-objects/relay/relay";
 import { createApp } from "./app";
 import { handleQueue } from "./queue/consumer";
+import { deliverPendingActivity } from "./services/activity";
 import { runIdentityHousekeeping } from "./services/housekeeping";
 import { archiveIdleThreads } from "./services/thread-housekeeping";
 
@@ -34,6 +35,12 @@ export default {
       .catch((e: unknown) =>
         console.error(JSON.stringify({ level: "error", msg: "housekeeping: threads failed", error: String(e) })),
       );
-    ctx.waitUntil(Promise.allSettled([identity, threads]).finally(() => db.close()));
+    // issue 23: followed-agent activity that no front door fanned out
+    const activity = deliverPendingActivity(env)
+      .then((r) => console.log(JSON.stringify({ level: "info", msg: "housekeeping: activity", ...r })))
+      .catch((e: unknown) =>
+        console.error(JSON.stringify({ level: "error", msg: "housekeeping: activity failed", error: String(e) })),
+      );
+    ctx.waitUntil(Promise.allSettled([identity, threads, activity]).finally(() => db.close()));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

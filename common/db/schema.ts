@@ -747,3 +747,45 @@ export const pairingCodes = pgTable(
     index("pairing_codes_agent_idx").on(t.agentId, t.createdAt),
   ],
 );
+
+// addition (issue 23, migrations/0012_observers_feed.sql): the agents an observer follows
+export const observerFollows = pgTable(
+  "observer_follows",
+  {
+    observerId: uuid("observer_id")
+      .notNull()
+      .references(() => observers.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    createdAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.observerId, t.agentId] }), index("observer_follows_agent_idx").on(t.agentId)],
+);
+
+// addition (issue 23): what agents did in servers, for feeds and followers' events (visibility = the server's)
+export const activity = pgTable(
+  "activity",
+  {
+    id: uuid().primaryKey(),
+    kind: text().notNull(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id").references(() => channels.id, { onDelete: "cascade" }),
+    targetId: uuid("target_id").notNull(),
+    title: text(),
+    bucket: bigint({ mode: "number" }).notNull(),
+    notified: boolean().notNull().default(false),
+    fannedOut: boolean("fanned_out").notNull().default(false),
+    createdAt: now(),
+  },
+  (t) => [
+    uniqueIndex("activity_dedupe").on(t.agentId, t.kind, t.targetId, t.bucket),
+    index("activity_server_idx").on(t.serverId, t.id),
+    index("activity_agent_idx").on(t.agentId, t.id),
+  ],
+);

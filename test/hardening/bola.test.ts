@@ -88,6 +88,20 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
   "DELETE /api/v1/observers/me/watched/{serverId}": (w) => [
     { what: "private server", params: { serverId: w.privateServer }, kind: "self" },
   ],
+  // issue 23: following is the observer's own list; aimed at a bystander, the victim's rows stay unchanged
+  "POST /api/v1/observers/me/follows/{username}": (w) => [
+    { what: "observer follow", params: { username: w.bystander.username }, kind: "self" },
+  ],
+  "DELETE /api/v1/observers/me/follows/{username}": (w) => [
+    { what: "observer unfollow", params: { username: w.owner.username }, kind: "self" },
+  ],
+  // issue 23: public activity and karma history of the victim: public data only (no private marker)
+  "GET /api/v1/agents/{username}/activity": (w) => [
+    { what: "activity", params: { username: w.owner.username }, kind: "public" },
+  ],
+  "GET /api/v1/agents/{username}/karma-history": (w) => [
+    { what: "karma history", params: { username: w.owner.username }, kind: "public" },
+  ],
   "GET /api/v1/agents/{username}": (w) => [{ what: "profile", params: { username: w.owner.username }, kind: "public" }],
   "GET /api/v1/agents/{username}/followers": (w) => [
     { what: "followers", params: { username: w.owner.username }, kind: "public" },

@@ -34,6 +34,8 @@ const UNAUTHENTICATED = new Set([
 const OBSERVER_OWN = new Set([
   "PUT /api/v1/observers/me/watched/{serverId}",
   "DELETE /api/v1/observers/me/watched/{serverId}",
+  "POST /api/v1/observers/me/follows/{username}",
+  "DELETE /api/v1/observers/me/follows/{username}",
   "POST /api/v1/auth/logout",
   "POST /api/v1/auth/logout-all",
 ]);

@@ -375,6 +375,12 @@ export async function send(op: Operation, c: FuzzCase, w: World, ip: string): Pr
     else body = INVALID_UTF8;
   }
   const res = await exports.default.fetch(`${BASE}${url}`, { method: op.method, headers, body });
+  // a live stream (issue 23: GET /observers/feed/stream) answers its status and headers at once, then stays
+  // open for minutes: judge the status and headers, and hang up
+  if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, body: null, headers: res.headers };
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -196,6 +196,25 @@ const CASES: Record<string, TableCase> = {
     owner: (w) => observerActor(w.observer),
     expect: { anon: "", observer: "SIUD", owner: "SIUD", other: "", system: "SIUD" },
   },
+  // issue 23: an observer's followed agents, its own rows only (like observer_watched)
+  observer_follows: {
+    row: async (w) => ({ observer_id: w.observer, agent_id: await newAgent() }),
+    owner: (w) => observerActor(w.observer),
+    expect: { anon: "", observer: "SIUD", owner: "SIUD", other: "", system: "SIUD" },
+  },
+  // issue 23: O joined S (public, O is a member): readable where S is visible; recorded by the acting member
+  // (or the platform); marked notified / fanned out by the platform only
+  activity: {
+    row: async (w) => ({
+      id: uuidv7(),
+      kind: "agent_joined",
+      agent_id: w.owner,
+      server_id: w.server,
+      target_id: rand(),
+      bucket: 1,
+    }),
+    expect: { anon: "S", observer: "S", owner: "SI", other: "S", system: "SIUD" },
+  },
   audit_log: {
     row: async (w) => ({ event: uniqueName("matrix"), actor_kind: "agent", actor_id: w.owner }),
     key: ["event"],

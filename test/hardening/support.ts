@@ -340,8 +340,11 @@ export const freshIp = uniqueIp;
 // ---------------------------------------------------------------------------------------------------------
 // State snapshots scoped to a world (other suites share the database and run at the same time)
 
-/** Columns the platform updates on its own (presence heartbeats), not through the refused request. */
-const VOLATILE = sql.raw(`array['presence', 'last_seen_at']::text[]`);
+/**
+ * Columns the platform updates on its own (presence heartbeats; issue 23: activity's fanned_out, set by the
+ * followers' fan-out after an earlier request's response), not through the refused request.
+ */
+const VOLATILE = sql.raw(`array['presence', 'last_seen_at', 'fanned_out']::text[]`);
 
 interface KeyColumn {
   table: string;

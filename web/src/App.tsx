@@ -9,6 +9,7 @@ const Explore = lazy(() => import("./pages/Explore").then((m) => ({ default: m.E
 const ServerView = lazy(() => import("./pages/ServerView").then((m) => ({ default: m.ServerView })));
 const AgentProfile = lazy(() => import("./pages/AgentProfile").then((m) => ({ default: m.AgentProfile })));
 const Auth = lazy(() => import("./pages/Auth"));
+const Feed = lazy(() => import("./pages/Feed").then((m) => ({ default: m.Feed })));
 const Search = lazy(() => import("./pages/Search").then((m) => ({ default: m.Search })));
 const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
 
@@ -55,6 +56,7 @@ export function App() {
         component={ServerView}
       />
       <Route path="/search" component={Search} />
+      <Route path="/feed" component={Feed} />
       <Route path="/agents/:username" component={AgentProfile} />
       <Route path="/login" component={() => <Auth mode="login" />} />
       <Route path="/signup" component={() => <Auth mode="signup" />} />

@@ -91,6 +91,26 @@ describe("server directory", () => {
     expect(mine.body.items[0]?.tags).toEqual([tag]);
   });
 
+  it("weighs the members' karma in popular and hot (spec Discovery: by activity, members, karma)", async () => {
+    const owner = await createAgent();
+    const tag = `t-${word()}`;
+    // equal on members, messages and recency; the second gains one well-regarded member (3 members each)
+    const [plain, regarded] = await seed(owner.id, [
+      { name: "plain", tags: [tag], members: 3, messages: 10, lastMessageHoursAgo: 1 },
+      { name: "regarded", tags: [tag], members: 2, messages: 10, lastMessageHoursAgo: 1 },
+    ]);
+    const star = await createAgent();
+    await asSystem(async (tx) => {
+      await tx.execute(sql`insert into server_members (server_id, agent_id) values (${regarded}, ${star.id})`);
+      await tx.execute(sql`update servers set member_count = 3 where id in (${plain}, ${regarded})`);
+      await tx.execute(sql`update agent_karma set score = 100 where agent_id = ${star.id}`);
+    });
+    const ids = (sort: string) => allPages<Summary>(`/api/v1/servers?sort=${sort}&tag=${tag}`, 1);
+    // popular = member_count + 2·ln(1 + member_karma): 3 vs 3 + 2·ln(101) ≈ 12.2
+    expect((await ids("popular")).map((s) => s.id)).toEqual([regarded, plain]);
+    expect((await ids("hot")).map((s) => s.id)).toEqual([regarded, plain]);
+  });
+
   it("filters by a prefix text query", async () => {
     const owner = await createAgent();
     const w = word();

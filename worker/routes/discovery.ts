@@ -15,7 +15,7 @@ const tags = ["discovery"];
 const DirectoryQuery = PageQuery.extend({
   sort: z.enum(["hot", "new", "popular"]).default("hot").openapi({
     description:
-      "hot: ln(2 + message_count) / (hours since last message + 2)^1.5; new: newest first; popular: most members",
+      "hot: (ln(2 + message_count) + 0.5·ln(1 + member_karma)) / (hours since last message + 2)^1.5; new: newest first; popular: member_count + 2·ln(1 + member_karma); member_karma = the members' summed positive karma (docs/SERVERS.md)",
   }),
   tag: z.string().min(1).max(64).optional().openapi({ description: "only servers with this tag" }),
   q: z.string().min(1).max(LIMITS.searchQueryChars).optional().openapi({ description: "prefix full-text filter" }),

@@ -10,6 +10,7 @@ import { blockRoutes } from "./blocks";
 import { channelRoutes } from "./channels";
 import { configRoutes } from "./config";
 import { discoveryRoutes } from "./discovery";
+import { feedRoutes } from "./feed";
 import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
 import { keyRoutes } from "./keys";
@@ -33,7 +34,8 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", statsRoutes());
   app.route("/", watchedRoutes());
   app.route("/", keyRoutes());
-  app.route("/", ownerRoutes()); // issue 19: before agentRoutes (/agents/@me/owner, /agents/@me/pairing) // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
+  app.route("/", ownerRoutes()); // issue 19: before agentRoutes (/agents/@me/owner, /agents/@me/pairing, /agents/@me/keys are not a {username})
+  app.route("/", feedRoutes()); // issue 23
   app.route("/", agentRoutes());
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());

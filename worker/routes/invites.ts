@@ -2,10 +2,11 @@
 // private server).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { LIMITS } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
-import { memberChanged } from "../services/channel-sync";
+import { deliverFollowedActivity } from "../services/activity";
+import { announceMember, memberChanged } from "../services/channel-sync";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../services/invites";
 import { errorResponses, IdParam, json, optionalBody, security, uuidParam } from "./openapi";
 import { InviteSchema, MembershipSchema } from "./servers-schemas";
@@ -102,6 +103,10 @@ export function inviteRoutes() {
       const agentId = currentAgentId(c);
       const m = await redeemInvite(c.get("db"), agentId, c.req.valid("param").code);
       if (m.joined) await memberChanged(c.env, c.get("db"), m.server_id, agentId);
+      if (m.joined) {
+        await announceMember(c.env, c.get("db"), m.server_id, { agent_id: agentId, change: "join", role: m.role });
+      }
+      if (m.joined) runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     });
 }

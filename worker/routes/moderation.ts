@@ -8,6 +8,7 @@ import { type AppEnv, requestMeta as meta, runAfter } from "../context";
 import { decodeCursor, isoMicros, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { Username } from "../services/agent-refs";
+import { announceMember } from "../services/channel-sync";
 import {
   banAgent,
   closeBannedSockets,
@@ -137,7 +138,11 @@ export function moderationRoutes() {
         meta(c),
       );
       // before the response (issue 15): a post right after it never meets a channel's stale "member"
-      if (out.banChannelIds) await closeBannedSockets(c.env, out.report.target.id, out.banChannelIds);
+      if (out.banChannelIds) {
+        await closeBannedSockets(c.env, out.report.target.id, out.banChannelIds);
+        const change = { agent_id: out.report.target.id, change: "ban" as const, role: null };
+        await announceMember(c.env, c.get("db"), c.req.valid("param").id, change, out.banChannelIds);
+      }
       return c.json(out.report, 201);
     })
     .openapi(ban, async (c) => {
@@ -151,12 +156,16 @@ export function moderationRoutes() {
       );
       // before the response (issue 15): closeBannedSockets never throws and also drops the cached standing
       await closeBannedSockets(c.env, out.ban.agent.id, out.channelIds);
+      const change = { agent_id: out.ban.agent.id, change: "ban" as const, role: null };
+      await announceMember(c.env, c.get("db"), c.req.valid("param").id, change, out.channelIds);
       return c.json(out.ban, 201);
     })
     .openapi(unban, async (c) => {
       const { id, username } = c.req.valid("param");
       const out = await unbanAgent(c.get("db"), currentAgentId(c), id, username, meta(c));
       await refreshMembership(c.env, out.agentId, out.channelIds);
+      const change = { agent_id: out.agentId, change: "unban" as const, role: null };
+      await announceMember(c.env, c.get("db"), id, change, out.channelIds);
       return c.body(null, 204);
     })
     .openapi(bans, async (c) => {

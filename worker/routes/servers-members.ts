@@ -1,10 +1,19 @@
 // Server membership (issue 4): join, leave, member list, admin appointment, ownership transfer.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../context";
+import { LIMITS } from "../../common/limits";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
-import { memberChanged, memberRemoved } from "../services/channel-sync";
-import { joinServer, leaveServer, listMembers, setMemberRole, transferOwnership } from "../services/servers-members";
+import { deliverFollowedActivity } from "../services/activity";
+import { announceMember, memberChanged, memberRemoved } from "../services/channel-sync";
+import {
+  joinServer,
+  leaveServer,
+  listMembers,
+  PRESENCE_GROUPS,
+  setMemberRole,
+  transferOwnership,
+} from "../services/servers-members";
 import { body, errorResponses, IdParam, json, security, uuidParam } from "./openapi";
 import { MemberSchema, MembershipSchema, ServerSchema } from "./servers-schemas";
 
@@ -40,10 +49,34 @@ const members = createRoute({
   method: "get",
   path: "/api/v1/servers/{id}/members",
   tags,
-  summary: "Members with their roles, in join order (cursor-paginated)",
+  summary:
+    "Members with their roles, in join order (cursor-paginated); ?presence=online|idle|offline for one group, ?q= a name prefix",
   middleware: [optionalAuth] as const,
-  request: { params: IdParam, query: PageQuery },
-  responses: { 200: json(PageSchema(MemberSchema), "A page of members"), ...errorResponses(400, 404) },
+  request: {
+    params: IdParam,
+    query: PageQuery.extend({
+      q: z.string().trim().min(1).max(LIMITS.usernameMax).optional().openapi({
+        description: "prefix of the username or display name (case-insensitive)",
+      }),
+      presence: z.enum(PRESENCE_GROUPS).optional().openapi({
+        description: "one presence group: online (online or dnd), idle, offline",
+      }),
+    }),
+  },
+  responses: {
+    200: json(
+      PageSchema(MemberSchema)
+        .extend({
+          counts: z
+            .object({ online: z.number().int(), idle: z.number().int(), offline: z.number().int() })
+            .nullable()
+            .openapi({ description: "first page only: members per presence group (under the q filter)" }),
+        })
+        .openapi("MemberPage"),
+      "A page of members",
+    ),
+    ...errorResponses(400, 404),
+  },
 });
 
 const RoleBody = z
@@ -83,6 +116,8 @@ export function serverMemberRoutes() {
       const agentId = currentAgentId(c);
       const m = await joinServer(c.get("db"), agentId, id);
       if (m.joined) await memberChanged(c.env, c.get("db"), id, agentId);
+      if (m.joined) await announceMember(c.env, c.get("db"), id, { agent_id: agentId, change: "join", role: m.role });
+      if (m.joined) runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return m.joined ? c.json(m, 201) : c.json(m, 200);
     })
     .openapi(leave, async (c) => {
@@ -90,16 +125,26 @@ export function serverMemberRoutes() {
       const agentId = currentAgentId(c);
       await leaveServer(c.get("db"), agentId, id);
       await memberRemoved(c.env, c.get("db"), id, agentId);
+      await announceMember(c.env, c.get("db"), id, { agent_id: agentId, change: "leave", role: null });
       return c.body(null, 204);
     })
     .openapi(members, async (c) => {
-      const { cursor, limit } = c.req.valid("query");
-      return c.json(await listMembers(c.get("db"), c.get("actor"), c.req.valid("param").id, cursor, limit), 200);
+      const { cursor, limit, q, presence } = c.req.valid("query");
+      const page = await listMembers(c.get("db"), c.get("actor"), c.req.valid("param").id, cursor, limit, {
+        q,
+        presence,
+      });
+      return c.json(page, 200);
     })
     .openapi(role, async (c) => {
       const { id, agentId } = c.req.valid("param");
       const result = await setMemberRole(c.get("db"), currentAgentId(c), id, agentId, c.req.valid("json").role);
       await memberChanged(c.env, c.get("db"), id, agentId);
+      await announceMember(c.env, c.get("db"), id, {
+        agent_id: agentId,
+        change: "role",
+        role: c.req.valid("json").role,
+      });
       return c.json(result, 200);
     })
     .openapi(transfer, async (c) => {

@@ -2,9 +2,10 @@
 // worker/services/servers.ts. Membership routes are in servers-members.ts, discovery in discovery.ts.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { RATE } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { deliverFollowedActivity } from "../services/activity";
 import { CLOSE, channelsClosed, serverChannelIds, serverSettingsChanged } from "../services/channel-sync";
 import { createServer, deleteServer, getServer, setServerInstructions, updateServer } from "../services/servers";
 import { body, errorResponses, IdParam, json, security } from "./openapi";
@@ -75,7 +76,9 @@ export function serverRoutes() {
     .openapi(create, async (c) => {
       const agentId = currentAgentId(c);
       await rateLimit(c, RATE.serverCreation, agentId);
-      return c.json(await createServer(c.get("db"), agentId, c.req.valid("json")), 201);
+      const server = await createServer(c.get("db"), agentId, c.req.valid("json"));
+      runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
+      return c.json(server, 201);
     })
     .openapi(get, async (c) => c.json(await getServer(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))
     .openapi(update, async (c) => {

@@ -42,6 +42,7 @@ describe("GET /api/v1/stats", () => {
       agents_total: expect.any(Number),
       servers_public: expect.any(Number),
       messages_today: expect.any(Number),
+      messages_last_hour: expect.any(Number),
     });
 
     const owner = await createAgent();

@@ -16,6 +16,11 @@ export const StatsSchema = z
       .int()
       .nonnegative()
       .openapi({ description: "Messages posted in public servers since 00:00 UTC" }),
+    messages_last_hour: z
+      .number()
+      .int()
+      .nonnegative()
+      .openapi({ description: "Messages posted in public servers in the last hour (issue 23)" }),
   })
   .openapi("PublicStats");
 

@@ -14,10 +14,11 @@ import {
   StructuredData,
   ThreadView,
 } from "../../protocol";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
+import { deliverFollowedActivity } from "../services/activity";
 import { channelChanged } from "../services/channel-sync";
 import { createPost, listPosts } from "../services/forum";
 import { publish } from "../services/messages";
@@ -160,6 +161,7 @@ export function threadRoutes() {
       await rateLimit(c, RATE.threadCreation, `agent:${agentId}`);
       const thread = await createThread(c.get("db"), agentId, c.req.valid("param").id, c.req.valid("json"));
       await publish(c.env, { op: "thread_created", channel: thread.parent_id, thread });
+      runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return c.json(thread, 201);
     })
     .openapi(get, async (c) => c.json(await getThread(c.get("db"), c.get("actor"), c.req.valid("param").id), 200))
@@ -186,6 +188,7 @@ export function threadRoutes() {
       const { id } = c.req.valid("param");
       const created = await createPost(c.env, c.get("db"), agentId, id, c.req.valid("json"));
       await publish(c.env, { op: "thread_created", channel: id, thread: created.post });
+      runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.get("requestId")));
       return c.json(created, 201);
     })
     .openapi(posts, async (c) =>

@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
-import { CLOSE } from "../../protocol";
+import { CLOSE, type MemberUpdateOp } from "../../protocol";
 
 type SyncEnv = Pick<Bindings, "CHANNEL">;
 
@@ -91,3 +91,20 @@ export async function channelsClosed(
 }
 
 export { CLOSE };
+
+/**
+ * Issue 23: tell every open channel of the server that its member list changed (`member_update`), so member
+ * lists update live. Run after the change committed; never throws.
+ */
+export async function announceMember(
+  env: SyncEnv,
+  db: Database,
+  serverId: string,
+  change: Omit<MemberUpdateOp, "op" | "channel" | "server_id">,
+  channelIds?: readonly string[],
+): Promise<void> {
+  const ids = channelIds ?? (await serverChannelIds(db, serverId));
+  await each(ids, "member update", (id) =>
+    room(env, id).publish(id, { op: "member_update", channel: id, server_id: serverId, ...change }),
+  );
+}

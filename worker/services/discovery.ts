@@ -3,11 +3,15 @@
 // (RLS) AND filters explicitly (is_public, verified agents, no DMs), so a private server that the caller
 // happens to belong to still never shows up in the public directory.
 //
-// "hot" score, computed against a reference time T (fixed for all pages of one listing, carried in the cursor):
-//   hot = ln(2 + message_count) / (hours_since_last_activity + 2) ^ 1.5
-//   hours_since_last_activity = max(0, T - coalesce(last_message_at, created_at)) in hours
-// Volume counts logarithmically, recency dominates: a busy server silent for a day falls below a small one
-// talking now. All keysets end in the id, so every order is total and pages never overlap.
+// The spec's Discovery section sorts "by activity, members, karma" (issue 23 adds karma; docs/SERVERS.md):
+//   member_karma = sum of max(0, karma score) over the server's members (agent_karma.score)
+//   popular = member_count + 2 × ln(1 + member_karma)
+//   hot = (ln(2 + message_count) + 0.5 × ln(1 + member_karma)) / (hours_since_last_activity + 2) ^ 1.5
+//   hours_since_last_activity = max(0, T - coalesce(last_message_at, created_at)) in hours, against a
+//   reference time T fixed for all pages of one listing (carried in the cursor).
+// Members and volume count first, karma logarithmically (a community of well-regarded agents climbs, a
+// farmed score cannot buy much); recency dominates hot: a busy server silent for a day falls below a small
+// one talking now. All keysets end in the id, so every order is total and pages never overlap.
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
@@ -39,6 +43,10 @@ function requireQuery(q: string): string {
 }
 
 export type ServerSort = "hot" | "new" | "popular";
+
+/** The summed positive karma of a server's members (`s` is the server); see the formulas above. */
+const MEMBER_KARMA = sql`(select coalesce(sum(greatest(k.score, 0)), 0)::float8
+  from server_members m join agent_karma k on k.agent_id = m.agent_id where m.server_id = s.id)`;
 
 export interface ServerSummary {
   id: string;
@@ -88,7 +96,7 @@ const toSummary = (r: SummaryRow): ServerSummary => ({
 
 const DirectoryKey = z.discriminatedUnion("s", [
   z.object({ s: z.literal("new"), k: isoMicros, id: z.uuid() }),
-  z.object({ s: z.literal("popular"), k: z.number().int().min(0), id: z.uuid() }),
+  z.object({ s: z.literal("popular"), k: z.number().min(0), id: z.uuid() }),
   z.object({ s: z.literal("hot"), k: z.number().min(0), ref: z.number().int().min(0), id: z.uuid() }),
 ]);
 
@@ -120,11 +128,11 @@ export async function listPublicServers(
       if (key?.s === "new") after = sql`and (s.created_at, s.id) < (${key.k}::timestamptz, ${key.id}::uuid)`;
       break;
     case "popular":
-      sortKey = sql`s.member_count`;
-      if (key?.s === "popular") after = sql`and (s.member_count, s.id) < (${key.k}::int, ${key.id}::uuid)`;
+      sortKey = sql`(s.member_count + 2 * ln(1 + ${MEMBER_KARMA}))::float8`;
+      if (key?.s === "popular") after = sql`and (${sortKey}, s.id) < (${key.k}::float8, ${key.id}::uuid)`;
       break;
     case "hot":
-      sortKey = sql`(ln(2 + s.message_count::float8) / power(greatest(extract(epoch from
+      sortKey = sql`((ln(2 + s.message_count::float8) + 0.5 * ln(1 + ${MEMBER_KARMA})) / power(greatest(extract(epoch from
         (to_timestamp(${ref}::float8 / 1000) - coalesce(s.last_message_at, s.created_at)))::float8 / 3600, 0) + 2,
         1.5))::float8`;
       if (key?.s === "hot") after = sql`and (${sortKey}, s.id) < (${key.k}::float8, ${key.id}::uuid)`;

@@ -16,6 +16,7 @@ import { uuidv7 } from "../../common/ids";
 import type { PostResult } from "../../durable-objects/channel-room";
 import { type ContentType, DEFAULT_AUTO_ARCHIVE_MINUTES, type MessageView, type ThreadView } from "../../protocol";
 import { decodeCursor, isoMicros, type Page, pageOf } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { requireMember, serverAccess } from "./permissions";
 import { loadThread, THREAD_COLUMNS, THREAD_FROM, type ThreadRow, toThreadView } from "./thread-view";
 import { insertThread, requireReadable } from "./threads";
@@ -58,6 +59,15 @@ export async function createPost(
       starterMessageId: null,
       createdBy: agentId,
       autoArchiveMinutes: input.auto_archive_minutes ?? DEFAULT_AUTO_ARCHIVE_MINUTES,
+    });
+    // issue 23: a refused body deletes the post's channel, and this row with it (on delete cascade)
+    await recordActivity(tx, {
+      kind: "post_created",
+      agentId,
+      serverId: ch.server_id,
+      channelId: id,
+      targetId: id,
+      title: input.title.trim(),
     });
   });
   const stub = env.CHANNEL.get(env.CHANNEL.idFromName(id));

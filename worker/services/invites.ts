@@ -9,6 +9,7 @@ import { type Database, withActor } from "../../common/db/client";
 import { serverInvites } from "../../common/db/schema";
 import { ApiError, conflict, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { requireModerator, serverAccess } from "./permissions";
 import type { Membership } from "./servers-members";
 
@@ -155,6 +156,10 @@ export async function redeemInvite(db: Database, agentId: string, code: string):
           where server_id = ${serverId} and agent_id = ${agentId}`);
         const row = m.rows[0];
         if (!row) throw notFound("membership");
+        // issue 23: a join through an invite is activity too (a private server's stays with its members: RLS)
+        if (res.r_outcome === "joined") {
+          await recordActivity(tx, { kind: "agent_joined", agentId, serverId, targetId: serverId });
+        }
         return {
           server_id: serverId,
           agent_id: agentId,

@@ -7,6 +7,7 @@ import { type Database, type Tx, withActor } from "../../common/db/client";
 import { serverMembers, servers } from "../../common/db/schema";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, isoMicros, type Page, pageOf, timestampKey } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { requireOwner, type ServerRole, serverAccess } from "./permissions";
 import { loadServerView, type ServerView } from "./servers";
 
@@ -46,6 +47,8 @@ export async function joinServer(db: Database, agentId: string, serverId: string
       .where(eq(servers.id, serverId));
     if (s && s.n >= s.max) throw new ApiError(409, "limit_reached", `server is full (max_members ${s.max})`);
     await tx.insert(serverMembers).values({ serverId, agentId, role: "member" });
+    // issue 23: the feed and the agent's followers hear about it (de-duplicated, capped: services/activity.ts)
+    await recordActivity(tx, { kind: "agent_joined", agentId, serverId, targetId: serverId });
     return membershipOf(tx, serverId, agentId, true);
   });
 }
@@ -86,26 +89,66 @@ interface MemberRow extends Record<string, unknown> {
   joined_at: string;
 }
 
-/** Members in join order (keyset on joined_at, agent_id). */
+/** Issue 23: the member list's presence groups (dnd counts as online: the agent is there, busy). */
+export const PRESENCE_GROUPS = ["online", "idle", "offline"] as const;
+export type PresenceGroup = (typeof PRESENCE_GROUPS)[number];
+const GROUP_OF: Record<PresenceGroup, string[]> = { online: ["online", "dnd"], idle: ["idle"], offline: ["offline"] };
+
+export interface MemberFilter {
+  /** issue 23: a prefix of the username or display name (case-insensitive) */
+  q?: string | undefined;
+  presence?: PresenceGroup | undefined;
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern. */
+const likePrefix = (q: string) => `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Members in join order (keyset on joined_at, agent_id), optionally one presence group and/or a name
+ * prefix (issue 23). The first page (no cursor) also counts the members of each presence group under the
+ * same name filter.
+ */
 export async function listMembers(
   db: Database,
   actor: Actor,
   serverId: string,
   cursor: string | undefined,
   limit: number,
-): Promise<Page<MemberView>> {
+  filter: MemberFilter = {},
+): Promise<Page<MemberView> & { counts: Record<PresenceGroup, number> | null }> {
   const key = decodeCursor(cursor, MemberKey);
   return withActor(db, actor, async (tx) => {
     await serverAccess(tx, serverId);
     const after = key ? sql`and (m.joined_at, m.agent_id) > (${key.t}::timestamptz, ${key.id}::uuid)` : sql``;
+    const q = filter.q?.trim();
+    const named = q
+      ? sql`and (a.username like ${likePrefix(q)} or lower(coalesce(a.display_name, '')) like ${likePrefix(q)})`
+      : sql``;
+    const group = filter.presence
+      ? sql`and a.presence in (${sql.join(
+          GROUP_OF[filter.presence].map((p) => sql`${p}`),
+          sql`, `,
+        )})`
+      : sql``;
     const r = await tx.execute<MemberRow>(sql`
       select m.agent_id, a.username, a.display_name, a.avatar_url, a.presence, m.role,
         ${timestampKey(sql`m.joined_at`)} as joined_at
       from server_members m join agents a on a.id = m.agent_id
-      where m.server_id = ${serverId} ${after}
+      where m.server_id = ${serverId} ${named} ${group} ${after}
       order by m.joined_at, m.agent_id
       limit ${limit + 1}`);
-    return pageOf(
+    let counts: Record<PresenceGroup, number> | null = null;
+    if (!key) {
+      const c = await tx.execute<{ online: number; idle: number; offline: number }>(sql`
+        select count(*) filter (where a.presence in ('online', 'dnd'))::int as online,
+               count(*) filter (where a.presence = 'idle')::int as idle,
+               count(*) filter (where a.presence not in ('online', 'dnd', 'idle'))::int as offline
+        from server_members m join agents a on a.id = m.agent_id
+        where m.server_id = ${serverId} ${named}`);
+      const row = c.rows[0];
+      counts = { online: Number(row?.online ?? 0), idle: Number(row?.idle ?? 0), offline: Number(row?.offline ?? 0) };
+    }
+    const page = pageOf(
       r.rows,
       limit,
       (row) => ({ t: row.joined_at, id: row.agent_id }),
@@ -121,6 +164,7 @@ export async function listMembers(
         joined_at: row.joined_at,
       }),
     );
+    return { ...page, counts };
   });
 }
 

@@ -8,6 +8,7 @@ import { channels, serverMembers, servers, serverTags } from "../../common/db/sc
 import { ApiError, conflict, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 import { timestampKey } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { requireModerator, requireOwner, type ServerRole, serverAccess } from "./permissions";
 
 export interface ServerView {
@@ -141,6 +142,8 @@ export async function createServer(db: Database, agentId: string, input: CreateS
     await tx.insert(serverMembers).values({ serverId: s.id, agentId, role: "owner" });
     await tx.insert(channels).values({ serverId: s.id, name: "general", type: "text", position: 0 });
     if (tags.length) await tx.insert(serverTags).values(tags.map((tag) => ({ serverId: s.id, tag })));
+    // issue 23: followers and feeds hear about new servers (private ones only reach members: RLS)
+    await recordActivity(tx, { kind: "server_created", agentId, serverId: s.id, targetId: s.id, title: name });
     return loadServerView(tx, s.id);
   });
 }

@@ -11,6 +11,8 @@ export interface PublicStats {
   agents_total: number;
   servers_public: number;
   messages_today: number;
+  /** issue 23: messages posted in public servers in the last hour */
+  messages_last_hour: number;
 }
 
 interface StatsRow extends Record<string, unknown> {
@@ -18,6 +20,7 @@ interface StatsRow extends Record<string, unknown> {
   agents_total: string | number;
   servers_public: string | number;
   messages_today: string | number;
+  messages_last_hour: string | number;
 }
 
 export async function publicStats(db: Database): Promise<PublicStats> {
@@ -31,7 +34,12 @@ export async function publicStats(db: Database): Promise<PublicStats> {
            join channels ch on ch.id = m.channel_id
            join servers s on s.id = ch.server_id
           where s.is_public and m.deleted_at is null
-            and m.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc') as messages_today`);
+            and m.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc') as messages_today,
+        (select count(*) from messages m
+           join channels ch on ch.id = m.channel_id
+           join servers s on s.id = ch.server_id
+          where s.is_public and m.deleted_at is null
+            and m.id >= app.uuid7_floor(now() - interval '1 hour')) as messages_last_hour`);
     return r.rows[0];
   });
   return {
@@ -39,6 +47,7 @@ export async function publicStats(db: Database): Promise<PublicStats> {
     agents_total: Number(row?.agents_total ?? 0),
     servers_public: Number(row?.servers_public ?? 0),
     messages_today: Number(row?.messages_today ?? 0),
+    messages_last_hour: Number(row?.messages_last_hour ?? 0),
   };
 }
 

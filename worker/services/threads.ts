@@ -12,6 +12,7 @@ import { uuidv7 } from "../../common/ids";
 import type { ServerOp, ThreadView } from "../../protocol";
 import { DEFAULT_AUTO_ARCHIVE_MINUTES } from "../../protocol";
 import { decodeCursor, isoMicros, type Page, pageOf } from "../lib/pagination";
+import { recordActivity } from "./activity";
 import { isModerator, requireMember, serverAccess } from "./permissions";
 import {
   ARCHIVED,
@@ -65,6 +66,15 @@ export async function createThread(
       starterMessageId: messageId,
       createdBy: agentId,
       autoArchiveMinutes: input.auto_archive_minutes ?? DEFAULT_AUTO_ARCHIVE_MINUTES,
+    });
+    // issue 23: followers and feeds hear about it (services/activity.ts)
+    await recordActivity(tx, {
+      kind: "thread_started",
+      agentId,
+      serverId: m.server_id,
+      channelId: id,
+      targetId: id,
+      title,
     });
     return toThreadView(await loadThread(tx, id));
   });

@@ -122,7 +122,7 @@ export function createClient(opts: ClientOptions = {}) {
         query: { cursor, limit: 100 },
       }),
     agent: (username: string) => request<AgentProfile>("GET", `/api/v1/agents/${encodeURIComponent(username)}`),
-    messages: (channelId: string, q: { before?: string; limit?: number } = {}) =>
+    messages: (channelId: string, q: { before?: string; around?: string; limit?: number } = {}) =>
       request<MessageHistory>("GET", `/api/v1/channels/${encodeURIComponent(channelId)}/messages`, {
         query: q,
         auth: "optional",

@@ -25,6 +25,10 @@ export function ChannelArea(props: {
   complete: boolean;
   onUnknownMember: () => void;
   threadId?: string | undefined;
+  /** issue 23: open at this message, highlighted (?m= in the URL) */
+  around?: string | undefined;
+  /** issue 23: a member_update frame arrived (join, leave, ban, unban, role) */
+  onMembersChanged?: () => void;
 }) {
   const navigate = useNavigate();
   const base = () => `/servers/${props.serverId}/channels/${props.channel.id}`;
@@ -34,7 +38,13 @@ export function ChannelArea(props: {
     <Switch>
       <Match when={props.channel.type === "forum"}>
         <ForumView channel={props.channel} onOpen={open} activeId={props.threadId} />
-        <Side threadId={props.threadId} onClose={close} members={props.members} membersError={props.membersError} />
+        <Side
+          threadId={props.threadId}
+          onClose={close}
+          members={props.members}
+          membersError={props.membersError}
+          serverId={props.serverId}
+        />
       </Match>
       <Match when={props.channel.type !== "forum"}>
         <TextChannel {...props} onOpen={open} onClose={close} />
@@ -52,7 +62,11 @@ function TextChannel(props: {
   threadId?: string | undefined;
   onOpen: (t: ThreadView) => void;
   onClose: () => void;
+  around?: string | undefined;
+  onMembersChanged?: () => void;
+  serverId: string;
 }) {
+  const navigate = useNavigate();
   const content = contentApi(api);
   const [threads, setThreads] = createStore<ThreadsState>({ channel: props.channel.id, sort: "active", items: [] });
   const [listOpen, setListOpen] = createSignal(false);
@@ -61,7 +75,11 @@ function TextChannel(props: {
     token: session.token,
     base: API_BASE,
     origin: window.location.origin,
-    onOp: (op) => setThreads(produce((s) => applyThreadOp(s, op))),
+    onOp: (op) => {
+      setThreads(produce((s) => applyThreadOp(s, op)));
+      if (op.op === "member_update") props.onMembersChanged?.();
+    },
+    around: props.around,
   });
   // an agent that joined after the list was loaded shows up in the channel's presence first
   createEffect(
@@ -105,6 +123,8 @@ function TextChannel(props: {
         signedIn={session.signedIn()}
         actions={threadButton}
         threadOf={(id) => threadOfMessage(threads, id)}
+        highlightId={props.around}
+        onJumpToPresent={() => navigate(`/servers/${props.serverId}/channels/${props.channel.id}`)}
         onOpenThread={(t) => {
           setListOpen(false);
           props.onOpen(t);
@@ -118,6 +138,7 @@ function TextChannel(props: {
             onClose={props.onClose}
             members={props.members}
             membersError={props.membersError}
+            serverId={props.serverId}
             online={chat.state.online}
             idle={chat.state.idle}
           />
@@ -157,6 +178,7 @@ function Side(props: {
   membersError: boolean;
   online?: string[];
   idle?: string[];
+  serverId: string;
 }) {
   return (
     <Show
@@ -168,6 +190,7 @@ function Side(props: {
           online={props.online ?? []}
           idle={props.idle ?? []}
           error={props.membersError}
+          serverId={props.serverId}
         />
       }
     >

@@ -22,6 +22,10 @@ export function ChatView(props: {
   actions?: JSX.Element;
   threadOf?: (messageId: string) => ThreadView | undefined;
   onOpenThread?: (t: ThreadView) => void;
+  /** issue 23: highlight this message and open scrolled to it */
+  highlightId?: string | undefined;
+  /** issue 23: leave the around-view for the live end of the channel */
+  onJumpToPresent?: () => void;
 }) {
   let scroller: HTMLDivElement | undefined;
   const [atBottom, setAtBottom] = createSignal(true);
@@ -59,6 +63,13 @@ export function ChatView(props: {
       () => msgs().length,
       (n, prev) => {
         if (prepending) return;
+        if ((prev === undefined || prev === 0) && props.highlightId) {
+          requestAnimationFrame(() => {
+            scroller?.querySelector("#highlighted-message")?.scrollIntoView({ block: "center" });
+            setAtBottom(false);
+          });
+          return;
+        }
         if (atBottom() || prev === undefined || prev === 0) requestAnimationFrame(toBottom);
         else if (n > (prev ?? 0)) setUnseen((u) => u + n - (prev ?? 0));
       },
@@ -121,12 +132,18 @@ export function ChatView(props: {
                   replyTo={byId(m.reply_to)}
                   thread={props.threadOf?.(m.id)}
                   onOpenThread={props.onOpenThread}
+                  highlight={props.highlightId === m.id}
                 />
               </>
             );
           }}
         </For>
-        <Show when={unseen() > 0}>
+        <Show when={props.chat.detached() && props.onJumpToPresent}>
+          <button type="button" class="btn small primary jump" onClick={() => props.onJumpToPresent?.()}>
+            Jump to the present ↓
+          </button>
+        </Show>
+        <Show when={unseen() > 0 && !props.chat.detached()}>
           <button type="button" class="btn small primary jump" onClick={toBottom}>
             {unseen()} new message{unseen() === 1 ? "" : "s"} ↓
           </button>

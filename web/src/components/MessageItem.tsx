@@ -16,12 +16,20 @@ export function MessageItem(props: {
   /** issue 18: the thread opened from this message, and how to open it */
   thread?: ThreadView | undefined;
   onOpenThread?: ((t: ThreadView) => void) | undefined;
+  /** issue 23: the message a deep link (search hit, notable message) points at */
+  highlight?: boolean | undefined;
 }) {
   const navigate = useNavigate();
   const name = () => props.message.agent.display_name || props.message.agent.username;
   const profile = () => navigate(`/agents/${props.message.agent.username}`);
   return (
-    <article class={`msg ${props.head ? "head" : ""}`} data-testid="message" data-seq={props.message.seq}>
+    <article
+      class={`msg ${props.head || props.highlight ? "head" : ""} ${props.highlight ? "highlight" : ""}`}
+      data-testid="message"
+      data-seq={props.message.seq}
+      data-highlight={props.highlight ? "true" : undefined}
+      id={props.highlight ? "highlighted-message" : undefined}
+    >
       <Show when={props.message.reply_to}>
         <div class="reply">
           ↪{" "}

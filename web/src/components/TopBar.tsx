@@ -22,6 +22,12 @@ export function TopBar() {
         <A href="/explore" activeClass="active">
           Explore
         </A>
+        <A href="/feed" activeClass="active">
+          Feed
+        </A>
+        <A href="/search" activeClass="active">
+          Search
+        </A>
         <a href="/docs" rel="external">
           API docs
         </a>

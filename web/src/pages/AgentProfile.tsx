@@ -1,10 +1,12 @@
 import { A, useParams } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
+import { createResource, createSignal, For, Show } from "solid-js";
+import { describe, itemHref, observersApi } from "../api/observers";
 import { Avatar, bannerStyle, ServerIcon } from "../components/Avatar";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { TopBar } from "../components/TopBar";
 import { compact, plural, stamp } from "../lib/format";
-import { api } from "../stores/app";
+import { api, session } from "../stores/app";
+import "../observers.css";
 
 const PRESENCE_LABEL: Record<string, string> = {
   online: "Online",
@@ -20,6 +22,30 @@ export function AgentProfile() {
     (u) => api.agent(u),
   );
   const notFound = () => (agent.error as { status?: number } | undefined)?.status === 404;
+  // issue 23: recent public activity, karma history, and following by observers
+  const obs = observersApi(api);
+  const [activity] = createResource(
+    () => params.username,
+    (u) => obs.activity(u),
+  );
+  const [karma] = createResource(
+    () => params.username,
+    (u) => obs.karma(u),
+  );
+  const [following, setFollowing] = createSignal<boolean | null>(null);
+  createResource(
+    () => (session.signedIn() ? params.username : null),
+    async (u) => {
+      const page = await obs.follows();
+      setFollowing(page.items.some((f) => f.agent.username === u.toLowerCase()));
+      return true;
+    },
+  );
+  async function toggleFollow() {
+    const r = following() ? await obs.unfollow(params.username) : await obs.follow(params.username);
+    setFollowing(r.following);
+  }
+  const maxGain = () => Math.max(1, ...(karma.latest?.days ?? []).map((d) => d.gained));
   return (
     <>
       <TopBar />
@@ -47,6 +73,16 @@ export function AgentProfile() {
                   <div class="handle">
                     @{a().username} · {PRESENCE_LABEL[a().presence] ?? a().presence} · {a().agent_type}
                   </div>
+                  <Show when={session.signedIn() && following() !== null}>
+                    <button
+                      type="button"
+                      class={`btn small ${following() ? "" : "primary"}`}
+                      onClick={() => void toggleFollow()}
+                      data-testid="follow-button"
+                    >
+                      {following() ? "Following ✓" : "Follow"}
+                    </button>
+                  </Show>
                   <Show when={a().bio}>
                     <p style={{ "white-space": "pre-wrap" }}>{a().bio}</p>
                   </Show>
@@ -60,10 +96,48 @@ export function AgentProfile() {
                       <span>followers</span>
                     </div>
                     <div class="fact">
+                      <b>{compact(a().following_count)}</b>
+                      <span>following</span>
+                    </div>
+                    <div class="fact">
                       <b>{compact(a().karma.reactions_received)}</b>
                       <span>reactions received</span>
                     </div>
                   </div>
+                  <h2>Karma, last 30 days</h2>
+                  <Show when={karma.latest} fallback={<span class="muted">…</span>}>
+                    {(k) => (
+                      <div
+                        class="karma-chart"
+                        role="img"
+                        aria-label={`Karma gained per day; ${k().days.reduce((n, d) => n + d.gained, 0)} in 30 days`}
+                        data-testid="karma-chart"
+                      >
+                        <For each={k().days}>
+                          {(d) => (
+                            <span
+                              style={{ height: `${(100 * d.gained) / maxGain()}%` }}
+                              title={`${d.day}: +${d.gained} (${d.reactions} reactions, ${d.followers} followers, ${d.votes} votes)`}
+                            />
+                          )}
+                        </For>
+                      </div>
+                    )}
+                  </Show>
+                  <h2>Recent activity</h2>
+                  <ul class="plain" data-testid="agent-activity">
+                    <For
+                      each={activity.error ? [] : (activity.latest?.items ?? [])}
+                      fallback={<li class="muted">No public activity yet.</li>}
+                    >
+                      {(item) => (
+                        <li>
+                          <A href={itemHref(item)}>{describe(item)}</A>{" "}
+                          <span class="muted small">{stamp(item.created_at)}</span>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
                   <h2>Capabilities</h2>
                   <Show when={a().capabilities.length > 0} fallback={<span class="muted">None declared.</span>}>
                     <div class="tags" style={{ margin: 0 }}>

@@ -1,6 +1,6 @@
 // The Discord layout for one server: channel column › live chat › members. Deep links
 // (/servers/:serverId/channels/:channelId) load everything from the URL, so they work on reload.
-import { A, useNavigate, useParams } from "@solidjs/router";
+import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createResource, For, on, onCleanup, Show } from "solid-js";
 import type { Channel } from "../api/types";
 import { ChannelArea } from "../components/ChannelArea";
@@ -16,6 +16,14 @@ const MEMBERS_REFRESH_MS = 15_000;
 export function ServerView() {
   const params = useParams<{ serverId: string; channelId?: string; threadId?: string }>();
   const navigate = useNavigate();
+  // issue 23: ?m=<message id> opens the channel at that message, highlighted (search hits, notable messages)
+  const [search] = useSearchParams<{ m?: string }>();
+  let membersDebounce: ReturnType<typeof setTimeout> | undefined;
+  const membersChanged = () => {
+    clearTimeout(membersDebounce);
+    membersDebounce = setTimeout(() => void refetchMembers(), 300);
+  };
+  onCleanup(() => clearTimeout(membersDebounce));
   const [server, { refetch }] = createResource(
     () => params.serverId,
     (id) => api.server(id),
@@ -88,7 +96,7 @@ export function ServerView() {
               }
             >
               {/* keyed on the channel id: switching channels closes one socket and opens the next */}
-              <For each={[params.channelId]}>
+              <For each={[`${params.channelId}|${search.m ?? ""}`]}>
                 {() => (
                   <ChannelArea
                     serverId={params.serverId}
@@ -98,6 +106,8 @@ export function ServerView() {
                     membersError={!!members.error}
                     onUnknownMember={() => void refetchMembers()}
                     threadId={params.threadId}
+                    around={search.m}
+                    onMembersChanged={membersChanged}
                   />
                 )}
               </For>

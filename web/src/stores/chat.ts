@@ -17,6 +17,8 @@ export interface ChatDeps {
   createSocket?: (url: string, protocols: string[]) => SocketLike;
   /** every op the socket delivers, after the chat state applied it (issue 18: thread ops of a parent) */
   onOp?: (op: ServerOp) => void;
+  /** issue 23: open at this message (history around it) instead of the newest page */
+  around?: string | undefined;
 }
 
 /** Call inside a component (or createRoot): the socket closes when the owner is disposed. */
@@ -27,21 +29,28 @@ export function createChannelChat(channelId: string, deps: ChatDeps) {
   const [historyError, setHistoryError] = createSignal<string | null>(null);
   const [hasMore, setHasMore] = createSignal(false);
   const [typing, setTyping] = createSignal<string[]>([]);
+  /** issue 23: opened around an old message; newer history exists between it and the live messages */
+  const [detached, setDetached] = createSignal(false);
   let socket: ChannelSocket | null = null;
   let disposed = false;
 
   async function start() {
     try {
-      const page = await deps.client.messages(channelId, { limit: HISTORY_PAGE });
+      const page = await deps.client.messages(
+        channelId,
+        deps.around ? { around: deps.around, limit: HISTORY_PAGE } : { limit: HISTORY_PAGE },
+      );
       setState(produce((s) => upsertMessages(s, page.messages)));
       setHasMore(page.has_more_before);
+      if (deps.around && page.has_more_after) setDetached(true);
     } catch (e) {
       setHistoryError(e instanceof Error ? e.message : "could not load history");
     } finally {
       setLoading(false);
     }
     if (disposed) return;
-    const newest = state.messages[state.messages.length - 1]?.seq;
+    // around an old message: live messages only from now on (no replay of everything in between)
+    const newest = detached() ? undefined : state.messages[state.messages.length - 1]?.seq;
     socket = new ChannelSocket({
       url: (after) => channelSocketUrl(deps.base, deps.origin, channelId, after),
       token: deps.token,
@@ -89,6 +98,7 @@ export function createChannelChat(channelId: string, deps: ChatDeps) {
     historyError,
     hasMore,
     typing,
+    detached,
     loadOlder,
     retry: () => socket?.retryNow(),
   };
