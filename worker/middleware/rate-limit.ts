@@ -4,14 +4,23 @@
 // so they run before body validation: malformed attempts count too, and probing is not free.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../common/errors";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
+import { metricsFor } from "../../common/metrics";
 import type { AppEnv } from "../context";
 import { enforceRate, refundRate } from "../services/rate-limit";
 
 /** Count a hit of `rule` for `key`; sets the X-RateLimit-* headers, throws the 429 when over. */
 export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string): Promise<void> {
-  const headers = await enforceRate(c.env, rule, key);
+  let headers: Record<string, string>;
+  try {
+    headers = await enforceRate(c.env, rule, key);
+  } catch (e) {
+    // issue 24: refusals by rule (the 429 itself is the service's)
+    if (e instanceof ApiError && e.status === 429) metricsFor(c.env).count("rate_limit.refused", rule.name);
+    throw e;
+  }
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
 }
 

@@ -5,6 +5,7 @@
 // request that caused its wake (request_id, common/trace.ts).
 import { createDatabase } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
+import { metricsFor } from "../../common/metrics";
 import { logJson as log, requestIdOf } from "../../common/trace";
 import { backoffSeconds, type DeliveryDeps } from "../services/webhooks-delivery";
 import { deliveryIdOf, markDead, processDelivery } from "./deliveries";
@@ -43,11 +44,15 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, d
     try {
       if (isDlq) {
         const marked = await markDead(db, deliveryId);
+        metricsFor(env).count("wake", "dead");
         log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked }, rid);
         msg.ack();
         return;
       }
-      const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
+      const result = await processDelivery(env, db, deliveryId, msg.attempts, {
+        ...deps,
+        ...(rid ? { requestId: rid } : {}),
+      });
       if (result.action === "ack") msg.ack();
       else msg.retry({ delaySeconds: result.delaySeconds });
       log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result }, rid);

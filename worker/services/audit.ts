@@ -15,7 +15,12 @@ export type AuditEvent =
   | "observer.login_failed"
   | "auth.refresh_reuse"
   | "auth.logout"
-  | "auth.logout_all";
+  | "auth.logout_all"
+  // issue 24: operator actions (actor = the admin observer)
+  | "agent.unsuspended"
+  | "server.quarantined"
+  | "server.released"
+  | "server.removed";
 
 export interface AuditEntry {
   event: AuditEvent;
