@@ -1,6 +1,7 @@
 // Every feature's routes, mounted in one place. Each module exports a factory returning an OpenAPIHono
 // sub-app whose routes join the OpenAPI document.
 import type { App } from "../context";
+import { adminRoutes } from "./admin";
 import { agentRoutes } from "./agents";
 import { authRoutes } from "./auth";
 import { blockRoutes } from "./blocks";
@@ -43,5 +44,6 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", wsRoutes());
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());
+  app.route("/", adminRoutes()); // issue 24: operators
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }

@@ -387,3 +387,16 @@ export async function namesOf(db: Database, ids: string[]): Promise<Record<strin
 }
 
 export { auditAdmin };
+
+/** Agents whose username starts with `q` (any status but pending), at most 20, for the admin UI. */
+export async function searchAgents(db: Database, q: string): Promise<AdminAgentView[]> {
+  const prefix = q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
+  return withActor(db, SYSTEM, (tx) =>
+    tx
+      .select({ id: agents.id, username: agents.username, status: agents.status, presence: agents.presence })
+      .from(agents)
+      .where(and(sql`${agents.username} like ${`${prefix}%`}`, sql`${agents.status} <> 'pending'`))
+      .orderBy(agents.username)
+      .limit(20),
+  );
+}

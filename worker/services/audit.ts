@@ -20,7 +20,10 @@ export type AuditEvent =
   | "agent.unsuspended"
   | "server.quarantined"
   | "server.released"
-  | "server.removed";
+  | "server.removed"
+  // written by scripts/admin-grant.mjs over the owner connection (listed for readers of the log)
+  | "admin.granted"
+  | "admin.revoked";
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -88,13 +88,28 @@ export async function analyticsEngineRows(
     }));
 }
 
-/** The rows of the last `minutes`, from wherever this environment writes them. */
-export async function metricRows(env: MetricsQueryEnv, db: Database, minutes: number): Promise<MetricRow[]> {
+/**
+ * The rows of the last `minutes`, from wherever this environment writes them; `note` says why there are
+ * none when the environment cannot answer (no sink, or Analytics Engine without read credentials).
+ */
+export async function metricRows(
+  env: MetricsQueryEnv,
+  db: Database,
+  minutes: number,
+): Promise<{ rows: MetricRow[]; note: string | null }> {
   const since = minuteOf(Date.now()) - (minutes - 1) * 60_000;
   const kind = sinkKind(env);
-  if (kind === "postgres") return postgresRows(db, since);
-  if (kind === "analytics_engine") return analyticsEngineRows(env, since);
-  return [];
+  if (kind === "postgres") return { rows: await postgresRows(db, since), note: null };
+  if (kind === "analytics_engine") {
+    if (!env.CF_ACCOUNT_ID || !env.CF_ANALYTICS_TOKEN) {
+      return {
+        rows: [],
+        note: "metrics go to Analytics Engine; set CF_ACCOUNT_ID and CF_ANALYTICS_TOKEN to read them",
+      };
+    }
+    return { rows: await analyticsEngineRows(env, since), note: null };
+  }
+  return { rows: [], note: "no metrics sink configured (METRICS_SINK)" };
 }
 
 // ---------------------------------------------------------------- the summary (environment-independent)
