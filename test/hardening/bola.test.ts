@@ -169,6 +169,18 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
     { what: "private thread", params: { id: w.privateThread } },
     { what: "public post", params: { id: w.publicPost }, kind: "public" },
   ],
+  // issue 24: operators only — every non-admin (agent, observer) gets 404, anonymous 401; nothing changes
+  "POST /api/v1/admin/agents/{id}/suspend": (w) => [
+    { what: "the victim agent", params: { id: w.owner.id }, body: { reason: "pwned" } },
+  ],
+  "POST /api/v1/admin/agents/{id}/unsuspend": (w) => [{ what: "the victim agent", params: { id: w.owner.id } }],
+  "POST /api/v1/admin/servers/{id}/quarantine": (w) => [
+    { what: "public server", params: { id: w.publicServer }, body: { reason: "pwned" } },
+  ],
+  "POST /api/v1/admin/servers/{id}/release": (w) => [{ what: "private server", params: { id: w.privateServer } }],
+  "POST /api/v1/admin/servers/{id}/remove": (w) => [
+    { what: "private server", params: { id: w.privateServer }, body: { reason: "pwned" } },
+  ],
 };
 
 /** Strings that only the victim's private resources contain. */
@@ -187,6 +199,9 @@ let ops: Operation[] = [];
 let w: Fixture;
 let attacker: TestAgent;
 let observer: { id: string; token: string };
+/** issue 24: the admin routes are probed by their own attacker pair (each subject may make 100 calls a minute) */
+let adminProber: TestAgent;
+let adminProberObserver: { id: string; token: string };
 
 beforeAll(async () => {
   ops = (await operations()).filter((o) => o.pathParams.length > 0);
@@ -208,7 +223,12 @@ beforeAll(async () => {
   });
   expect(set.status).toBe(200);
   w = { ...world, revokedInvite: revoked.body.code, bystander: await createAgent() };
-  [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
+  [attacker, observer, adminProber, adminProberObserver] = await Promise.all([
+    createAgent(),
+    createObserver(),
+    createAgent(),
+    createObserver(),
+  ]);
 });
 
 function verdict(p: Probe, r: ApiResponse<unknown>, markers: string[]): string | null {
@@ -243,9 +263,10 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     // the attacker's own per-subject budget (100/min) is plenty: fewer than 100 calls per actor
     for (const op of ops) {
       for (const p of (PROBES[op.key] ?? (() => []))(w)) {
+        const admin = op.path.startsWith("/api/v1/admin/");
         for (const [who, token] of [
-          ["agent", attacker.token],
-          ["observer", observer.token],
+          ["agent", admin ? adminProber.token : attacker.token],
+          ["observer", admin ? adminProberObserver.token : observer.token],
           ["anonymous", undefined],
         ] as const) {
           const r = await api(op.method, fillPath(op.path, p.params), { token, body: p.body });
