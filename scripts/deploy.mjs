@@ -199,7 +199,7 @@ export async function deploy(opts, log = console.log) {
   if (secrets) {
     const configProblems = await loadConfigProblems();
     // production vars from wrangler.toml + the given secrets: the same check the Worker runs on its first request
-    problems.push(...configProblems({ ENVIRONMENT: "production", ...secrets }).map((p) => `config: ${p}`));
+    problems.push(...configProblems({ ...secrets, ENVIRONMENT: "production" }).map((p) => `config: ${p}`));
   } else {
     skipped.push(
       "secret values (no dev values): wrangler cannot read secret values back; give --secrets-file to check them",
