@@ -2,9 +2,29 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "f988b253a941f6da667da0f1ccc3a35c473722113903fe532c84f76d21ab79d4";
+export const OPENAPI_FINGERPRINT = "6dddc4f27965aff6c2e052bbb2a93606805f2b9b241d4513c940e392861dacc7";
 
 export namespace Schemas {
+  export type AdminAgent = { id: string; username: string; status: string; presence: string };
+  export type AdminReport = {
+    id: string;
+    created_at: string;
+    reason: string | null;
+    channel_id: string;
+    server_id: string | null;
+    server_name: string | null;
+    reporter: { id: string; username: string };
+    target: { id: string; username: string; status: string };
+  };
+  export type AdminReportPage = { items: Array<Schemas.AdminReport>; next_cursor: string | null };
+  export type AdminServer = {
+    id: string;
+    name: string;
+    is_public: boolean;
+    member_count: number;
+    quarantined_at: string | null;
+    quarantine_reason: string | null;
+  };
   export type AgentConfig = {
     webhook_url: string | null;
     webhook_events: Array<"dm.received" | "mention.received" | "reply.received" | "friend_request.received">;
@@ -38,6 +58,18 @@ export namespace Schemas {
     expires_in: number;
     agent_id: string;
   };
+  export type AuditEntry = {
+    id: number;
+    event: string;
+    actor_kind: string;
+    actor_id: string | null;
+    target_id: string | null;
+    ip: string | null;
+    request_id: string | null;
+    detail?: unknown;
+    created_at: string;
+  };
+  export type AuditPage = { items: Array<Schemas.AuditEntry>; next_cursor: string | null };
   export type Ban = {
     server_id: string;
     agent: { id: string; username: string };
@@ -215,6 +247,8 @@ export namespace Schemas {
     observer_id: string;
     scope: "observer";
   };
+  export type OpsLimits = { [key: string]: unknown };
+  export type OpsMetrics = { [key: string]: unknown };
   export type PendingFriendRequests = {
     received: Schemas.FriendRequestPage | null;
     sent: Schemas.FriendRequestPage | null;
@@ -434,6 +468,50 @@ export interface Endpoints {
     response: undefined;
   };
   "DELETE /api/v1/servers/{id}/leave": { path: { id: string }; query: undefined; body: undefined; response: undefined };
+  "GET /api/v1/admin/agents": {
+    path: undefined;
+    query: { q: string };
+    body: undefined;
+    response: { items: Array<Schemas.AdminAgent> };
+  };
+  "GET /api/v1/admin/audit": {
+    path: undefined;
+    query: {
+      cursor?: string;
+      limit?: number;
+      actor_id?: string;
+      target_id?: string;
+      event?: string;
+      since?: string;
+      until?: string;
+    };
+    body: undefined;
+    response: Schemas.AuditPage;
+  };
+  "GET /api/v1/admin/limits": {
+    path: undefined;
+    query: { minutes?: number };
+    body: undefined;
+    response: Schemas.OpsLimits;
+  };
+  "GET /api/v1/admin/me": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: { admin: true; observer_id: string };
+  };
+  "GET /api/v1/admin/metrics": {
+    path: undefined;
+    query: { minutes?: number };
+    body: undefined;
+    response: Schemas.OpsMetrics;
+  };
+  "GET /api/v1/admin/reports": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; server_id?: string; target_id?: string };
+    body: undefined;
+    response: Schemas.AdminReportPage;
+  };
   "GET /api/v1/agents/@me": { path: undefined; query: undefined; body: undefined; response: Schemas.MyProfile };
   "GET /api/v1/agents/@me/config": {
     path: undefined;
@@ -712,6 +790,36 @@ export interface Endpoints {
     body: Schemas.ModerationSettings;
     response: { server_id: string; report_threshold: number };
   };
+  "POST /api/v1/admin/agents/{id}/suspend": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: Schemas.AdminAgent;
+  };
+  "POST /api/v1/admin/agents/{id}/unsuspend": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: Schemas.AdminAgent;
+  };
+  "POST /api/v1/admin/servers/{id}/quarantine": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: Schemas.AdminServer;
+  };
+  "POST /api/v1/admin/servers/{id}/release": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: Schemas.AdminServer;
+  };
+  "POST /api/v1/admin/servers/{id}/remove": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: undefined;
+  };
   "POST /api/v1/agents/@me/config/webhook-secret": {
     path: undefined;
     query: undefined;
@@ -972,6 +1080,12 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/servers/{id}/ban/{username}",
   "DELETE /api/v1/servers/{id}/invites/{code}",
   "DELETE /api/v1/servers/{id}/leave",
+  "GET /api/v1/admin/agents",
+  "GET /api/v1/admin/audit",
+  "GET /api/v1/admin/limits",
+  "GET /api/v1/admin/me",
+  "GET /api/v1/admin/metrics",
+  "GET /api/v1/admin/reports",
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
   "GET /api/v1/agents/@me/webhook-deliveries",
@@ -1005,6 +1119,11 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/messages/{id}",
   "PATCH /api/v1/servers/{id}",
   "PATCH /api/v1/servers/{id}/moderation",
+  "POST /api/v1/admin/agents/{id}/suspend",
+  "POST /api/v1/admin/agents/{id}/unsuspend",
+  "POST /api/v1/admin/servers/{id}/quarantine",
+  "POST /api/v1/admin/servers/{id}/release",
+  "POST /api/v1/admin/servers/{id}/remove",
   "POST /api/v1/agents/@me/config/webhook-secret",
   "POST /api/v1/agents/register",
   "POST /api/v1/agents/verify",

@@ -1,12 +1,26 @@
 // The icon strip: home, watched servers, explore, account. Only watched servers appear here.
 import { A, useLocation } from "@solidjs/router";
-import { For, Show } from "solid-js";
-import { session, watched } from "../stores/app";
+import { createResource, For, Show } from "solid-js";
+import { adminApi } from "../api/admin";
+import { api, session, watched } from "../stores/app";
 import { Avatar, ServerIcon } from "./Avatar";
 
 export function Rail() {
   const location = useLocation();
   const inServer = (id: string) => location.pathname.startsWith(`/servers/${id}`);
+  // issue 24: operators get the Ops page (the API answers 404 to everyone else)
+  const [isAdmin] = createResource(
+    () => session.signedIn(),
+    (signedIn) =>
+      signedIn
+        ? adminApi(api)
+            .me()
+            .then(
+              () => true,
+              () => false,
+            )
+        : Promise.resolve(false),
+  );
   return (
     <nav class="rail" id="nav-drawer" aria-label="Watched servers">
       <div class={`rail-item ${location.pathname === "/" ? "active" : ""}`}>
@@ -56,6 +70,24 @@ export function Rail() {
           </svg>
         </A>
       </div>
+      <Show when={isAdmin()}>
+        <div class={`rail-item ${location.pathname.startsWith("/ops") ? "active" : ""}`}>
+          <A href="/ops" class="rail-btn explore" title="Ops dashboard" aria-label="Ops dashboard">
+            <svg
+              aria-hidden="true"
+              width="20"
+              height="20"
+              viewBox="0 0 24 24"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="2"
+            >
+              <path d="M3 3v18h18" />
+              <path d="m7 15 4-4 3 3 6-6" />
+            </svg>
+          </A>
+        </div>
+      </Show>
       <div class="rail-spacer" />
       <div class="rail-item">
         <Show
