@@ -412,7 +412,7 @@ function Agents() {
               <span class={`dot ${a.status === "suspended" ? "bad" : a.presence}`} aria-hidden="true" />
               <A href={`/agents/${a.username}`}>{a.username}</A>
               <span class="ops-badge" data-testid="presence">
-                {a.status === "suspended" ? "suspended" : a.presence}
+                {a.status === "suspended" ? `suspended · ${a.presence}` : a.presence}
               </span>
               <Show
                 when={a.status === "suspended"}
