@@ -165,7 +165,7 @@ function Dashboard() {
       >
         {(d) => (
           <div class="ops-grid">
-            <Card title="Fleet health">
+            <Card title="Fleet health" wide>
               <div class="ops-stats" data-testid="fleet">
                 <Stat label="online" value={d().fleet.agents.online} tone="ok" />
                 <Stat label="idle" value={d().fleet.agents.idle} tone="idle" />
