@@ -1,5 +1,6 @@
 // Operators (issue 24): who is an admin, what admins can do, that every action leaves an audit entry with
 // the request id, and that nobody else reaches the admin surface.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { SYSTEM } from "../../common/db/actor";
@@ -10,9 +11,11 @@ import { CLOSE } from "../../protocol";
 import { api, asActor, asSystem, createAgent, queryAs, testEnv, uniqueName } from "../../test/helpers";
 import { createAdmin, grantAdmin } from "../../test/support/admin";
 import { type Client, connect, createObserver, makeRoom, member } from "../../test/support/channel-fixtures";
+import wranglerToml from "../../wrangler.toml?raw";
 import { createApp } from "../app";
+import worker from "../index";
 import { postgresRows, type summarize } from "../services/metrics-query";
-import { purgeExpired } from "../services/retention";
+import { purgeExpired, RETENTION_CRON } from "../services/retention";
 
 async function closedWithin(c: Client, ms = 5000): Promise<number | null> {
   const end = Date.now() + ms;
@@ -295,5 +298,21 @@ describe("retention", () => {
     );
     expect(refused).not.toBe("ran");
     void SYSTEM;
+  });
+
+  it("runs from the Worker's daily cron trigger (wrangler.toml lists the same expression)", async () => {
+    const a = await createAgent();
+    await asSystem((tx) =>
+      tx.execute(sql`insert into audit_log (event, actor_kind, target_id, created_at)
+        values ('retention.cron', 'system', ${a.id}, now() - interval '1000 days')`),
+    );
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: RETENTION_CRON }), testEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await asSystem((tx) =>
+      tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_log where target_id = ${a.id}`),
+    );
+    expect(left.rows[0]?.n).toBe(0);
+    expect(wranglerToml).toContain(`"${RETENTION_CRON}"`);
   });
 });
