@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { SYSTEM } from "../../common/db/actor";
 import { createDatabase } from "../../common/db/client";
 import { channelReports, operators, servers } from "../../common/db/schema";
-import { flushMetrics, type MetricRow, minuteOf, writePostgres } from "../../common/metrics";
+import { flushMetrics, type MetricRow, minuteOf, writeAnalyticsEngine, writePostgres } from "../../common/metrics";
 import { CLOSE } from "../../protocol";
 import { api, asActor, asSystem, createAgent, queryAs, testEnv, uniqueName } from "../../test/helpers";
 import { createAdmin, grantAdmin } from "../../test/support/admin";
@@ -259,7 +259,39 @@ describe("metrics", () => {
     expect(body.series[4]?.ack_p50).not.toBeNull();
     expect(body.errors.some((e) => e.kind === "message" && e.code === "rate_limited")).toBe(true);
     expect(body.fleet.agents.total).toBeGreaterThan(0);
-    await flushMetrics(testEnv);
+    // the production sink takes the same rows (the Analytics Engine binding of wrangler.toml, local in tests)
+    expect(() => writeAnalyticsEngine(testEnv.METRICS, rows)).not.toThrow();
+  });
+});
+
+describe("REST metrics", () => {
+  it("count requests by route pattern (never the concrete path) and status class", async () => {
+    const admin = await createAdmin();
+    const env = { ...testEnv, METRICS_SINK: "postgres" };
+    const app = createApp();
+    const agent = await createAgent();
+    for (let i = 0; i < 3; i++) {
+      await app.request("/api/v1/admin/me", { headers: { authorization: `Bearer ${admin.token}` } }, env);
+    }
+    await app.request("/api/v1/admin/me", {}, env);
+    await app.request(
+      `/api/v1/admin/agents/${agent.id}/unsuspend`,
+      { method: "POST", headers: { authorization: `Bearer ${admin.token}` } },
+      env,
+    );
+    await flushMetrics(env);
+    const db = createDatabase(testEnv);
+    try {
+      const rows = (await postgresRows(db, minuteOf(Date.now()) - 60_000)).filter((r) => r.name === "rest.request");
+      const sum = (route: string, cls: string) =>
+        rows.filter((r) => r.dim1 === route && r.dim2 === cls).reduce((n, r) => n + r.n, 0);
+      expect(sum("/api/v1/admin/me", "2xx")).toBeGreaterThanOrEqual(3);
+      expect(sum("/api/v1/admin/me", "4xx")).toBeGreaterThanOrEqual(1);
+      expect(sum("/api/v1/admin/agents/:id/unsuspend", "4xx")).toBeGreaterThanOrEqual(1);
+      expect(rows.some((r) => r.dim1.includes(agent.id))).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });
 
