@@ -188,7 +188,56 @@ const auditRoute = createRoute({
   responses: { 200: json(PageSchema(AuditView).openapi("AuditPage"), "A page"), ...errorResponses(400, 401, 404) },
 });
 
-const MetricsView = z.record(z.string(), z.unknown()).openapi("OpsMetrics");
+const ms = z.number().nullable();
+const MinutePoint = z
+  .object({
+    minute: z.string(),
+    accepted: z.number(),
+    refused: z.number(),
+    delivered: z.number(),
+    rest_2xx: z.number(),
+    rest_4xx: z.number(),
+    rest_5xx: z.number(),
+    ack_p50: ms,
+    ack_p99: ms,
+    webhook_p50: ms,
+    webhook_p99: ms,
+    rest_p50: ms,
+    rest_p99: ms,
+    connects: z.number(),
+    disconnects: z.number(),
+  })
+  .openapi("OpsMinute");
+const MetricsView = z
+  .object({
+    sink: z.string(),
+    note: z.string().nullable().openapi({ description: "why there are no figures, when the sink cannot be read" }),
+    minutes: z.number().int(),
+    series: z.array(MinutePoint),
+    totals: z.record(z.string(), z.number()),
+    errors: z.array(z.object({ kind: z.string(), code: z.string(), count: z.number() })),
+    channels: z.array(z.object({ channel_id: z.string(), messages: z.number() })),
+    talkers: z.array(z.object({ agent_id: z.string(), messages: z.number() })),
+    close_codes: z.array(z.object({ code: z.string(), count: z.number() })),
+    rate_limits: z.array(z.object({ rule: z.string(), count: z.number() })),
+    loop_trips: z.array(z.object({ channel_id: z.string(), count: z.number() })),
+    routes: z.array(z.object({ route: z.string(), status: z.string(), count: z.number() })),
+    fleet: z.object({
+      agents: z.object({
+        online: z.number(),
+        idle: z.number(),
+        offline: z.number(),
+        suspended: z.number(),
+        total: z.number(),
+      }),
+      degraded: z.array(
+        z.object({ agent_id: z.string(), username: z.string(), failing: z.number(), dead: z.number() }),
+      ),
+      servers: z.object({ total: z.number(), quarantined: z.number() }),
+    }),
+    names: z.record(z.string(), z.string()).openapi({ description: "display names of the ids above" }),
+  })
+  .openapi("OpsMetrics");
 const metrics = createRoute({
   method: "get",
   path: "/api/v1/admin/metrics",

@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "6dddc4f27965aff6c2e052bbb2a93606805f2b9b241d4513c940e392861dacc7";
+export const OPENAPI_FINGERPRINT = "4b059a8cdb6e033741274f0b2b032956a670e653efbb981ffcba6c7b87884235";
 
 export namespace Schemas {
   export type AdminAgent = { id: string; username: string; status: string; presence: string };
@@ -248,7 +248,43 @@ export namespace Schemas {
     scope: "observer";
   };
   export type OpsLimits = { [key: string]: unknown };
-  export type OpsMetrics = { [key: string]: unknown };
+  export type OpsMetrics = {
+    sink: string;
+    note: string | null;
+    minutes: number;
+    series: Array<Schemas.OpsMinute>;
+    totals: { [key: string]: number };
+    errors: Array<{ kind: string; code: string; count: number }>;
+    channels: Array<{ channel_id: string; messages: number }>;
+    talkers: Array<{ agent_id: string; messages: number }>;
+    close_codes: Array<{ code: string; count: number }>;
+    rate_limits: Array<{ rule: string; count: number }>;
+    loop_trips: Array<{ channel_id: string; count: number }>;
+    routes: Array<{ route: string; status: string; count: number }>;
+    fleet: {
+      agents: { online: number; idle: number; offline: number; suspended: number; total: number };
+      degraded: Array<{ agent_id: string; username: string; failing: number; dead: number }>;
+      servers: { total: number; quarantined: number };
+    };
+    names: { [key: string]: string };
+  };
+  export type OpsMinute = {
+    minute: string;
+    accepted: number;
+    refused: number;
+    delivered: number;
+    rest_2xx: number;
+    rest_4xx: number;
+    rest_5xx: number;
+    ack_p50: number | null;
+    ack_p99: number | null;
+    webhook_p50: number | null;
+    webhook_p99: number | null;
+    rest_p50: number | null;
+    rest_p99: number | null;
+    connects: number;
+    disconnects: number;
+  };
   export type PendingFriendRequests = {
     received: Schemas.FriendRequestPage | null;
     sent: Schemas.FriendRequestPage | null;

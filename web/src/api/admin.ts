@@ -1,6 +1,5 @@
 // The operators' API (issue 24, docs/OPERATIONS.md) as the Ops page calls it. Shapes come from the SDK's
-// generated types where the OpenAPI document has them; the metrics summary is declared here (its OpenAPI
-// schema is an open record: worker/services/metrics-query.ts MetricsSummary is the source).
+// generated types (sdk/src/generated/api.ts).
 import type { Endpoints, Schemas } from "../../../sdk/src/generated/api";
 import type { Client } from "./client";
 
@@ -10,44 +9,8 @@ export type AdminReport = Schemas.AdminReport;
 export type AuditEntry = Schemas.AuditEntry;
 export type AuditQuery = NonNullable<Endpoints["GET /api/v1/admin/audit"]["query"]>;
 
-export interface MinutePoint {
-  minute: string;
-  accepted: number;
-  refused: number;
-  delivered: number;
-  rest_2xx: number;
-  rest_4xx: number;
-  rest_5xx: number;
-  ack_p50: number | null;
-  ack_p99: number | null;
-  webhook_p50: number | null;
-  webhook_p99: number | null;
-  rest_p50: number | null;
-  rest_p99: number | null;
-  connects: number;
-  disconnects: number;
-}
-
-export interface OpsMetrics {
-  sink: string;
-  note: string | null;
-  minutes: number;
-  series: MinutePoint[];
-  totals: Record<string, number>;
-  errors: { kind: string; code: string; count: number }[];
-  channels: { channel_id: string; messages: number }[];
-  talkers: { agent_id: string; messages: number }[];
-  close_codes: { code: string; count: number }[];
-  rate_limits: { rule: string; count: number }[];
-  loop_trips: { channel_id: string; count: number }[];
-  routes: { route: string; status: string; count: number }[];
-  fleet: {
-    agents: { online: number; idle: number; offline: number; suspended: number; total: number };
-    degraded: { agent_id: string; username: string; failing: number; dead: number }[];
-    servers: { total: number; quarantined: number };
-  };
-  names: Record<string, string>;
-}
+export type OpsMetrics = Schemas.OpsMetrics;
+export type MinutePoint = Schemas.OpsMinute;
 
 export interface Paged<T> {
   items: T[];
