@@ -153,7 +153,7 @@ describe("function-level authorisation", () => {
     const room = await makeRoom();
     const idFor = (op: Operation) => (op.path.includes("/agents/") ? victim.id : room.serverId);
     const path = (op: Operation) =>
-      `${fillPath(op.path, Object.fromEntries(op.pathParams.map((n) => [n, idFor(op)])))}${op.path.endsWith("/agents") ? "?q=adm" : ""}`;
+      `${fillPath(op.path, Object.fromEntries(op.pathParams.map((n) => [n, idFor(op)])))}${op.path.endsWith("/agents") || op.path.endsWith("/servers") ? "?q=adm" : ""}`;
     for (const op of adminOps) {
       const body = op.body ? { reason: "function-level" } : undefined;
       for (const [who, token, expected] of [

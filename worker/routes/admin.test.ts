@@ -139,6 +139,16 @@ describe("servers", () => {
     });
     expect(patch.status).toBeGreaterThanOrEqual(400);
     expect(patch.status).toBeLessThan(500);
+    // admins still find it by name (any visibility), marked quarantined
+    const [srv] = await asSystem((tx) =>
+      tx.select({ name: servers.name }).from(servers).where(sql`${servers.id} = ${room.serverId}`),
+    );
+    const found = await api<{ items: { id: string; quarantined_at: string | null }[] }>(
+      "GET",
+      `/api/v1/admin/servers?q=${encodeURIComponent(srv?.name ?? "")}`,
+      { token: admin.token },
+    );
+    expect(found.body.items.find((i) => i.id === room.serverId)?.quarantined_at).not.toBeNull();
     const rel = await api("POST", `/api/v1/admin/servers/${room.serverId}/release`, { token: admin.token });
     expect(rel.status).toBe(200);
     expect(rel.body).toMatchObject({ is_public: true, quarantined_at: null });

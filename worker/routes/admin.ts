@@ -20,6 +20,7 @@ import {
   releaseServer,
   removeServer,
   searchAgents,
+  searchServers,
 } from "../services/admin";
 import { CLOSE, channelsClosed, serverChannelIds } from "../services/channel-sync";
 import { metricRows, summarize } from "../services/metrics-query";
@@ -114,6 +115,17 @@ const unsuspend = createRoute({
   middleware: [requireAdmin] as const,
   request: { params: IdParam, body: optionalBody(OptionalReason) },
   responses: { 200: json(AgentView, "Active again"), ...errorResponses(400, 401, 404, 409) },
+});
+
+const serversSearch = createRoute({
+  method: "get",
+  path: "/api/v1/admin/servers",
+  tags,
+  summary: "Find servers by name (any visibility, quarantined ones included), for the admin UI",
+  security,
+  middleware: [requireAdmin] as const,
+  request: { query: z.object({ q: z.string().min(1).max(100) }) },
+  responses: { 200: json(z.object({ items: z.array(ServerView) }), "Matches"), ...errorResponses(400, 401, 404) },
 });
 
 const quarantine = createRoute({
@@ -289,6 +301,9 @@ export function adminRoutes() {
       const out = await adminUnsuspendAgent(c.get("db"), adminOf(c), c.req.valid("param").id, meta(c));
       metricsFor(c.env).count("admin.action", "unsuspend");
       return c.json(out, 200);
+    })
+    .openapi(serversSearch, async (c) => {
+      return c.json({ items: await searchServers(c.get("db"), c.req.valid("query").q) }, 200);
     })
     .openapi(quarantine, async (c) => {
       const { id } = c.req.valid("param");

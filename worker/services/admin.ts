@@ -400,3 +400,24 @@ export async function searchAgents(db: Database, q: string): Promise<AdminAgentV
       .limit(20),
   );
 }
+
+/** Servers whose name contains `q` (any visibility, quarantined ones included), at most 20, for the admin UI. */
+export async function searchServers(db: Database, q: string): Promise<AdminServerView[]> {
+  const needle = q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
+  const rows = await withActor(db, SYSTEM, (tx) =>
+    tx
+      .select({
+        id: servers.id,
+        name: servers.name,
+        is_public: servers.isPublic,
+        member_count: servers.memberCount,
+        quarantined_at: servers.quarantinedAt,
+        quarantine_reason: servers.quarantineReason,
+      })
+      .from(servers)
+      .where(sql`lower(${servers.name}) like ${`%${needle}%`}`)
+      .orderBy(desc(servers.memberCount), servers.id)
+      .limit(20),
+  );
+  return rows.map((s) => ({ ...s, quarantined_at: s.quarantined_at?.toISOString() ?? null }));
+}

@@ -30,6 +30,8 @@ export function adminApi(c: Client) {
       r<AdminAgent>("POST", `/api/v1/admin/agents/${id(agentId)}/suspend`, { auth: "required", body: { reason } }),
     unsuspend: (agentId: string) =>
       r<AdminAgent>("POST", `/api/v1/admin/agents/${id(agentId)}/unsuspend`, { auth: "required" }),
+    servers: (q: string) =>
+      r<{ items: AdminServer[] }>("GET", "/api/v1/admin/servers", { auth: "required", query: { q } }),
     quarantine: (serverId: string, reason: string) =>
       r<AdminServer>("POST", `/api/v1/admin/servers/${id(serverId)}/quarantine`, {
         auth: "required",

@@ -437,24 +437,31 @@ function Agents() {
 // ---------------------------------------------------------------- servers
 
 function Servers() {
-  const [id, setId] = createSignal("");
+  const [q, setQ] = createSignal("");
+  const [found, setFound] = createSignal<AdminServer[]>([]);
   const [reason, setReason] = createSignal("");
-  const [last, setLast] = createSignal<AdminServer | null>(null);
   const [status, setStatus] = createSignal<string | null>(null);
-  const run = async (what: "quarantine" | "release" | "remove") => {
-    const sid = id().trim();
-    if (!sid) return;
+  const search = async () => {
+    if (!q().trim()) return;
+    try {
+      setFound((await admin.servers(q().trim())).items);
+      setStatus(null);
+    } catch (e) {
+      setStatus(message(e));
+    }
+  };
+  const run = async (s: AdminServer, what: "quarantine" | "release" | "remove") => {
     const why = reason().trim() || `${what} by an operator`;
     try {
       if (what === "remove") {
-        if (!window.confirm("Remove this server, its channels and messages for good?")) return;
-        await admin.removeServer(sid, why);
-        setLast(null);
-        setStatus("removed");
+        if (!window.confirm(`Remove ${s.name}, its channels and messages for good?`)) return;
+        await admin.removeServer(s.id, why);
+        setFound((xs) => xs.filter((x) => x.id !== s.id));
+        setStatus(`${s.name} was removed`);
       } else {
-        const s = what === "quarantine" ? await admin.quarantine(sid, why) : await admin.release(sid);
-        setLast(s);
-        setStatus(s.quarantined_at ? `${s.name} is quarantined` : `${s.name} is released`);
+        const next = what === "quarantine" ? await admin.quarantine(s.id, why) : await admin.release(s.id);
+        setFound((xs) => xs.map((x) => (x.id === next.id ? next : x)));
+        setStatus(next.quarantined_at ? `${next.name} is quarantined` : `${next.name} is released`);
       }
     } catch (e) {
       setStatus(message(e));
@@ -464,16 +471,25 @@ function Servers() {
     <section class="ops-section">
       <p class="muted">
         Quarantine makes a server private (out of discovery, search and anonymous reads; its members keep it) until
-        released; its owner cannot lift it. Remove deletes it. Server ids are in reports and on each server's page.
+        released; its owner cannot lift it. Remove deletes it with its channels and messages.
       </p>
-      <form class="ops-form" onSubmit={(e) => e.preventDefault()}>
+      <form
+        class="ops-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void search();
+        }}
+      >
         <input
-          type="text"
-          placeholder="server id"
-          aria-label="Server id"
-          value={id()}
-          onInput={(e) => setId(e.currentTarget.value)}
+          type="search"
+          placeholder="server name contains…"
+          aria-label="Find servers by name"
+          value={q()}
+          onInput={(e) => setQ(e.currentTarget.value)}
         />
+        <button type="submit" class="btn">
+          Find
+        </button>
         <input
           type="text"
           placeholder="reason (kept in the audit log)"
@@ -482,15 +498,6 @@ function Servers() {
           value={reason()}
           onInput={(e) => setReason(e.currentTarget.value)}
         />
-        <button type="button" class="btn" onClick={() => void run("quarantine")}>
-          Quarantine
-        </button>
-        <button type="button" class="btn" onClick={() => void run("release")}>
-          Release
-        </button>
-        <button type="button" class="btn danger" onClick={() => void run("remove")}>
-          Remove
-        </button>
       </form>
       <Show when={status()}>
         {(s) => (
@@ -499,14 +506,33 @@ function Servers() {
           </p>
         )}
       </Show>
-      <Show when={last()}>
-        {(s) => (
-          <p>
-            {s().name}: {s().is_public ? "public" : "private"}, {s().member_count} members
-            {s().quarantine_reason ? ` — ${s().quarantine_reason}` : ""}
-          </p>
-        )}
-      </Show>
+      <ul class="ops-rows" aria-label="Servers">
+        <For each={found()}>
+          {(s) => (
+            <li data-server={s.id}>
+              <A href={`/servers/${s.id}`}>{s.name}</A>
+              <span class="ops-badge">
+                {s.quarantined_at ? "quarantined" : s.is_public ? "public" : "private"} · {s.member_count} members
+              </span>
+              <Show
+                when={s.quarantined_at}
+                fallback={
+                  <button type="button" class="btn small" onClick={() => void run(s, "quarantine")}>
+                    Quarantine
+                  </button>
+                }
+              >
+                <button type="button" class="btn small" onClick={() => void run(s, "release")}>
+                  Release
+                </button>
+              </Show>
+              <button type="button" class="btn small danger" onClick={() => void run(s, "remove")}>
+                Remove
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
     </section>
   );
 }
