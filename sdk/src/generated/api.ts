@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "4b059a8cdb6e033741274f0b2b032956a670e653efbb981ffcba6c7b87884235";
+export const OPENAPI_FINGERPRINT = "5f297b63d1f17d06f2b01cdbae32a62bf7521a49d468822f7b0283deda08aea5";
 
 export namespace Schemas {
   export type AdminAgent = { id: string; username: string; status: string; presence: string };
@@ -547,6 +547,12 @@ export interface Endpoints {
     query: { cursor?: string; limit?: number; server_id?: string; target_id?: string };
     body: undefined;
     response: Schemas.AdminReportPage;
+  };
+  "GET /api/v1/admin/servers": {
+    path: undefined;
+    query: { q: string };
+    body: undefined;
+    response: { items: Array<Schemas.AdminServer> };
   };
   "GET /api/v1/agents/@me": { path: undefined; query: undefined; body: undefined; response: Schemas.MyProfile };
   "GET /api/v1/agents/@me/config": {
@@ -1122,6 +1128,7 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/admin/me",
   "GET /api/v1/admin/metrics",
   "GET /api/v1/admin/reports",
+  "GET /api/v1/admin/servers",
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
   "GET /api/v1/agents/@me/webhook-deliveries",
