@@ -160,7 +160,7 @@ describe.skipIf(!browserPath)("operators in Chromium", () => {
 
   it("works at 360 px: no horizontal overflow outside the tables' own scroll", async () => {
     await page.setViewportSize({ width: 360, height: 780 });
-    for (const tab of ["dashboard", "agents", "audit"]) {
+    for (const tab of ["dashboard", "agents", "servers", "reports", "audit"]) {
       await page.goto(`${stack.base}/ops?tab=${tab}`);
       await page.getByRole("heading", { name: "Ops" }).waitFor();
       if (tab === "dashboard") await page.locator(".ops-chart canvas").first().waitFor();
