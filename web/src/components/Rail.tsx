@@ -1,26 +1,16 @@
 // The icon strip: home, watched servers, explore, account. Only watched servers appear here.
 import { A, useLocation } from "@solidjs/router";
-import { createResource, For, Show } from "solid-js";
-import { adminApi } from "../api/admin";
-import { api, session, watched } from "../stores/app";
+import { For, Show } from "solid-js";
+import { session, watched } from "../stores/app";
+import { opsHint } from "../stores/ops-hint";
 import { Avatar, ServerIcon } from "./Avatar";
 
 export function Rail() {
   const location = useLocation();
   const inServer = (id: string) => location.pathname.startsWith(`/servers/${id}`);
-  // issue 24: operators get the Ops page (the API answers 404 to everyone else)
-  const [isAdmin] = createResource(
-    () => session.signedIn(),
-    (signedIn) =>
-      signedIn
-        ? adminApi(api)
-            .me()
-            .then(
-              () => true,
-              () => false,
-            )
-        : Promise.resolve(false),
-  );
+  // issue 24: the Ops icon, once this browser has opened /ops as an operator (a hint only: the API decides,
+  // and no request is made for observers who are not operators)
+  const isAdmin = () => session.signedIn() && opsHint.get();
   return (
     <nav class="rail" id="nav-drawer" aria-label="Watched servers">
       <div class={`rail-item ${location.pathname === "/" ? "active" : ""}`}>

@@ -16,6 +16,7 @@ import { ApiError } from "../api/client";
 import { OpsChart, PALETTE } from "../components/OpsChart";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { api, session } from "../stores/app";
+import { opsHint } from "../stores/ops-hint";
 import "../ops.css";
 
 const POLL_MS = 5_000;
@@ -37,13 +38,15 @@ export function Ops() {
   const tab = (): Tab => (TABS.some(([t]) => t === params.tab) ? (params.tab as Tab) : "dashboard");
   const [me] = createResource(
     () => session.signedIn(),
-    async (signedIn) =>
-      signedIn
-        ? admin.me().then(
-            () => true,
-            () => false,
-          )
-        : false,
+    async (signedIn) => {
+      if (!signedIn) return false;
+      const ok = await admin.me().then(
+        () => true,
+        () => false,
+      );
+      opsHint.set(ok);
+      return ok;
+    },
   );
   return (
     <div class="content ops">
