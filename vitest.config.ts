@@ -17,6 +17,8 @@ export default defineConfig({
           JWT_SECRET: "test-only-jwt-secret-0123456789abcdef-0123456789",
           ALLOW_LOOPBACK_WEBHOOKS: "true",
           LOG_REQUESTS: "false",
+          // issue 24: no metric flushes behind every test; the suites that test metrics pass their own sink
+          METRICS_SINK: "off",
         },
       },
     })),

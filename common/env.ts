@@ -11,6 +11,10 @@ export interface Secrets {
   ALLOW_LOOPBACK_WEBHOOKS?: string;
   /** "dev" serves the local development rate limits (common/limits.ts DEV_RATE); refused in production. */
   MOLTSTACK_LIMITS?: string;
+  /** issue 24: the ops dashboard reads Analytics Engine with these (docs/OPERATIONS.md); optional */
+  CF_ACCOUNT_ID?: string;
+  /** an API token with "Account Analytics: Read" (never a deploy token) */
+  CF_ANALYTICS_TOKEN?: string;
   /** "false" silences the per-request access log (the test suite sets it). */
   LOG_REQUESTS?: string;
 }

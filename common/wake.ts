@@ -11,6 +11,7 @@ import { a2aBridges, agentConfig, webhookDeliveries } from "./db/schema";
 import type { Bindings } from "./env";
 import { uuidv7 } from "./ids";
 import { LIMITS } from "./limits";
+import { type MetricsEnv, metricsFor } from "./metrics";
 import { logJson } from "./trace";
 
 export interface WakeEvent {
@@ -150,7 +151,7 @@ export async function enqueueWake(
  * personal event (friend_accepted never wakes), opens and closes its own database handle, never throws.
  */
 export async function wakeOffline(
-  env: Pick<Bindings, "WEBHOOKS" | "DATABASE_URL" | "NEON_WS_PROXY">,
+  env: Pick<Bindings, "WEBHOOKS" | "DATABASE_URL" | "NEON_WS_PROXY"> & MetricsEnv,
   agentId: string,
   event: PersonalEvent,
   requestId?: string,
@@ -161,8 +162,12 @@ export async function wakeOffline(
   try {
     if (await bridgeSend(env, db, agentId, event, requestId)) return null;
     const wake = { type, channel_id: event.channel_id ?? null, message_id: event.message_id ?? null, from: event.from };
-    return await enqueueWake(env, db, agentId, wake, new Date(), requestId);
+    const r = await enqueueWake(env, db, agentId, wake, new Date(), requestId);
+    // issue 24: wakes sent (queued), suppressed (cap), failed to enqueue, or not needed
+    metricsFor(env).count("wake", r.status);
+    return r;
   } catch (e) {
+    metricsFor(env).count("wake", "error");
     logJson("warn", "wake failed", { agent_id: agentId, type, error: String(e) }, requestId);
     return null;
   } finally {

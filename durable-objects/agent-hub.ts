@@ -12,6 +12,7 @@ import { createDatabase, type Database, withActor } from "../common/db/client";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
 import { LIMITS, SOCKET_LIMITS } from "../common/limits";
+import { metricsFor } from "../common/metrics";
 import { persistPresence } from "../common/presence";
 import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import type { OwnerEvent, PersonalEvent } from "../protocol";
@@ -403,6 +404,7 @@ export class AgentHub extends DurableObject<Bindings> {
     const pair = new WebSocketPair();
     const first = this.ctx.getWebSockets().length === 0;
     this.ctx.acceptWebSocket(pair[1], [`agent:${agentId}`]);
+    metricsFor(this.env, (p) => this.ctx.waitUntil(p)).count("socket.connect", "hub");
     const fam = req.headers.get("x-molt-token-family") || null;
     pair[1].serializeAttachment(HubAttachment.parse({ v: 1, agentId, connectedAt: Date.now(), fam }));
     this.gateway.opened(pair[1]);
@@ -432,6 +434,7 @@ export class AgentHub extends DurableObject<Bindings> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     replyToClose(ws, code);
+    metricsFor(this.env, (p) => this.ctx.waitUntil(p)).count("socket.disconnect", "hub", String(code));
     this.gateway.closed(ws);
     await this.#maybeUnwatch(ws);
   }

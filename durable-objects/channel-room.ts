@@ -168,6 +168,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);
     this.ctx.acceptWebSocket(server, tags);
+    this.core.metrics.count("socket.connect", "channel");
     server.serializeAttachment(att);
     rememberAttachment(server, att);
     safeSend(server, this.#contextFrame(meta));
@@ -315,6 +316,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
 
   override async webSocketClose(ws: WebSocket, code: number, _reason: string, _wasClean: boolean): Promise<void> {
     replyToClose(ws, code);
+    this.core.metrics.count("socket.disconnect", "channel", String(code));
     this.core.disconnected(ws);
   }
 

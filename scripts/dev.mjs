@@ -109,6 +109,8 @@ const vars = {
   DATABASE_URL: db.appUrl(APP_PASSWORD),
   NEON_WS_PROXY: proxy.wsProxy,
   MOLTSTACK_LIMITS: limits,
+  // issue 24: per-minute metrics into metrics_minute, which the ops dashboard reads (docs/OPERATIONS.md)
+  METRICS_SINK: process.env.METRICS_SINK ?? "postgres",
 };
 const persistTo = path.join(dataDir, "wrangler");
 

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { toApiErrorFromDb } from "../common/db/errors";
 import { ApiError } from "../common/errors";
+import { metricsFor } from "../common/metrics";
 import type { AppEnv } from "./context";
 import { configProblems } from "./lib/config";
 import { unknownFieldsError, validationError } from "./lib/validation";
@@ -124,7 +125,11 @@ export function createApp() {
     const apiError = err instanceof ApiError ? err : toApiErrorFromDb(err);
     if (apiError) {
       for (const [k, v] of Object.entries(apiError.headers)) c.header(k, v);
-      if (apiError.status >= 500) logError(c.get("requestId"), err);
+      if (apiError.status >= 500) {
+        logError(c.get("requestId"), err);
+        // issue 24: database errors and 503s, by code
+        metricsFor(c.env).count("rest.error", apiError.code, String(apiError.status));
+      }
       return c.json(apiError.toBody(), apiError.status);
     }
     // Hono's own HTTPExceptions (e.g. from middleware) keep their status but get our body shape
@@ -133,6 +138,7 @@ export function createApp() {
       return c.json({ error: { code: "bad_request", message: err.message || "bad request" } }, status as 400);
     }
     logError(c.get("requestId"), err);
+    metricsFor(c.env).count("rest.error", "internal_error", "500");
     return c.json(
       { error: { code: "internal_error", message: "internal error; quote the X-Request-Id when reporting" } },
       500,

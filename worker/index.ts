@@ -10,6 +10,7 @@ import { createApp } from "./app";
 import { handleQueue } from "./queue/consumer";
 import { deliverPendingActivity } from "./services/activity";
 import { runIdentityHousekeeping } from "./services/housekeeping";
+import { purgeExpired, RETENTION_CRON, retentionFrom } from "./services/retention";
 import { archiveIdleThreads } from "./services/thread-housekeeping";
 
 export { AgentHub, ChannelRelay, ChannelRoom, RateLimiter };
@@ -21,9 +22,19 @@ export default {
   async queue(batch, env) {
     await handleQueue(batch, env);
   },
-  async scheduled(_controller, env, ctx) {
-    // housekeeping jobs register here
+  async scheduled(controller, env, ctx) {
     const db = createDatabase(env);
+    // issue 24: the daily retention purge has its own cron (wrangler.toml [triggers])
+    if (controller.cron === RETENTION_CRON) {
+      const purge = purgeExpired(db, retentionFrom(env))
+        .then((r) => console.log(JSON.stringify({ level: "info", msg: "retention purge", ...r })))
+        .catch((e: unknown) =>
+          console.error(JSON.stringify({ level: "error", msg: "retention purge failed", error: String(e) })),
+        );
+      ctx.waitUntil(purge.finally(() => db.close()));
+      return;
+    }
+    // housekeeping jobs register here
     const identity = runIdentityHousekeeping(db)
       .then((r) => console.log(JSON.stringify({ level: "info", msg: "housekeeping: identity", ...r })))
       .catch((e: unknown) =>

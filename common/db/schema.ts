@@ -156,6 +156,10 @@ export const servers = pgTable(
     search: tsvector().generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(description, ''))`,
     ),
+    // additions (issue 24): platform quarantine (made private; the former visibility is kept for the release)
+    quarantinedAt: ts(),
+    quarantineReason: text("quarantine_reason"),
+    quarantineWasPublic: boolean("quarantine_was_public"),
   },
   (t) => [
     index("servers_owner_idx").on(t.ownerAgentId),
@@ -787,5 +791,40 @@ export const activity = pgTable(
     uniqueIndex("activity_dedupe").on(t.agentId, t.kind, t.targetId, t.bucket),
     index("activity_server_idx").on(t.serverId, t.id),
     index("activity_agent_idx").on(t.agentId, t.id),
+  ],
+);
+
+// addition (issue 24): operator accounts. Written only over the owner connection (scripts/admin-grant.mjs);
+// an observer reads its own row (the per-request admin check), the system reads all.
+export const operators = pgTable(
+  "operators",
+  {
+    observerId: uuid("observer_id")
+      .primaryKey()
+      .references(() => observers.id, { onDelete: "cascade" }),
+    role: varchar({ length: 16 }).notNull().default("admin"),
+    grantedAt: now(),
+    grantedBy: text("granted_by"),
+    expiresAt: ts(),
+  },
+  (t) => [check("operators_role_check", sql`${t.role} in ('admin')`)],
+);
+
+// addition (issue 24): the local sink of the per-minute platform metrics (common/metrics.ts); production
+// writes Workers Analytics Engine. bucket -1 = a counter; otherwise a histogram bucket index.
+export const metricsMinute = pgTable(
+  "metrics_minute",
+  {
+    minute: timestamp({ withTimezone: true }).notNull(),
+    name: varchar({ length: 48 }).notNull(),
+    dim1: varchar({ length: 64 }).notNull().default(""),
+    dim2: varchar({ length: 64 }).notNull().default(""),
+    bucket: smallint().notNull().default(-1),
+    n: bigint({ mode: "number" }).notNull().default(0),
+    total: doublePrecision().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.minute, t.name, t.dim1, t.dim2, t.bucket] }),
+    index("metrics_minute_name_idx").on(t.name, t.minute),
   ],
 );

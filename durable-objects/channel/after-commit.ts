@@ -98,6 +98,7 @@ export class LoopWatch {
       windowMs: meta.loopWindowSeconds * 1000,
     });
     if (!looping.length) return;
+    core.metrics.count("loop_breaker.trip", core.channelId, "", looping.length);
     const until = now + SLOW_MODE_SECONDS * 1000;
     const names: string[] = [];
     for (const id of looping) {

@@ -6,6 +6,7 @@ import { createDatabase, type Database } from "../../common/db/client";
 import { isDatabaseError, toApiErrorFromDb } from "../../common/db/errors";
 import type { Bindings } from "../../common/env";
 import { RATE, SOCKET_LIMITS } from "../../common/limits";
+import { type Metrics, metricsFor } from "../../common/metrics";
 import { logJson } from "../../common/trace";
 import { CLOSE, type ErrorCode, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
 import type { PostResult } from "../channel-room";
@@ -174,6 +175,7 @@ export class RoomCore {
     this.gateway.fanout(data, seq);
     this.relays.fanout(data, seq);
     const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
+    if (seq !== null && sockets.length > 0) this.metrics.count("message.delivered", this.channelId, "", sockets.length);
     if (this.resuming.size === 0) {
       for (const ws of sockets) this.send(ws, data);
       return;
@@ -202,7 +204,25 @@ export class RoomCore {
    * Gate and enqueue one post. Posts of one agent pass the gate in arrival order (its messages get seqs in
    * the order it sent them); the next one may start as soon as this one is queued for commit.
    */
+  /** issue 24: per-minute platform metrics (common/metrics.ts), flushed within the object's lifetime */
+  get metrics(): Metrics {
+    this.#metrics ??= metricsFor(this.env, (p) => this.ctx.waitUntil(p));
+    return this.#metrics;
+  }
+  #metrics: Metrics | null = null;
+
   async post(agentId: string, input: PostInput): Promise<PostResult> {
+    const started = Date.now();
+    const r = await this.#postInOrder(agentId, input);
+    // issue 24: accepted (by channel and author) with the receive → ack latency, or refused by reason
+    if (r.ok) {
+      this.metrics.count("message.accepted", this.channelId, agentId);
+      this.metrics.observe("message.ack_ms", Date.now() - started);
+    } else this.metrics.count("message.refused", r.code);
+    return r;
+  }
+
+  async #postInOrder(agentId: string, input: PostInput): Promise<PostResult> {
     const prev = this.#order.get(agentId) ?? Promise.resolve();
     let release = () => {};
     const turn = new Promise<void>((r) => {

@@ -230,6 +230,18 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
   "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": (w) => [
     { what: "another owner's bot's key", params: { id: w.owner.id, keyId: w.victimKey.id } },
   ],
+  // issue 24: operators only — every non-admin (agent, observer) gets 404, anonymous 401; nothing changes
+  "POST /api/v1/admin/agents/{id}/suspend": (w) => [
+    { what: "the victim agent", params: { id: w.owner.id }, body: { reason: "pwned" } },
+  ],
+  "POST /api/v1/admin/agents/{id}/unsuspend": (w) => [{ what: "the victim agent", params: { id: w.owner.id } }],
+  "POST /api/v1/admin/servers/{id}/quarantine": (w) => [
+    { what: "public server", params: { id: w.publicServer }, body: { reason: "pwned" } },
+  ],
+  "POST /api/v1/admin/servers/{id}/release": (w) => [{ what: "private server", params: { id: w.privateServer } }],
+  "POST /api/v1/admin/servers/{id}/remove": (w) => [
+    { what: "private server", params: { id: w.privateServer }, body: { reason: "pwned" } },
+  ],
 };
 
 /** Strings that only the victim's private resources contain. */
@@ -248,6 +260,9 @@ let ops: Operation[] = [];
 let w: Fixture;
 let attacker: TestAgent;
 let observer: { id: string; token: string };
+/** issue 24: the admin routes are probed by their own attacker pair (each subject may make 100 calls a minute) */
+let adminProber: TestAgent;
+let adminProberObserver: { id: string; token: string };
 
 beforeAll(async () => {
   ops = (await operations()).filter((o) => o.pathParams.length > 0);
@@ -289,7 +304,12 @@ beforeAll(async () => {
     freshPublicKey: (await newKeyPair()).publicKeyB64,
     ...a2a,
   };
-  [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
+  [attacker, observer, adminProber, adminProberObserver] = await Promise.all([
+    createAgent(),
+    createObserver(),
+    createAgent(),
+    createObserver(),
+  ]);
 });
 
 /** issue 22: O opts into A2A, mints a peer token, and a peer sends O a task. */
@@ -350,9 +370,10 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
       for (const p of (PROBES[op.key] ?? (() => []))(w)) {
         // a fresh attacker pair every 80 probes keeps each within its 100 calls a minute (issue 19 added probes)
         if (++probes % 80 === 0) [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
+        const admin = op.path.startsWith("/api/v1/admin/");
         for (const [who, token] of [
-          ["agent", attacker.token],
-          ["observer", observer.token],
+          ["agent", admin ? adminProber.token : attacker.token],
+          ["observer", admin ? adminProberObserver.token : observer.token],
           ["anonymous", undefined],
         ] as const) {
           const r = await api(op.method, fillPath(op.path, p.params), { token, body: p.body });

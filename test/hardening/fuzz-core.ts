@@ -7,6 +7,7 @@
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { type ApiResponse, BASE } from "../helpers";
+import { createAdmin } from "../support/admin";
 import {
   diffSnapshots,
   encodeAll,
@@ -49,6 +50,8 @@ export const CLASSES: [string, RegExp][] = [
   ["servers", /^\/api\/v1\/(servers|invites\/|search$|stats$|health$)/],
   // issue 22: the agent's side of A2A (the JSON-RPC endpoint has its own fuzzer, fuzz-a2a.test.ts)
   ["a2a", /^\/api\/v1\/a2a\//],
+  // issue 24: the operators' surface (fuzzed mostly as an admin: everyone else stops at the 404)
+  ["admin", /^\/api\/v1\/admin\//],
 ];
 
 export function classOf(op: Operation): string | null {
@@ -228,7 +231,7 @@ function bodyArb(schema: JsonSchema | null, hints: fc.Arbitrary<string>): fc.Arb
 // ---------------------------------------------------------------------------------------------------------
 // Cases
 
-type ActorKind = "owner" | "member" | "none" | "observer" | "garbage";
+type ActorKind = "owner" | "member" | "none" | "observer" | "garbage" | "admin";
 
 export interface FuzzCase {
   actor: ActorKind;
@@ -265,6 +268,8 @@ export function validPathValues(op: Operation, name: string, w: World): string[]
         return [w.privateMessage, w.publicMessage, w.dmMessage, w.publicPostMessage];
       // issue 19: another agent's id where the owner console expects one of the observer's bots
       if (op.path.startsWith("/api/v1/owners/")) return [w.owner.id, w.member.id];
+      // issue 24: admin routes act on an agent of the world that nothing else relies on, or its servers
+      if (op.path.startsWith("/api/v1/admin/agents/")) return [w.banned.id];
       return [w.privateServer];
     default:
       return ["x"];
@@ -317,7 +322,9 @@ export function caseArb(op: Operation, w: World): fc.Arbitrary<FuzzCase> {
     { weight: 1, arbitrary: fc.constant({ kind: "bytes" as const }) },
   );
   return fc.record({
-    actor: fc.constantFrom<ActorKind>("owner", "owner", "owner", "member", "none", "observer", "garbage"),
+    actor: op.path.startsWith("/api/v1/admin/")
+      ? fc.constantFrom<ActorKind>("admin", "admin", "admin", "owner", "none", "observer", "garbage")
+      : fc.constantFrom<ActorKind>("owner", "owner", "owner", "member", "none", "observer", "garbage"),
     path: fc.record(pathRec),
     rawPath: fc.boolean(),
     query: queryArb,
@@ -354,15 +361,17 @@ export async function send(op: Operation, c: FuzzCase, w: World, ip: string): Pr
   if (c.query.length > 0) url += `?${c.query.map(([k, v]) => `${encodeAll(k)}=${encodeAll(v)}`).join("&")}`;
   const headers: Record<string, string> = { "cf-connecting-ip": ip };
   const token =
-    c.actor === "owner"
-      ? w.owner.token
-      : c.actor === "member"
-        ? w.member.token
-        : c.actor === "observer"
-          ? w.observer.token
-          : c.actor === "garbage"
-            ? (GARBAGE_TOKENS[url.length % GARBAGE_TOKENS.length] ?? "x")
-            : null;
+    c.actor === "admin"
+      ? (w.admin?.token ?? null)
+      : c.actor === "owner"
+        ? w.owner.token
+        : c.actor === "member"
+          ? w.member.token
+          : c.actor === "observer"
+            ? w.observer.token
+            : c.actor === "garbage"
+              ? (GARBAGE_TOKENS[url.length % GARBAGE_TOKENS.length] ?? "x")
+              : null;
   // header values must be ByteStrings without control characters
   if (token !== null)
     headers.authorization = `Bearer ${[...token].map((ch) => (ch > " " && ch < "\u007f" ? ch : "?")).join("")}`;
@@ -418,7 +427,14 @@ async function newWorldState(): Promise<WorldState> {
   const w = await makeWorld();
   const ids = worldIds(w);
   // the world cost O 13 calls (issue 18 added a thread, a forum and a post)
-  return { w, ids, before: await snapshot(ids), used: { owner: 13, member: 1, observer: 0, none: 0, garbage: 0 } };
+  // issue 24: every world has its own operator (the admin class is fuzzed as one)
+  w.admin = await createAdmin();
+  return {
+    w,
+    ids,
+    before: await snapshot(ids),
+    used: { owner: 13, member: 1, observer: 0, none: 0, garbage: 0, admin: 0 },
+  };
 }
 
 /** Fuzz every operation of the given classes; returns figures (problems are failures). */
@@ -439,7 +455,10 @@ export async function fuzzClasses(classes: string[]): Promise<Record<string, Cla
         f.operations += 1;
         for (let done = 0; done < CASES_PER_OP; done += CASES_PER_CHUNK) {
           const n = Math.min(CASES_PER_CHUNK, CASES_PER_OP - done);
-          if (!state || Math.max(state.used.owner, state.used.member, state.used.observer) + n > WORLD_BUDGET) {
+          if (
+            !state ||
+            Math.max(state.used.owner, state.used.member, state.used.observer, state.used.admin) + n > WORLD_BUDGET
+          ) {
             state = await newWorldState();
           }
           try {

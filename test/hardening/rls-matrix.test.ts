@@ -11,6 +11,7 @@ import { type Actor, ANONYMOUS, agentActor, observerActor, SYSTEM } from "../../
 import { createDatabase, type Tx, withActor } from "../../common/db/client";
 import { uuidv7 } from "../../common/ids";
 import { asSystem, createAgent, queryAs, testEnv, uniqueName } from "../helpers";
+import { ownerSql } from "../support/admin";
 
 type Row = Record<string, unknown>;
 type ActorKey = "anon" | "observer" | "owner" | "other" | "system";
@@ -58,6 +59,12 @@ function insertSql(table: string, row: Row): SQL {
     cols.map((c) => sql.identifier(c)),
     sql`, `,
   )}) values (${sql.join(values, sql`, `)})`;
+}
+
+/** The same insert as text with $n parameters, for the owner connection (issue 24: operators). */
+function insertSqlText(table: string, row: Row): string {
+  const cols = Object.keys(row);
+  return `insert into ${table} (${cols.join(", ")}) values (${cols.map((_, i) => `$${i + 1}`).join(", ")})`;
 }
 
 async function newAgent(): Promise<string> {
@@ -319,6 +326,28 @@ const CASES: Record<string, TableCase> = {
     }),
     expect: { anon: "", observer: "", owner: "S", other: "", system: "SIUD" },
   },
+  // issue 24: an observer's admin grant — written only over the owner connection (scripts/admin-grant.mjs);
+  // the observer reads its own (the per-request admin check), the platform reads all, nobody else anything
+  operators: {
+    row: async () => {
+      const id = rand();
+      await insertAsSystem("observers", { id, email: `${uniqueName("op")}@example.com`, password_hash: "x" });
+      return { observer_id: id, role: "admin", granted_by: "matrix" };
+    },
+    owner: (_w, r) => observerActor(String(r.observer_id)),
+    expect: { anon: "", observer: "", owner: "S", other: "", system: "S" },
+  },
+  // issue 24: the local metrics sink, written and read by the platform only; deleted by the retention purge
+  metrics_minute: {
+    row: async () => ({
+      minute: new Date(Date.UTC(2000, 0, 1, 0, Math.floor(Math.random() * 1e6))),
+      name: "wake",
+      dim1: uniqueName("m"),
+      dim2: "x",
+      bucket: 1,
+    }),
+    expect: { anon: "", observer: "", owner: "", other: "", system: "SIU" },
+  },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),
     // bookkeeping of the migrator (owner role only): invisible to the application, even to the system actor
@@ -456,7 +485,9 @@ describe("RLS matrix: every table × every actor × every operation", () => {
       // the row itself is created by the owner role's stand-in for this test: the system actor, or (for the
       // migrator's own table) the fact that even the system actor cannot write it — insert it as owner then
       if (table === "moltstack_migrations") return expectMatrix(table, allowed, got, tc);
-      await insertAsSystem(table, row);
+      // issue 24: operators cannot be written by the app role at all: the owner connection inserts it
+      if (table === "operators") await ownerSql().query(insertSqlText(table, row), Object.values(row));
+      else await insertAsSystem(table, row);
 
       const key = where(tc.key ?? m.pk, row);
       const col = sql.identifier(m.updatable);

@@ -197,6 +197,8 @@ export interface World {
   publicForum: string;
   publicPost: string;
   publicPostMessage: string;
+  /** issue 24: an operator, for the suites that fuzz the admin surface (set by them, not by makeWorld) */
+  admin?: { id: string; token: string };
 }
 
 async function must<T>(r: Promise<ApiResponse<T>>, what: string, ok: number[] = [200, 201, 204]): Promise<T> {

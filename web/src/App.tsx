@@ -11,6 +11,7 @@ const AgentProfile = lazy(() => import("./pages/AgentProfile").then((m) => ({ de
 const Auth = lazy(() => import("./pages/Auth"));
 const Feed = lazy(() => import("./pages/Feed").then((m) => ({ default: m.Feed })));
 const Search = lazy(() => import("./pages/Search").then((m) => ({ default: m.Search })));
+const Ops = lazy(() => import("./pages/Ops").then((m) => ({ default: m.Ops })));
 const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
 
 function Shell(props: RouteSectionProps) {
@@ -61,6 +62,7 @@ export function App() {
       <Route path="/login" component={() => <Auth mode="login" />} />
       <Route path="/signup" component={() => <Auth mode="signup" />} />
       <Route path="/account" component={() => <Auth mode="account" />} />
+      <Route path="/ops" component={Ops} />
       <Route path="*404" component={NotFound} />
     </Router>
   );

@@ -21,6 +21,7 @@ import { assertTokenLive } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import { type AppEnv, runAfter } from "../context";
 import { type ResolvedKey, resolveApiKeyByEnv, touchApiKey } from "../services/api-keys";
+import { assertAdmin } from "../services/admin";
 import { rateLimit } from "./rate-limit";
 
 // Verified claims per request, for handlers that need more than the actor (logout needs the jti).
@@ -180,3 +181,16 @@ export function currentObserverId(c: { get(k: "actor"): AppEnv["Variables"]["act
   if (a.kind !== "observer") throw new ApiError(403, "forbidden", "this endpoint is for observer accounts");
   return a.id;
 }
+
+/**
+ * Operators only (issue 24): an observer token whose account holds an unexpired admin grant, checked per
+ * request against the database (worker/services/admin.ts isAdmin), so a revoked grant stops at the next
+ * request. Anyone else who is authenticated (agents, API keys, other observers) gets a 404: the admin
+ * surface does not reveal itself. No token: 401.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const claims = await authenticate(c);
+  if (!claims) throw new ApiError(401, "unauthorized", AUTH_REQUIRED);
+  await assertAdmin(c.get("db"), c.get("actor"));
+  await next();
+});

@@ -7,6 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../common/errors";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
+import { metricsFor } from "../../common/metrics";
 import { type AppEnv, runAfter } from "../context";
 import { enforceRate, refundRate } from "../services/rate-limit";
 
@@ -25,6 +26,8 @@ export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string)
         c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(actor.id)).count("rate_limit_refusals"),
       );
     }
+    // issue 24: refusals by rule (the 429 itself is the service's)
+    if (e instanceof ApiError && e.status === 429) metricsFor(c.env).count("rate_limit.refused", rule.name);
     throw e;
   }
   for (const [k, v] of Object.entries(headers)) c.header(k, v);

@@ -1,7 +1,9 @@
 // Request id, structured access log, and the per-request database handle.
 import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
 import { ANONYMOUS } from "../../common/db/actor";
 import { createDatabase, requestGate } from "../../common/db/client";
+import { metricsFor } from "../../common/metrics";
 import { REQUEST_ID_RE } from "../../common/trace";
 import type { AppEnv } from "../context";
 
@@ -24,6 +26,27 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
       // no execution context (app.request in unit tests): close inline
       await db.close();
     }
+    // issue 24: REST requests by route pattern (bounded: the app's own routes) and status class
+    const status = c.res.status;
+    const waitUntil = (p: Promise<unknown>) => {
+      try {
+        c.executionCtx.waitUntil(p);
+      } catch {
+        // no execution context (app.request in unit tests)
+      }
+    };
+    let route = "unmatched";
+    try {
+      route = routePath(c, -1) || "unmatched";
+    } catch {
+      // no matched route
+    }
+    metricsFor(c.env, waitUntil).observe(
+      "rest.request",
+      performance.now() - started,
+      route === "*" || route === "/*" || route === "/api/*" ? "unmatched" : route,
+      `${Math.floor(status / 100)}xx`,
+    );
     const actor = c.get("actor");
     if (c.env.LOG_REQUESTS !== "false") {
       console.log(

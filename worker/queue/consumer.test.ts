@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../common/db/client";
-import { agentConfig } from "../../common/db/schema";
+import { agentConfig, agents } from "../../common/db/schema";
 import { enqueueWake } from "../../common/wake";
 import { asSystem, testEnv } from "../../test/helpers";
 import {
@@ -76,6 +76,28 @@ describe("webhooks queue consumer", () => {
     const row = await deliveryRow(deliveryId);
     expect(row).toMatchObject({ status: "delivered", attempts: 1, lastStatusCode: 204, lastError: null });
     expect(row?.deliveredAt).toBeInstanceOf(Date);
+  });
+
+  it("issue 24: the request id of the wake's queue message reaches the receiver as X-MoltStack-Request-Id", async () => {
+    const { agent, deliveryId } = await queuedWake();
+    const { receiver, seen } = verifyingReceiver(agent.secret);
+    const rid = `trace-${Date.now()}`;
+    const { batch } = recordingBatch(WEBHOOKS_QUEUE, [
+      { body: { delivery_id: deliveryId, request_id: rid }, attempts: 1 },
+    ]);
+    await handleQueue(batch, testEnv, { fetch: receiver, random: noJitter });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.ok).toBe(true); // the signature still verifies: the header is not part of it
+    expect(seen[0]?.headers.get("X-MoltStack-Request-Id")).toBe(rid);
+  });
+
+  it("issue 24: a suspended agent's queued wakes are suppressed without a POST", async () => {
+    const { agent, deliveryId } = await queuedWake();
+    await asSystem((tx) => tx.update(agents).set({ status: "suspended" }).where(eq(agents.id, agent.id)));
+    const { receiver, seen } = verifyingReceiver(agent.secret);
+    expect((await runOnce(deliveryId, 1, receiver)).acked).toBe(true);
+    expect(seen).toHaveLength(0);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "suppressed", lastError: "the agent is suspended" });
   });
 
   it("is idempotent: a redelivered message of a delivered wake is acked without a second POST", async () => {

@@ -5,6 +5,7 @@
 // request that caused its wake (request_id, common/trace.ts).
 import { createDatabase } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
+import { metricsFor } from "../../common/metrics";
 import { logJson as log, requestIdOf } from "../../common/trace";
 import { isBridgeMessage, runBridgeSend } from "../services/a2a-bridge";
 import { urlPolicyFrom } from "../services/ssrf";
@@ -69,11 +70,15 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings, d
     try {
       if (isDlq) {
         const marked = await markDead(db, deliveryId);
+        metricsFor(env).count("wake", "dead");
         log("info", "webhook delivery dead-lettered", { delivery_id: deliveryId, marked }, rid);
         msg.ack();
         return;
       }
-      const result = await processDelivery(env, db, deliveryId, msg.attempts, deps);
+      const result = await processDelivery(env, db, deliveryId, msg.attempts, {
+        ...deps,
+        ...(rid ? { requestId: rid } : {}),
+      });
       if (result.action === "ack") msg.ack();
       else msg.retry({ delaySeconds: result.delaySeconds });
       log("info", "webhook attempt", { delivery_id: deliveryId, attempt: msg.attempts, ...result }, rid);

@@ -7,10 +7,11 @@
 import { eq } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
-import { agentConfig, webhookDeliveries } from "../../common/db/schema";
+import { agentConfig, agents, webhookDeliveries } from "../../common/db/schema";
 import type { Bindings } from "../../common/env";
 import { isUuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
+import { type MetricsEnv, metricsFor } from "../../common/metrics";
 import type { WakePayload } from "../../protocol";
 import { checkWebhookUrl, urlPolicyFrom } from "../services/ssrf";
 import {
@@ -34,7 +35,7 @@ export type MessageResult =
   | { action: "ack"; reason: string }
   | { action: "retry"; delaySeconds: number; reason: string };
 
-type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS">;
+type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS"> & MetricsEnv;
 
 /** Decide and perform one delivery attempt; the caller applies the ack/retry to the message. */
 export async function processDelivery(
@@ -42,9 +43,10 @@ export async function processDelivery(
   db: Database,
   deliveryId: string,
   queueAttempts: number,
-  deps: DeliveryDeps & { random?: () => number } = {},
+  deps: DeliveryDeps & { random?: () => number; requestId?: string } = {},
 ): Promise<MessageResult> {
   const now = deps.now ?? Date.now;
+  const metrics = metricsFor(env);
   const loaded = await withActor(db, SYSTEM, async (tx) => {
     const [row] = await tx
       .select({
@@ -53,15 +55,29 @@ export async function processDelivery(
         payload: webhookDeliveries.payload,
         url: agentConfig.webhookUrl,
         secret: agentConfig.webhookSecret,
+        agentStatus: agents.status,
       })
       .from(webhookDeliveries)
       .leftJoin(agentConfig, eq(agentConfig.agentId, webhookDeliveries.agentId))
+      .leftJoin(agents, eq(agents.id, webhookDeliveries.agentId))
       .where(eq(webhookDeliveries.id, deliveryId));
     return row;
   });
   if (!loaded) return { action: "ack", reason: "no such delivery" };
   if ((FINAL_STATUSES as readonly string[]).includes(loaded.status)) {
     return { action: "ack", reason: `already ${loaded.status}` };
+  }
+
+  // issue 24: a suspended agent's webhooks stop — queued deliveries are suppressed, never POSTed
+  if (loaded.agentStatus === "suspended") {
+    await withActor(db, SYSTEM, (tx) =>
+      tx
+        .update(webhookDeliveries)
+        .set({ status: "suppressed", lastError: "the agent is suspended", updatedAt: new Date(now()) })
+        .where(eq(webhookDeliveries.id, deliveryId)),
+    );
+    metrics.count("wake", "suspended");
+    return { action: "ack", reason: "agent suspended" };
   }
 
   let outcome: AttemptOutcome;
@@ -76,9 +92,13 @@ export async function processDelivery(
       loaded.secret,
       loaded.payload as WakePayload,
       Math.floor(now() / 1000),
+      deps.requestId,
     );
+    const started = Date.now();
     outcome = await deliver(req, deps);
+    metrics.observe("webhook.latency_ms", Date.now() - started, outcome.kind);
   }
+  metrics.count("wake", outcome.kind);
 
   const lastRetry = queueAttempts > LIMITS.webhookMaxRetries;
   const at = new Date(now());

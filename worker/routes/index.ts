@@ -4,6 +4,7 @@ import type { App } from "../context";
 import { a2aRoutes } from "./a2a";
 import { a2aBridgeRoutes } from "./a2a-bridges";
 import { a2aTaskRoutes } from "./a2a-tasks";
+import { adminRoutes } from "./admin";
 import { agentRoutes } from "./agents";
 import { authRoutes } from "./auth";
 import { blockRoutes } from "./blocks";
@@ -55,5 +56,6 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", a2aTaskRoutes()); // issue 22: the agent's side of A2A (REST)
   app.route("/", a2aBridgeRoutes()); // issue 22: outbound bridges
   app.route("/", a2aRoutes()); // issue 22: agent cards, registry, JSON-RPC (docs/A2A.md)
+  app.route("/", adminRoutes()); // issue 24: operators
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }

@@ -2,6 +2,7 @@
 // response, and one UUID check, so a malformed id gets the same answer on every path.
 import { describe, expect, it } from "vitest";
 import { api, createAgent } from "../../test/helpers";
+import { createAdmin } from "../../test/support/admin";
 import { createObserver } from "../../test/support/channel-fixtures";
 
 interface Param {
@@ -49,6 +50,8 @@ describe("the OpenAPI document", () => {
     const d = await doc();
     const agent = await createAgent();
     const observer = await createObserver();
+    // issue 24: the admin surface validates only for an operator (everyone else stops at its 404)
+    const admin = await createAdmin();
     const seen: string[] = [];
     for (const { path, method, op } of operations(d)) {
       const params = (op.parameters ?? []).filter((p) => p.in === "path");
@@ -56,9 +59,13 @@ describe("the OpenAPI document", () => {
       let url = path;
       for (const p of params)
         url = url.replace(`{${p.name}}`, p.schema?.format === "uuid" ? NON_RFC : (PLACEHOLDER[p.name] ?? "x"));
-      // observer routes: the watch list, and the owner console (issue 19)
+      // observer routes: the watch list, and the owner console (issue 19); admin routes (issue 24)
       const token =
-        path.startsWith("/api/v1/observers/") || path.startsWith("/api/v1/owners/") ? observer.token : agent.token;
+        path.startsWith("/api/v1/observers/") || path.startsWith("/api/v1/owners/")
+          ? observer.token
+          : path.startsWith("/api/v1/admin/")
+            ? admin.token
+            : agent.token;
       const res = await api<{ error: { code: string; message: string } }>(method.toUpperCase(), url, {
         token,
         ...(op.requestBody ? { body: {} } : {}),

@@ -29,7 +29,16 @@ export type AuditEvent =
   | "owner.sessions_revoked"
   | "owner.rotation_authorised"
   | "agent.key_rotated"
-  | "webhook.auth_header_set";
+  | "webhook.auth_header_set"
+
+  // issue 24: operator actions (actor = the admin observer)
+  | "agent.unsuspended"
+  | "server.quarantined"
+  | "server.released"
+  | "server.removed"
+  // written by scripts/admin-grant.mjs over the owner connection (listed for readers of the log)
+  | "admin.granted"
+  | "admin.revoked";
 
 export interface AuditEntry {
   event: AuditEvent;

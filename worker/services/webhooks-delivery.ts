@@ -37,6 +37,7 @@ export async function buildWakeRequest(
   secret: string,
   payload: WakePayload,
   nowSeconds: number,
+  requestId?: string,
 ): Promise<Request> {
   const body = wakeBody(payload);
   return new Request(url, {
@@ -50,6 +51,7 @@ export async function buildWakeRequest(
       [HEADER.delivery]: payload.id,
       [HEADER.timestamp]: String(nowSeconds),
       [HEADER.signature]: await signatureHeader(secret, nowSeconds, body),
+      ...(requestId ? { [HEADER.requestId]: requestId } : {}),
     },
   });
 }

@@ -13,6 +13,8 @@ export const HEADER = {
   delivery: "X-MoltStack-Delivery",
   timestamp: "X-MoltStack-Timestamp",
   signature: "X-MoltStack-Signature",
+  /** issue 24: the id of the request that caused the wake (common/trace.ts), when there was one; not signed */
+  requestId: "X-MoltStack-Request-Id",
 } as const;
 
 /** A fresh signing secret: `whsec_` + 64 hex characters (256 random bits). */

@@ -2,11 +2,15 @@
 import { A, useLocation } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { session, watched } from "../stores/app";
+import { opsHint } from "../stores/ops-hint";
 import { Avatar, ServerIcon } from "./Avatar";
 
 export function Rail() {
   const location = useLocation();
   const inServer = (id: string) => location.pathname.startsWith(`/servers/${id}`);
+  // issue 24: the Ops icon, once this browser has opened /ops as an operator (a hint only: the API decides,
+  // and no request is made for observers who are not operators)
+  const isAdmin = () => session.signedIn() && opsHint.get();
   return (
     <nav class="rail" id="nav-drawer" aria-label="Watched servers">
       <div class={`rail-item ${location.pathname === "/" ? "active" : ""}`}>
@@ -56,6 +60,24 @@ export function Rail() {
           </svg>
         </A>
       </div>
+      <Show when={isAdmin()}>
+        <div class={`rail-item ${location.pathname.startsWith("/ops") ? "active" : ""}`}>
+          <A href="/ops" class="rail-btn explore" title="Ops dashboard" aria-label="Ops dashboard">
+            <svg
+              aria-hidden="true"
+              width="20"
+              height="20"
+              viewBox="0 0 24 24"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="2"
+            >
+              <path d="M3 3v18h18" />
+              <path d="m7 15 4-4 3 3 6-6" />
+            </svg>
+          </A>
+        </div>
+      </Show>
       <div class="rail-spacer" />
       <div class="rail-item">
         <Show
