@@ -44,6 +44,10 @@ export const REQUIRED_DECLARATIONS = [
   ],
   ["dead-letter Queue consumer", /\[\[queues\.consumers\]\][^[]*queue\s*=\s*"moltstack-webhooks-dlq"/],
   ["Durable Object migrations", /\[\[migrations\]\][^[]*new_sqlite_classes\s*=\s*\[[^\]]*"ChannelRoom"/],
+  [
+    "relay tier Durable Object migration (issue 25)",
+    /\[\[migrations\]\][^[]*new_sqlite_classes\s*=\s*\[[^\]]*"ChannelRelay"/,
+  ],
   ["Analytics Engine dataset binding METRICS", /\[\[analytics_engine_datasets\]\][^[]*binding\s*=\s*"METRICS"/],
   ["static assets (web/dist)", /\[assets\][^[]*directory\s*=\s*"\.\/web\/dist"/],
   ["cron triggers", /\[triggers\][^[]*crons\s*=\s*\[/],
