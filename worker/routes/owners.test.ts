@@ -194,12 +194,17 @@ describe("owner controls", () => {
     const { bot, owner, channel, msg } = await ownedBotInServer();
     const hub = await connect("", { path: "/ws", token: bot.token });
     await hub.next("hello");
+    const chanSock = await connect(channel, { token: bot.token });
+    await chanSock.next("context");
     const p = await api<{ paused_at: string }>("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, {
       token: owner.token,
       body: { reason: "going too fast" },
     });
     expect(p.status).toBe(200);
     expect(await hub.next("owner_paused")).toMatchObject({ reason: "going too fast" });
+    // a socket that only posts in a channel is told too
+    expect(await chanSock.next("owner_paused")).toMatchObject({ reason: "going too fast", by: "owner" });
+    chanSock.close();
     const post = await api<ErrBody>("POST", `/api/v1/channels/${channel}/messages`, {
       token: bot.token,
       body: { content: "after" },
