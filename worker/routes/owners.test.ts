@@ -281,6 +281,19 @@ describe("owner controls", () => {
     });
     expect(r.status).toBe(429);
     expect(r.body.error.message).toContain("max_outbound_per_hour (1)");
+    // the console counts what the bot met: its message this hour and the refusal (counted by its hub)
+    let stats: { messages_per_hour: number[]; rate_limit_refusals: number; servers: number } | undefined;
+    for (let i = 0; i < 50; i++) {
+      const d = await api<{ stats: NonNullable<typeof stats> }>("GET", `/api/v1/owners/me/bots/${bot.id}`, {
+        token: owner.token,
+      });
+      stats = d.body.stats;
+      if (stats.rate_limit_refusals >= 1) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(stats?.rate_limit_refusals).toBeGreaterThanOrEqual(1);
+    expect(stats?.messages_per_hour.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(stats?.servers).toBe(1);
     const mine = await api<{ limits: Record<string, number | null> }>("GET", "/api/v1/agents/@me/owner", {
       token: bot.token,
     });
