@@ -7,7 +7,7 @@ import { agentActor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { ApiError, SOCKET_TO_API } from "../../common/errors";
-import { LIMITS, outboundPerHour } from "../../common/limits";
+import { outboundPerHour } from "../../common/limits";
 import { capped } from "../../durable-objects/channel/access";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import type { PostFailure, PostResult } from "../../durable-objects/channel-room";
