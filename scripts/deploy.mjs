@@ -29,7 +29,7 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Secrets the Worker cannot serve without (common/env.ts Secrets). */
-export const REQUIRED_SECRETS = ["DATABASE_URL", "JWT_SECRET"];
+export const REQUIRED_SECRETS = ["DATABASE_URL", "JWT_SECRET", "WEBHOOK_AUTH_KEY"];
 /** Secrets the ops dashboard's production query adapter needs (docs/OPERATIONS.md); warned about, not required. */
 export const OPTIONAL_SECRETS = ["CF_ACCOUNT_ID", "CF_ANALYTICS_TOKEN"];
 /** Secrets that must never be set in production (local-stack settings). */

@@ -506,6 +506,9 @@ export const agentConfig = pgTable(
     // issue 22: A2A opt-in (no agent card, every A2A call 404 while false) and the blocking-send timeout
     a2aEnabled: boolean("a2a_enabled").notNull().default(false),
     a2aReplyTimeoutSeconds: integer("a2a_reply_timeout_seconds").notNull().default(120),
+    // addition (issue 19): the extra auth header; the secret is AES-GCM ciphertext (services/webhook-auth.ts)
+    webhookAuthName: varchar("webhook_auth_name", { length: 64 }),
+    webhookAuthSecret: text("webhook_auth_secret"),
     updatedAt: now(),
   },
   (t) => [

@@ -14,6 +14,7 @@ import { LIMITS } from "../../common/limits";
 import { type MetricsEnv, metricsFor } from "../../common/metrics";
 import type { WakePayload } from "../../protocol";
 import { checkWebhookUrl, urlPolicyFrom } from "../services/ssrf";
+import { decryptHeaderSecret } from "../services/webhook-auth";
 import {
   type AttemptOutcome,
   backoffSeconds,
@@ -35,7 +36,7 @@ export type MessageResult =
   | { action: "ack"; reason: string }
   | { action: "retry"; delaySeconds: number; reason: string };
 
-type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS"> & MetricsEnv;
+type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS" | "WEBHOOK_AUTH_KEY"> & MetricsEnv;
 
 /** Decide and perform one delivery attempt; the caller applies the ack/retry to the message. */
 export async function processDelivery(
@@ -56,6 +57,9 @@ export async function processDelivery(
         url: agentConfig.webhookUrl,
         secret: agentConfig.webhookSecret,
         agentStatus: agents.status,
+        agentId: webhookDeliveries.agentId,
+        authName: agentConfig.webhookAuthName,
+        authSecret: agentConfig.webhookAuthSecret,
       })
       .from(webhookDeliveries)
       .leftJoin(agentConfig, eq(agentConfig.agentId, webhookDeliveries.agentId))
@@ -87,16 +91,31 @@ export async function processDelivery(
   } else if (check && !check.ok) {
     outcome = { kind: "failed", statusCode: null, error: `webhook URL refused: ${check.reason}` };
   } else {
-    const req = await buildWakeRequest(
-      loaded.url,
-      loaded.secret,
-      loaded.payload as WakePayload,
-      Math.floor(now() / 1000),
-      deps.requestId,
-    );
-    const started = Date.now();
-    outcome = await deliver(req, deps);
-    metrics.observe("webhook.latency_ms", Date.now() - started, outcome.kind);
+    // issue 19: the extra auth header, decrypted only here, only for this request
+    let extra: { name: string; value: string } | null | "undecryptable" = null;
+    if (loaded.authName && loaded.authSecret) {
+      const value = await decryptHeaderSecret(env.WEBHOOK_AUTH_KEY, loaded.agentId, loaded.authSecret);
+      extra = value === null ? "undecryptable" : { name: loaded.authName, value };
+    }
+    if (extra === "undecryptable") {
+      outcome = {
+        kind: "failed",
+        statusCode: null,
+        error: "the webhook auth header cannot be decrypted (the server key changed): set it again",
+      };
+    } else {
+      const req = await buildWakeRequest(
+        loaded.url,
+        loaded.secret,
+        loaded.payload as WakePayload,
+        Math.floor(now() / 1000),
+        deps.requestId,
+        extra,
+      );
+      const started = Date.now();
+      outcome = await deliver(req, deps);
+      metrics.observe("webhook.latency_ms", Date.now() - started, outcome.kind);
+    }
   }
   metrics.count("wake", outcome.kind);
 

@@ -46,6 +46,7 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
       a2a_enabled: false,
       a2a_reply_timeout_seconds: 120,
       webhook_secret_set: false,
+      webhook_auth_header: null,
       updated_at: null,
     });
     expect((await api("GET", CONFIG)).status).toBe(401);
