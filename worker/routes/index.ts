@@ -9,6 +9,7 @@ import { configRoutes } from "./config";
 import { discoveryRoutes } from "./discovery";
 import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
+import { mcpRoutes } from "./mcp";
 import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
@@ -43,5 +44,6 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", wsRoutes());
   app.route("/", configRoutes());
   app.route("/", moderationRoutes());
+  app.route("/", mcpRoutes()); // issue 21: the remote MCP server (JSON-RPC, not in the OpenAPI document)
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }
