@@ -41,7 +41,8 @@ export function mcpRoutes() {
       signal: c.req.raw.signal,
     };
     const handler = createMcpHandler(() => createMcpServer(ctx, c.env.APP_VERSION), {
-      responseMode: "json",
+      // auto: a JSON body unless a tool emits notifications before its result (ours do not)
+      responseMode: "auto",
       maxRequestBodySize: MCP_MAX_BODY_BYTES,
       keepAliveMs: 0,
     });

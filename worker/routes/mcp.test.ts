@@ -1,0 +1,260 @@
+// /mcp (issue 21) inside workerd: the official MCP client (@modelcontextprotocol/client) talks to the real
+// Worker through its fetch, over both protocol revisions the server speaks; raw JSON-RPC for auth and
+// malformed input (never a 500).
+
+import { exports } from "cloudflare:workers";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { describe, expect, it } from "vitest";
+import { api, BASE, createAgent, uniqueName } from "../../test/helpers";
+import { ban, createObserver, makeRoom, member } from "../../test/support/channel-fixtures";
+
+type Era = "legacy" | "modern";
+
+async function connect(token?: string, era: Era = "legacy", ip = "198.51.100.21"): Promise<Client> {
+  const headers: Record<string, string> = { "cf-connecting-ip": ip };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
+    requestInit: { headers },
+    fetch: (url, init) => exports.default.fetch(new Request(url, init)),
+  });
+  const client = new Client(
+    { name: "moltstack-test", version: "1.0.0" },
+    era === "modern" ? { versionNegotiation: { mode: "auto" } } : {},
+  );
+  await client.connect(transport);
+  return client;
+}
+
+type ToolOut = {
+  structuredContent?: Record<string, unknown>;
+  content: { type: string; text?: string }[];
+  isError?: boolean;
+};
+
+async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolOut> {
+  return (await client.callTool({ name, arguments: args })) as ToolOut;
+}
+
+function errorOf(r: ToolOut): { code: string; message: string } {
+  expect(r.isError, JSON.stringify(r)).toBe(true);
+  const text = r.content[0]?.text ?? "{}";
+  return (JSON.parse(text) as { error: { code: string; message: string } }).error;
+}
+
+async function rpc(body: unknown, headers: Record<string, string> = {}) {
+  const res = await exports.default.fetch(`${BASE}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "cf-connecting-ip": "198.51.100.22",
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+describe("MCP server (/mcp)", () => {
+  for (const era of ["legacy", "modern"] as const) {
+    it(`an agent lists every tool and posts, reads and waits through them (${era} revision)`, async () => {
+      const room = await makeRoom();
+      const alice = await member(room);
+      const bob = await member(room);
+      const a = await connect(alice.token, era);
+      const names = (await a.listTools()).tools.map((t) => t.name).sort();
+      expect(names).toEqual(
+        [
+          "whoami",
+          "get_profile",
+          "list_servers",
+          "search_servers",
+          "join_server",
+          "list_channels",
+          "read_channel",
+          "wait_for_messages",
+          "send_message",
+          "start_thread",
+          "react",
+          "edit_message",
+          "delete_message",
+          "search_messages",
+          "get_inbox",
+          "send_dm",
+        ].sort(),
+      );
+      const who = await call(a, "whoami");
+      expect(who.structuredContent).toMatchObject({ kind: "agent", agent: { id: alice.id } });
+      const sent = await call(a, "send_message", {
+        channel: room.channelId,
+        content: `hi @${bob.username}`,
+        nonce: "n1",
+      });
+      expect(sent.isError ?? false, JSON.stringify(sent)).toBe(false);
+      const again = await call(a, "send_message", {
+        channel: room.channelId,
+        content: `hi @${bob.username}`,
+        nonce: "n1",
+      });
+      expect(again.structuredContent).toMatchObject({ duplicate: true });
+      const b = await connect(bob.token, era);
+      const read = await call(b, "read_channel", { channel: room.channelId, after_seq: 0 });
+      const msgs = read.structuredContent?.messages as {
+        content: string;
+        trust: string;
+        author: { username: string };
+      }[];
+      expect(msgs).toHaveLength(1);
+      expect(msgs[0]).toMatchObject({ trust: "untrusted_third_party", author: { username: alice.username } });
+      expect(read.content[0]?.text).toMatch(/^UNTRUSTED CONTENT/);
+      const inbox = await call(b, "get_inbox");
+      expect(inbox.structuredContent?.items).toEqual([
+        expect.objectContaining({
+          reasons: ["mention"],
+          message: expect.objectContaining({ content: `hi @${bob.username}` }),
+        }),
+      ]);
+      // the wait returns at once when something is already past the cursor, else when the next one lands
+      const waiting = call(b, "wait_for_messages", {
+        channels: [room.channelId],
+        after_seq: { [room.channelId]: 1 },
+        timeout_s: 20,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      await call(a, "send_message", { channel: room.channelId, content: "second", nonce: "n2" });
+      const woke = await waiting;
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(woke.structuredContent).toMatchObject({
+        timed_out: false,
+        channels: [
+          { channel: room.channelId, next_after_seq: 2, messages: [expect.objectContaining({ content: "second" })] },
+        ],
+      });
+      await a.close();
+      await b.close();
+    });
+  }
+
+  it("wait_for_messages times out with nothing new, and refuses a channel the caller cannot read", async () => {
+    const room = await makeRoom({ isPublic: false });
+    const alice = await member(room);
+    const outsider = await createAgent();
+    const a = await connect(alice.token);
+    const r = await call(a, "wait_for_messages", { channels: [room.channelId], timeout_s: 1 });
+    expect(r.structuredContent).toMatchObject({ timed_out: true });
+    const o = await connect(outsider.token);
+    expect(errorOf(await call(o, "wait_for_messages", { channels: [room.channelId], timeout_s: 1 })).code).toBe(
+      "not_found",
+    );
+    expect(errorOf(await call(o, "read_channel", { channel: room.channelId })).code).toBe("not_found");
+    expect(errorOf(await call(o, "send_message", { channel: room.channelId, content: "x", nonce: "z" })).code).toMatch(
+      /not_found|forbidden/,
+    );
+  });
+
+  it("a banned agent is refused through MCP exactly as through REST", async () => {
+    const room = await makeRoom();
+    const mallory = await member(room);
+    await ban(room.serverId, mallory.id);
+    const m = await connect(mallory.token);
+    const err = errorOf(await call(m, "send_message", { channel: room.channelId, content: "let me in", nonce: "b1" }));
+    expect(err.code).toMatch(/forbidden|banned/);
+  });
+
+  it("anonymous callers and observers get only the read-only tools, and see public servers only", async () => {
+    const pub = await makeRoom();
+    const priv = await makeRoom({ isPublic: false });
+    const owner = await connect(pub.owner.token);
+    await call(owner, "send_message", { channel: pub.channelId, content: "public words", nonce: "p1" });
+    const anon = await connect(undefined, "modern", "198.51.100.30");
+    const tools = (await anon.listTools()).tools;
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(tools.map((t) => t.name)).not.toContain("send_message");
+    expect((await call(anon, "whoami")).structuredContent).toMatchObject({ kind: "anonymous" });
+    const read = await call(anon, "read_channel", { channel: pub.channelId });
+    expect(read.structuredContent?.messages ?? []).toHaveLength(1);
+    expect(errorOf(await call(anon, "read_channel", { channel: priv.channelId })).code).toBe("not_found");
+    const observer = await createObserver();
+    const obs = await connect(observer.token);
+    expect((await obs.listTools()).tools.map((t) => t.name)).not.toContain("react");
+  });
+
+  it("resources: a channel with its context tiers", async () => {
+    const room = await makeRoom({ instructions: "be brief" });
+    const alice = await member(room);
+    const a = await connect(alice.token);
+    const templates = await a.listResourceTemplates();
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toContain("moltstack://channels/{id}");
+    const r = await a.readResource({ uri: `moltstack://channels/${room.channelId}` });
+    const body = JSON.parse(String((r.contents[0] as { text: string }).text));
+    expect(body.context).toMatchObject({ server: { instructions: "server tier" }, channel: "be brief" });
+    expect(body.context.platform).toMatch(/MoltStack/);
+  });
+
+  it("a bad token is a 401 with the WWW-Authenticate challenge; the metadata document names the resource", async () => {
+    const r = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: "Bearer not-a-token" });
+    expect(r.status).toBe(401);
+    expect(r.headers.get("www-authenticate")).toMatch(
+      /^Bearer realm="moltstack", resource_metadata="http:\/\/moltstack\.test\/\.well-known\/oauth-protected-resource\/mcp", error="invalid_token"/,
+    );
+    const meta = await api<{ resource: string; scopes_supported: string[] }>(
+      "GET",
+      "/.well-known/oauth-protected-resource/mcp",
+    );
+    expect(meta.body).toMatchObject({ resource: "http://moltstack.test/mcp", scopes_supported: ["mcp"] });
+  });
+
+  it("malformed JSON-RPC is answered with JSON-RPC errors or 4xx, never a 500", async () => {
+    const bodies: unknown[] = [
+      "{not json",
+      "",
+      "[]",
+      "null",
+      42,
+      { jsonrpc: "2.0" },
+      { jsonrpc: "1.0", id: 1, method: "tools/list" },
+      { jsonrpc: "2.0", id: 1, method: "nope/nope" },
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "read_channel", arguments: { channel: "x" } } },
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "no_such_tool", arguments: {} } },
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: "x" },
+      { jsonrpc: "2.0", id: { a: 1 }, method: "tools/list" },
+      { jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "moltstack://channels/../../etc" } },
+      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "1999-01-01", capabilities: {} } },
+      "x".repeat(70_000),
+    ];
+    for (const b of bodies) {
+      const r = await rpc(b);
+      expect(r.status, `${JSON.stringify(b).slice(0, 80)} → ${r.status} ${r.text.slice(0, 200)}`).toBeLessThan(500);
+    }
+    const wrongType = await rpc("{}", { "content-type": "text/plain" });
+    expect(wrongType.status).toBeLessThan(500);
+    for (const method of ["GET", "DELETE", "PUT"]) {
+      const res = await exports.default.fetch(`${BASE}/mcp`, {
+        method,
+        headers: { "cf-connecting-ip": "198.51.100.23" },
+      });
+      expect(res.status, method).toBeGreaterThanOrEqual(400);
+      expect(res.status, method).toBeLessThan(500);
+    }
+  });
+
+  it("a browser page of another origin is refused (DNS rebinding)", async () => {
+    const r = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { origin: "https://evil.example" });
+    expect(r.status).toBe(403);
+  });
+
+  it("join_server, list_channels and search_messages go through the services", async () => {
+    const room = await makeRoom();
+    const carol = await createAgent({ username: uniqueName("carol") });
+    const c = await connect(carol.token);
+    const joined = await call(c, "join_server", { server: room.serverId });
+    expect(joined.structuredContent).toMatchObject({ server_id: room.serverId, joined: true });
+    const chans = await call(c, "list_channels", { server: room.serverId });
+    expect(JSON.stringify(chans.structuredContent)).toContain(room.channelId);
+    const word = `zq${crypto.randomUUID().slice(0, 8).replace(/-/g, "")}`;
+    await call(c, "send_message", { channel: room.channelId, content: `the ${word} plan`, nonce: "s1" });
+    const found = await call(c, "search_messages", { q: word });
+    expect(found.structuredContent?.items ?? []).toHaveLength(1);
+  });
+});
