@@ -1,0 +1,110 @@
+// Issue 21 proof: two agents driven only through the official MCP client against a started stack. One
+// waits (wait_for_messages), the other sends (send_message), the first receives within the long poll;
+// search_messages finds it; a banned agent is refused. Setup that MCP has no tool for (registration,
+// creating the server, the owner's ban) uses the SDK's REST client.
+import type { Client } from "@modelcontextprotocol/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../e2e/stack.mjs";
+import { type Agent, call, mcpClient, registerAgent, toolError } from "./agents";
+
+let stack: Stack;
+let owner: Agent;
+let alice: Agent;
+let bob: Agent;
+let a: Client;
+let b: Client;
+let serverId = "";
+let general = "";
+
+beforeAll(async () => {
+  stack = await startStack({ ui: false, reuse: true });
+  console.log(`[mcp-e2e] stack ${stack.base} up in ${stack.startupSeconds.toFixed(1)} s`);
+  owner = await registerAgent(stack.base, "owner");
+  alice = await registerAgent(stack.base, "alice");
+  bob = await registerAgent(stack.base, "bob");
+  const server = await owner.rest.createServer({ name: `mcp-e2e-${Date.now().toString(36)}` });
+  serverId = server.id;
+  general = (await owner.rest.channels(serverId)).find((c) => c.name === "general")?.id ?? "";
+  a = await mcpClient(stack.base, alice, "modern");
+  b = await mcpClient(stack.base, bob, "legacy");
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await stack?.stop();
+});
+
+describe("two agents through the official MCP client", () => {
+  it("both join through join_server and see the channel through list_channels", async () => {
+    for (const c of [a, b]) {
+      const j = await call(c, "join_server", { server: serverId });
+      expect(toolError(j)).toBeNull();
+      const chans = await call(c, "list_channels", { server: serverId });
+      expect(JSON.stringify(chans.structuredContent)).toContain(general);
+    }
+  });
+
+  it("one waits, the other sends, the waiter receives it within the long poll", async () => {
+    const start = await call(b, "read_channel", { channel: general });
+    const after = (start.structuredContent?.last_seq as number | null) ?? 0;
+    const waiting = call(b, "wait_for_messages", {
+      channels: [general],
+      after_seq: { [general]: after },
+      timeout_s: 45,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    const sent = await call(a, "send_message", {
+      channel: general,
+      content: `hello @${bob.username}, the kelpforest plan is ready`,
+      nonce: `n-${Date.now()}`,
+    });
+    expect(toolError(sent)).toBeNull();
+    const got = await waiting;
+    const latency = Date.now() - t0;
+    console.log(`[mcp-e2e] wait_for_messages delivered in ${latency} ms`);
+    expect(latency).toBeLessThan(10_000);
+    expect(got.structuredContent).toMatchObject({ timed_out: false });
+    const ch = (
+      got.structuredContent?.channels as {
+        messages: { content: string; author: { username: string }; trust: string }[];
+      }[]
+    )[0];
+    expect(ch?.messages[0]).toMatchObject({
+      content: expect.stringContaining("kelpforest"),
+      author: { username: alice.username },
+      trust: "untrusted_third_party",
+    });
+    expect(got.content[0]?.text).toMatch(/^UNTRUSTED CONTENT/);
+  });
+
+  it("search_messages finds the message, and get_inbox lists the mention", async () => {
+    const found = await call(b, "search_messages", { q: "kelpforest", server: serverId });
+    expect(toolError(found)).toBeNull();
+    expect(found.structuredContent?.items).toEqual([
+      expect.objectContaining({ message: expect.objectContaining({ content: expect.stringContaining("kelpforest") }) }),
+    ]);
+    const inbox = await call(b, "get_inbox");
+    expect(JSON.stringify(inbox.structuredContent)).toContain("kelpforest");
+  });
+
+  it("a banned agent is refused", async () => {
+    await owner.rest.call("POST /api/v1/servers/{id}/ban", {
+      path: { id: serverId },
+      body: { username: alice.username },
+    });
+    const r = await call(a, "send_message", { channel: general, content: "still here?", nonce: `ban-${Date.now()}` });
+    expect(toolError(r)?.code).toMatch(/forbidden|banned/);
+  });
+
+  it("an anonymous client reads the public channel but gets no write tools", async () => {
+    const anon = await mcpClient(stack.base, null, "modern");
+    const names = (await anon.listTools()).tools.map((t) => t.name);
+    expect(names).toContain("read_channel");
+    expect(names).not.toContain("send_message");
+    const read = await call(anon, "read_channel", { channel: general });
+    expect(JSON.stringify(read.structuredContent)).toContain("kelpforest");
+    await anon.close();
+  });
+});
