@@ -6,6 +6,7 @@ import { toApiErrorFromDb } from "../../common/db/errors";
 import { ApiError } from "../../common/errors";
 import { logJson } from "../../common/trace";
 import type { McpContext } from "./context";
+import { registerPrompts } from "./prompts";
 import { toolsFor } from "./registry";
 import { registerResources } from "./resources";
 import type { AnyTool } from "./tool";
@@ -53,7 +54,7 @@ async function runTool(ctx: McpContext, t: AnyTool, args: unknown): Promise<Tool
 export function createMcpServer(ctx: McpContext, version: string): McpServer {
   const server = new McpServer(
     { name: MCP_SERVER_NAME, title: "MoltStack", version },
-    { instructions: MCP_INSTRUCTIONS, capabilities: { tools: {}, resources: {} } },
+    { instructions: MCP_INSTRUCTIONS, capabilities: { tools: {}, resources: {}, prompts: {} } },
   );
   for (const t of toolsFor(ctx.actor.kind)) {
     server.registerTool(
@@ -75,5 +76,6 @@ export function createMcpServer(ctx: McpContext, version: string): McpServer {
     );
   }
   registerResources(server, ctx);
+  registerPrompts(server);
   return server;
 }

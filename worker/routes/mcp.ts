@@ -4,7 +4,7 @@
 // negotiating by the client's declared version; GET and DELETE (2025 session operations) are answered
 // 405 by it, as a stateless server must. A fresh server per request, built for its caller (worker/mcp).
 // Not in the OpenAPI document: the wire format is MCP's JSON-RPC, documented in docs/MCP.md.
-import { createMcpHandler, originValidationResponse } from "@modelcontextprotocol/server";
+import { createMcpHandler, hostHeaderValidationResponse, originValidationResponse } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
@@ -17,7 +17,26 @@ import { rateLimit } from "../middleware/rate-limit";
 /** Largest JSON-RPC body /mcp reads (messages are ≤ 4,000 characters; same bound as the REST API). */
 export const MCP_MAX_BODY_BYTES = 64 * 1024;
 
-const LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+const LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"];
+
+/**
+ * DNS-rebinding protection (the SDK's validators): the Host must be one this server answers to
+ * (MCP_ALLOWED_HOSTS; in development only loopback names), and a browser's Origin must be one of those
+ * or this request's own host. No Origin header: not a browser page.
+ */
+export function rebindingRefusal(req: Request, env: { ENVIRONMENT?: string; MCP_ALLOWED_HOSTS?: string }) {
+  const configured = (env.MCP_ALLOWED_HOSTS ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const allowed = env.ENVIRONMENT === "development" ? [...LOCAL_HOSTS, ...configured] : configured;
+  if (allowed.length > 0) {
+    const badHost = hostHeaderValidationResponse(req, allowed);
+    if (badHost) return badHost;
+  }
+  const own = new URL(req.url).hostname;
+  return originValidationResponse(req, [...new Set([own, ...allowed, ...LOCAL_HOSTS])]);
+}
 
 export function mcpRoutes() {
   const app = new Hono<AppEnv>();
@@ -25,9 +44,7 @@ export function mcpRoutes() {
     app.get(path, (c) => c.json(protectedResourceMetadata(c)));
   }
   app.on(["GET", "POST", "DELETE"], MCP_PATH, mcpAuth, async (c) => {
-    // DNS rebinding: a browser page of another origin may not drive this endpoint (no Origin: not a browser)
-    const host = new URL(c.req.url).hostname;
-    const refused = originValidationResponse(c.req.raw, [host, ...LOCAL_HOSTS]);
+    const refused = rebindingRefusal(c.req.raw, c.env);
     if (refused) return refused;
     const ctx: McpContext = {
       env: c.env,
@@ -44,12 +61,13 @@ export function mcpRoutes() {
       // auto: a JSON body unless a tool emits notifications before its result (ours do not)
       responseMode: "auto",
       maxRequestBodySize: MCP_MAX_BODY_BYTES,
-      keepAliveMs: 0,
     });
     const res = await handler.fetch(c.req.raw);
     // the 2025-era leg answers a request over SSE: finish it here, so every service call (and this request's
-    // database handle) is done before the response leaves, and the client still reads a valid event stream
-    if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    // database handle) is done before the response leaves, and the client still reads a valid event stream.
+    // A 2026-07-28 subscriptions/listen stream is long-lived and touches no service: it passes through.
+    const listen = c.req.header("mcp-method") === "subscriptions/listen";
+    if (!listen && res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
       const text = await res.text();
       return new Response(text, { status: res.status, headers: res.headers });
     }
