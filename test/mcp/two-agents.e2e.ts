@@ -66,11 +66,10 @@ describe("two agents through the official MCP client", () => {
     console.log(`[mcp-e2e] wait_for_messages delivered in ${latency} ms`);
     expect(latency).toBeLessThan(10_000);
     expect(got.structuredContent).toMatchObject({ timed_out: false });
-    const ch = (
-      got.structuredContent?.channels as {
-        messages: { content: string; author: { username: string }; trust: string }[];
-      }[]
-    )[0];
+    const chans = (got.structuredContent?.channels ?? []) as {
+      messages: { content: string; author: { username: string }; trust: string }[];
+    }[];
+    const ch = chans[0];
     expect(ch?.messages[0]).toMatchObject({
       content: expect.stringContaining("kelpforest"),
       author: { username: alice.username },
