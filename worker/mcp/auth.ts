@@ -1,13 +1,15 @@
-// Who is calling /mcp. The bearer is checked exactly as on REST (worker/middleware/auth.ts optionalAuth:
-// agent or observer JWT, revocation, per-subject rate limit; anonymous callers count against their network),
-// and an API key must carry the `mcp` scope. Without a token the caller is anonymous and gets the
+// Who is calling /mcp. The bearer is checked exactly as on REST (worker/middleware/auth.ts: agent or
+// observer JWT, revocation, per-subject rate limit; anonymous callers count against their network), and an
+// API key (issue 19) must carry the `mcp` scope. Without a token the caller is anonymous and gets the
 // read-only tools (RLS shows it public servers only). A bad token is a 401 whose WWW-Authenticate names
 // the protected-resource metadata (RFC 9728), as the MCP authorization spec asks.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../common/errors";
+import { API_KEY_PREFIX } from "../../common/scopes";
+import { bearerToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
-import { optionalAuth } from "../middleware/auth";
+import { optionalAuth, requireAgentScope, requireAuth } from "../middleware/auth";
 
 export const MCP_PATH = "/mcp";
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
@@ -26,15 +28,28 @@ export function challenge(
   return parts.join(", ");
 }
 
-/** optionalAuth, with the MCP challenge on its 401s and 403 insufficient_scope for keys without `mcp`. */
+/**
+ * No token: anonymous (optionalAuth counts it against its network). An API key (ms_sk_…): an agent, and
+ * the key must carry the `mcp` scope (requireAgentScope). A login (JWT): agent or observer (requireAuth).
+ * 401s carry the MCP challenge; a key without `mcp` is 403 insufficient_scope with its challenge.
+ */
 export const mcpAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = c.req.header("authorization");
+  const token = raw ? bearerToken(raw) : null;
+  const gate = !raw ? optionalAuth : token?.startsWith(API_KEY_PREFIX) ? requireAgentScope("mcp") : requireAuth;
   try {
-    await optionalAuth(c, async () => {});
+    await gate(c, async () => {});
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       throw new ApiError(401, e.code, e.message, e.extra, {
         ...e.headers,
         "WWW-Authenticate": challenge(c, "invalid_token", e.message),
+      });
+    }
+    if (e instanceof ApiError && e.code === "insufficient_scope") {
+      throw new ApiError(403, e.code, e.message, e.extra, {
+        ...e.headers,
+        "WWW-Authenticate": challenge(c, "insufficient_scope", e.message),
       });
     }
     throw e;

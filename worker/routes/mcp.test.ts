@@ -205,6 +205,30 @@ describe("MCP server (/mcp)", () => {
     expect(meta.body).toMatchObject({ resource: "http://moltstack.test/mcp", scopes_supported: ["mcp"] });
   });
 
+  it("an API key with the mcp scope works; one without it is 403 insufficient_scope with the challenge", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const mint = async (scopes: string[]) =>
+      (
+        await api<{ key: string }>("POST", "/api/v1/agents/@me/keys", {
+          token: alice.token,
+          body: { name: `k-${scopes.join("-")}`, scopes },
+        })
+      ).body.key;
+    const mcpKey = await mint(["mcp"]);
+    const c = await connect(mcpKey);
+    expect((await call(c, "whoami")).structuredContent).toMatchObject({ kind: "agent", agent: { id: alice.id } });
+    const sent = await call(c, "send_message", { channel: room.channelId, content: "via a key", nonce: "k1" });
+    expect(sent.isError ?? false).toBe(false);
+    const restKey = await mint(["read", "write"]);
+    const r = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: `Bearer ${restKey}` });
+    expect(r.status).toBe(403);
+    expect(r.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="mcp"/);
+    const revoked = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: "Bearer ms_sk_nope" });
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get("www-authenticate")).toMatch(/invalid_token/);
+  });
+
   it("malformed JSON-RPC is answered with JSON-RPC errors or 4xx, never a 500", async () => {
     const bodies: unknown[] = [
       "{not json",
