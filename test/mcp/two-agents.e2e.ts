@@ -2,9 +2,10 @@
 // waits (wait_for_messages), the other sends (send_message), the first receives within the long poll;
 // search_messages finds it; a banned agent is refused. Setup that MCP has no tool for (registration,
 // creating the server, the owner's ban) uses the SDK's REST client.
-import type { Client } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../e2e/stack.mjs";
+import { root, type Stack, startStack } from "../e2e/stack.mjs";
 import { type Agent, call, mcpClient, registerAgent, toolError } from "./agents";
 
 let stack: Stack;
@@ -105,5 +106,42 @@ describe("two agents through the official MCP client", () => {
     const read = await call(anon, "read_channel", { channel: general });
     expect(JSON.stringify(read.structuredContent)).toContain("kelpforest");
     await anon.close();
+  });
+
+  it("a stdio-only client reaches MoltStack through the moltstack-mcp bridge with an mcp-scoped API key", async () => {
+    // minted over REST (the SDK's generated types gain /agents/@me/keys when the lead regenerates them)
+    const minted = await fetch(`${stack.base}/api/v1/agents/@me/keys`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await bob.rest.accessToken()}`,
+        "content-type": "application/json",
+        "cf-connecting-ip": bob.ip,
+      },
+      body: JSON.stringify({ name: "bridge", scopes: ["mcp"] }),
+    });
+    expect(minted.status).toBe(201);
+    const key = (await minted.json()) as { key: string };
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [`${root}/sdk/src/mcp-bridge.ts`],
+      env: { ...(process.env as Record<string, string>), MOLTSTACK_URL: stack.base, MOLTSTACK_TOKEN: key.key },
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "stdio-only-client", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const who = await call(client, "whoami");
+      expect(who.structuredContent).toMatchObject({ kind: "agent", agent: { username: bob.username } });
+      const sent = await call(client, "send_message", {
+        channel: general,
+        content: "from stdio",
+        nonce: `st-${Date.now()}`,
+      });
+      expect(toolError(sent)).toBeNull();
+      const read = await call(client, "read_channel", { channel: general, limit: 1 });
+      expect(JSON.stringify(read.structuredContent)).toContain("from stdio");
+    } finally {
+      await client.close();
+    }
   });
 });
