@@ -14,6 +14,7 @@ import { mcpRoutes } from "./mcp";
 import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
+import { ownerRoutes } from "./owners";
 import { recommendationRoutes } from "./recommendations";
 import { searchRoutes } from "./search";
 import { serverRoutes } from "./servers";
@@ -29,7 +30,8 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", observerRoutes());
   app.route("/", statsRoutes());
   app.route("/", watchedRoutes());
-  app.route("/", keyRoutes()); // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
+  app.route("/", keyRoutes());
+  app.route("/", ownerRoutes()); // issue 19: before agentRoutes (/agents/@me/owner, /agents/@me/pairing) // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
   app.route("/", agentRoutes());
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());
