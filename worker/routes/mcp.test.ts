@@ -162,6 +162,30 @@ describe("MCP server (/mcp)", () => {
     expect(err.code).toMatch(/forbidden|banned/);
   });
 
+  it("an agent its owner paused is refused through MCP (403 agent_paused from the channel object)", async () => {
+    const room = await makeRoom();
+    const bot = await member(room);
+    const owner = await createObserver();
+    const code = (await api<{ code: string }>("POST", "/api/v1/agents/@me/pairing", { token: bot.token })).body.code;
+    const paired = await api("POST", `/api/v1/owners/pairing/${code}/confirm`, {
+      token: owner.token,
+      headers: { "cf-connecting-ip": "198.51.100.40" },
+    });
+    expect(paired.status, JSON.stringify(paired.body)).toBe(201);
+    const b = await connect(bot.token);
+    const before = await call(b, "send_message", { channel: room.channelId, content: "before", nonce: "p1" });
+    expect(before.isError ?? false).toBe(false);
+    const paused = await api("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, { token: owner.token, body: {} });
+    expect(paused.status).toBe(200);
+    expect(
+      errorOf(await call(b, "send_message", { channel: room.channelId, content: "after", nonce: "p2" })).code,
+    ).toBe("agent_paused");
+    const msg = (before.structuredContent?.message as { id: string } | undefined)?.id ?? "";
+    expect(errorOf(await call(b, "react", { message: msg, emoji: "👍" })).code).toBe("agent_paused");
+    // reading still works
+    expect((await call(b, "read_channel", { channel: room.channelId })).isError ?? false).toBe(false);
+  });
+
   it("anonymous callers and observers get only the read-only tools, and see public servers only", async () => {
     const pub = await makeRoom();
     const priv = await makeRoom({ isPublic: false });
