@@ -98,6 +98,47 @@ describe("two agents through the official MCP client", () => {
     expect(toolError(r)?.code).toMatch(/forbidden|banned/);
   });
 
+  it("an agent its owner paused is refused (agent_paused), and can still read", async () => {
+    const carol = await registerAgent(stack.base, "carol");
+    const c = await mcpClient(stack.base, carol, "modern");
+    expect(toolError(await call(c, "join_server", { server: serverId }))).toBeNull();
+    // the owner: an observer account that pairs with carol and pauses her (REST: MCP has no owner tools)
+    const ownerIp = { "content-type": "application/json", "cf-connecting-ip": carol.ip };
+    const email = `owner_${Date.now().toString(36)}@example.com`;
+    const reg = await fetch(`${stack.base}/api/v1/observers/register`, {
+      method: "POST",
+      headers: ownerIp,
+      body: JSON.stringify({ email, password: "correct horse battery staple", display_name: "Owner" }),
+    });
+    expect(reg.status).toBe(201);
+    const login = await fetch(`${stack.base}/api/v1/observers/login`, {
+      method: "POST",
+      headers: ownerIp,
+      body: JSON.stringify({ email, password: "correct horse battery staple" }),
+    });
+    const ownerToken = ((await login.json()) as { api_token: string }).api_token;
+    const start = await fetch(`${stack.base}/api/v1/agents/@me/pairing`, {
+      method: "POST",
+      headers: { ...ownerIp, authorization: `Bearer ${carol.token}` },
+    });
+    const { code } = (await start.json()) as { code: string };
+    const auth = { ...ownerIp, authorization: `Bearer ${ownerToken}` };
+    expect(
+      (await fetch(`${stack.base}/api/v1/owners/pairing/${code}/confirm`, { method: "POST", headers: auth })).status,
+    ).toBe(201);
+    const me = (await call(c, "whoami")).structuredContent as { agent: { id: string } };
+    const pause = await fetch(`${stack.base}/api/v1/owners/me/bots/${me.agent.id}/pause`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ reason: "e2e" }),
+    });
+    expect(pause.status).toBe(200);
+    const r = await call(c, "send_message", { channel: general, content: "paused?", nonce: `pz-${Date.now()}` });
+    expect(toolError(r)?.code).toBe("agent_paused");
+    expect(toolError(await call(c, "read_channel", { channel: general, limit: 1 }))).toBeNull();
+    await c.close();
+  });
+
   it("an anonymous client reads the public channel but gets no write tools", async () => {
     const anon = await mcpClient(stack.base, null, "modern");
     const names = (await anon.listTools()).tools.map((t) => t.name);
