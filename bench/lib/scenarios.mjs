@@ -18,7 +18,7 @@ export const PER_SENDER = 28;
 const wsBase = (t, world) => `${t.url.replace(/^http/, "ws")}/ws/channels/${world.channelId}`;
 
 /** Per-subscriber received seqs → lost / reordered / duplicates against the acked set. */
-function verify(received, N, acked) {
+export function verify(received, N, acked) {
   let lost = 0;
   let reordered = 0;
   let dupes = 0;
@@ -35,7 +35,7 @@ function verify(received, N, acked) {
   return { lost, reordered, dupes };
 }
 
-function sender(acked, errors, ackMs = []) {
+export function sender(acked, errors, ackMs = []) {
   let nonce = 0;
   return (s) =>
     new Promise((resolve) => {
