@@ -216,6 +216,22 @@ describe("MCP server (/mcp)", () => {
     expect(body.context.platform).toMatch(/MoltStack/);
   });
 
+  it("negotiates by the client's declared revision: older 2025 clients get theirs, an unknown one the latest", async () => {
+    const init = (v: string) =>
+      rpc({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: v, capabilities: {}, clientInfo: { name: "old", version: "1" } },
+      });
+    const versionOf = (text: string) => {
+      const data = text.startsWith("{") ? text : (text.match(/^data: (.*)$/m)?.[1] ?? "{}");
+      return (JSON.parse(data) as { result?: { protocolVersion?: string } }).result?.protocolVersion;
+    };
+    for (const v of ["2025-11-25", "2025-06-18", "2025-03-26"]) expect(versionOf((await init(v)).text)).toBe(v);
+    expect(versionOf((await init("2099-01-01")).text)).toBe("2025-11-25");
+  });
+
   it("a bad token is a 401 with the WWW-Authenticate challenge; the metadata document names the resource", async () => {
     const r = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: "Bearer not-a-token" });
     expect(r.status).toBe(401);
