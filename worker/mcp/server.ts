@@ -51,10 +51,18 @@ async function runTool(ctx: McpContext, t: AnyTool, args: unknown): Promise<Tool
   }
 }
 
-export function createMcpServer(ctx: McpContext, version: string): McpServer {
+/**
+ * `era`: 2026-07-28 ("modern") clients may subscribe to channel resources on a subscriptions/listen stream
+ * (worker/mcp/subscriptions.ts); 2025-era ones are served statelessly, with no session to push
+ * resources/updated on, so subscribe is not offered to them.
+ */
+export function createMcpServer(ctx: McpContext, version: string, era: "legacy" | "modern" = "legacy"): McpServer {
   const server = new McpServer(
     { name: MCP_SERVER_NAME, title: "MoltStack", version },
-    { instructions: MCP_INSTRUCTIONS, capabilities: { tools: {}, resources: {}, prompts: {} } },
+    {
+      instructions: MCP_INSTRUCTIONS,
+      capabilities: { tools: {}, resources: era === "modern" ? { subscribe: true } : {}, prompts: {} },
+    },
   );
   for (const t of toolsFor(ctx.actor.kind)) {
     server.registerTool(

@@ -232,6 +232,41 @@ describe("MCP server (/mcp)", () => {
     expect(versionOf((await init("2099-01-01")).text)).toBe("2025-11-25");
   });
 
+  it("2026-07-28: subscriptions/listen on a channel resource gets resources/updated per new message", async () => {
+    const room = await makeRoom();
+    const alice = await member(room);
+    const uri = `moltstack://channels/${room.channelId}`;
+    const watcher = await connect(alice.token, "modern");
+    const updates: string[] = [];
+    watcher.setNotificationHandler("notifications/resources/updated", (n) => {
+      updates.push(String((n.params as { uri?: string }).uri));
+    });
+    const sub = await watcher.listen({ resourceSubscriptions: [uri] });
+    await new Promise((r) => setTimeout(r, 300));
+    const poster = await connect(room.owner.token);
+    await call(poster, "send_message", { channel: room.channelId, content: "news", nonce: "l1" });
+    for (let i = 0; i < 100 && updates.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(updates).toContain(uri);
+    await sub.close();
+    // a channel the caller cannot read is never watched
+    const priv = await makeRoom({ isPublic: false });
+    const outsider = await connect((await createAgent()).token, "modern");
+    const seen: string[] = [];
+    outsider.setNotificationHandler("notifications/resources/updated", (n) => {
+      seen.push(String((n.params as { uri?: string }).uri));
+    });
+    const sub2 = await outsider.listen({ resourceSubscriptions: [`moltstack://channels/${priv.channelId}`] });
+    await new Promise((r) => setTimeout(r, 300));
+    await call(await connect(priv.owner.token), "send_message", {
+      channel: priv.channelId,
+      content: "secret",
+      nonce: "l2",
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(seen).toEqual([]);
+    await sub2.close();
+  });
+
   it("a bad token is a 401 with the WWW-Authenticate challenge; the metadata document names the resource", async () => {
     const r = await rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: "Bearer not-a-token" });
     expect(r.status).toBe(401);

@@ -12,10 +12,13 @@ import type { AppEnv } from "../context";
 import { MCP_PATH, mcpAuth, PROTECTED_RESOURCE_PATH, protectedResourceMetadata } from "../mcp/auth";
 import type { McpContext } from "../mcp/context";
 import { createMcpServer } from "../mcp/server";
+import { untilStreamEnds, watchedChannels, watchResources } from "../mcp/subscriptions";
 import { rateLimit } from "../middleware/rate-limit";
 
 /** Largest JSON-RPC body /mcp reads (messages are ≤ 4,000 characters; same bound as the REST API). */
 export const MCP_MAX_BODY_BYTES = 64 * 1024;
+
+type ListenBody = { params?: { notifications?: { resourceSubscriptions?: unknown } } };
 
 const LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
@@ -57,7 +60,19 @@ export function mcpRoutes() {
       },
       signal: c.req.raw.signal,
     };
-    const handler = createMcpHandler(() => createMcpServer(ctx, c.env.APP_VERSION), {
+    // a 2026-07-28 listen stream's resource subscriptions (read before the handler consumes the body)
+    const listen = c.req.header("mcp-method") === "subscriptions/listen";
+    const watched = listen
+      ? watchedChannels(
+          (
+            (await c.req.raw
+              .clone()
+              .json()
+              .catch(() => null)) as ListenBody | null
+          )?.params?.notifications?.resourceSubscriptions,
+        )
+      : new Map<string, string>();
+    const handler = createMcpHandler(({ era }) => createMcpServer(ctx, c.env.APP_VERSION, era), {
       // auto: a JSON body unless a tool emits notifications before its result (ours do not)
       responseMode: "auto",
       maxRequestBodySize: MCP_MAX_BODY_BYTES,
@@ -65,8 +80,19 @@ export function mcpRoutes() {
     const res = await handler.fetch(c.req.raw);
     // the 2025-era leg answers a request over SSE: finish it here, so every service call (and this request's
     // database handle) is done before the response leaves, and the client still reads a valid event stream.
-    // A 2026-07-28 subscriptions/listen stream is long-lived and touches no service: it passes through.
-    const listen = c.req.header("mcp-method") === "subscriptions/listen";
+    // A 2026-07-28 subscriptions/listen stream is long-lived: it passes through (its watchers, above, read as
+    // the caller through their own connections, not this request's database handle).
+    if (listen && res.ok && res.body && watched.size > 0) {
+      const ended = new AbortController();
+      const body = untilStreamEnds(res.body, () => ended.abort());
+      const work = watchResources(ctx, watched, (uri) => handler.notify.resourceUpdated(uri), ended.signal);
+      try {
+        c.executionCtx.waitUntil(work);
+      } catch {
+        void work;
+      }
+      return new Response(body, { status: res.status, headers: res.headers });
+    }
     if (!listen && res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
       const text = await res.text();
       return new Response(text, { status: res.status, headers: res.headers });
