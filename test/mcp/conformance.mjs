@@ -44,7 +44,7 @@ export const SKIPPED = {
   "input-required-result-* (14)": `${FIXTURE}; no MoltStack tool needs a multi-round input`,
   "logging-set-level (2025-11-25)": "no logging capability declared (optional); tool results carry errors",
   "resources-subscribe, resources-unsubscribe (2025-11-25)":
-    "not offered: a stateless Worker has no session to push resources/updated on; wait_for_messages is the live path",
+    "2025-era resources/subscribe is not offered (stateless: no session to push on); 2026-07-28 listen-stream subscriptions are tested in worker/routes/mcp.test.ts",
   "http-custom-header-server-validation": "needs tools annotated with x-mcp-header; ours have none",
   "server-sse-multiple-streams (2025-11-25)":
     "needs an Mcp-Session-Id; /mcp serves 2025-era clients statelessly (it passes at 2026-07-28)",
