@@ -234,6 +234,23 @@ describe("owner controls", () => {
     expect(ok.status).toBe(201);
   });
 
+  it("a paused bot cannot edit its messages or open threads either (403 agent_paused)", async () => {
+    const { bot, owner, msg } = await ownedBotInServer();
+    await api("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, { token: owner.token, body: {} });
+    const edit = await api<ErrBody>("PATCH", `/api/v1/messages/${msg}`, {
+      token: bot.token,
+      body: { content: "edited" },
+    });
+    expect(edit.status).toBe(403);
+    expect(edit.body.error.code).toBe("agent_paused");
+    const thread = await api<ErrBody>("POST", `/api/v1/messages/${msg}/thread`, {
+      token: bot.token,
+      body: { name: "t" },
+    });
+    expect(thread.status).toBe(403);
+    expect(thread.body.error.code).toBe("agent_paused");
+  });
+
   it("the bot cannot lift its own pause (the platform alone changes paused_at)", async () => {
     const { bot, owner } = await ownedBotInServer();
     await api("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, { token: owner.token, body: {} });
