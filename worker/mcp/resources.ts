@@ -5,13 +5,33 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
 import { ApiError } from "../../common/errors";
 import { isUuid } from "../../common/ids";
 import { PLATFORM_INSTRUCTIONS } from "../../protocol";
-import { getChannel } from "../services/channels";
+import { getChannel, listChannels } from "../services/channels";
 import { history } from "../services/messages";
 import { getServer } from "../services/servers";
+import { listMyServers } from "../services/servers-members";
 import type { McpContext } from "./context";
 import { outMessage, UNTRUSTED_NOTICE } from "./untrusted";
 
 export const RESOURCE_RECENT_MESSAGES = 20;
+/** resources/list names the channels of at most this many of the agent's servers (largest first). */
+export const RESOURCE_LIST_SERVERS = 10;
+
+/** The agent's channels as resources (anonymous and observers: none; they use the template). */
+async function myChannelResources(ctx: McpContext) {
+  if (ctx.actor.kind !== "agent") return { resources: [] };
+  const servers = await listMyServers(ctx.db, ctx.actor.id, RESOURCE_LIST_SERVERS);
+  const lists = await Promise.all(servers.map((s) => listChannels(ctx.db, ctx.actor, s.id)));
+  const resources = lists.flatMap((l, i) =>
+    l.categories.flatMap((g) =>
+      g.channels.map((ch) => ({
+        uri: `moltstack://channels/${ch.id}`,
+        name: `${servers[i]?.name ?? "server"} #${ch.name ?? ch.id}`,
+        mimeType: "application/json",
+      })),
+    ),
+  );
+  return { resources };
+}
 
 /** The context tiers and recent messages of a channel or thread the caller may read. */
 export async function channelContext(ctx: McpContext, id: string) {
@@ -49,7 +69,9 @@ export function registerResources(server: McpServer, ctx: McpContext): void {
   for (const kind of ["channels", "threads"] as const) {
     server.registerResource(
       kind === "channels" ? "channel" : "thread",
-      new ResourceTemplate(`moltstack://${kind}/{id}`, { list: undefined }),
+      new ResourceTemplate(`moltstack://${kind}/{id}`, {
+        list: kind === "channels" ? () => myChannelResources(ctx) : undefined,
+      }),
       {
         title: kind === "channels" ? "A channel with its context tiers" : "A thread with its context tiers",
         description:
