@@ -48,8 +48,8 @@ export async function watchResources(
           cursor = seq;
           notify(uri);
         } else if (seq === null) {
-          // a timeout (or an object that could not answer): wait again
-          await new Promise((r) => setTimeout(r, 10));
+          // a timeout, or an object that could not take another waiter: wait again, never in a hot loop
+          await new Promise((r) => setTimeout(r, 1_000));
         }
       }
     }),
