@@ -15,6 +15,8 @@
 // g1 = one gateway socket (GET /ws + subscribe, issue 17) on 100 channels at 20 msg/s overall, and the
 // 100-channel subscribe time; g2 = 1,000 subscribers of one channel at 20 msg/s as channel sockets, then as
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
+// m = issue 21: 100 agents long-polling MCP wait_for_messages and 100 channel sockets on the same channel at
+// 10 msg/s (delivery p50/p99 of both, same run; MoltStack only: `npm run bench:m`).
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
 // Issue 25: every part runs once as a discarded warm-up, then --runs N times (default 3; --quick: once, no
@@ -29,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
+import { mcpLongPoll } from "./lib/mcp.mjs";
 import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { relayFanout } from "./lib/relay.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
@@ -191,6 +194,7 @@ async function runParts(t, label = "") {
   if (parts.includes("f")) await step("f", () => history(t));
   if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("m")) await step("m", () => mcpLongPoll(t, { concurrency: conc }));
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));
@@ -271,6 +275,7 @@ const HEADLINE = {
   e: (r) => [r.connectTotal, false, "reconnect total ms"],
   f: (r) => [r.p99, false, "p99 ms"],
   floor: (r) => [r.reqPerSec, true, "req/s"],
+  m: (r) => [r.p99, false, "delivery p99 ms"],
 };
 
 const cols = [

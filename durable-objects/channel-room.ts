@@ -364,6 +364,16 @@ export class ChannelRoom extends DurableObject<Bindings> {
     });
   }
 
+  /**
+   * Issue 21 (MCP wait_for_messages): resolve with a seq past `afterSeq` as soon as one is committed, or
+   * null after `timeoutMs` (≤ 50 s). Says only that something arrived: the caller reads the messages
+   * through the database as itself (RLS), after checking it may read the channel (channel/waiters.ts).
+   */
+  async waitForMessages(channelId: string, afterSeq: number, timeoutMs: number): Promise<number | null> {
+    this.core.bind(channelId);
+    return this.core.waiters.wait(afterSeq, timeoutMs, this.core.recent.lastSeq);
+  }
+
   /** Broadcast a frame produced by a REST action (edit, delete, reaction); `actor` counts as outbound. */
   async publish(channelId: string, frame: ServerOp, actor?: string): Promise<void> {
     this.core.bind(channelId);

@@ -21,7 +21,7 @@ const wsBase = (t, world) => `${t.url.replace(/^http/, "ws")}/ws/channels/${worl
 export { interleaved } from "./pace.mjs";
 
 /** Per-subscriber received seqs → lost / reordered / duplicates against the acked set. */
-function verify(received, N, acked) {
+export function verify(received, N, acked) {
   let lost = 0;
   let reordered = 0;
   let dupes = 0;
@@ -38,7 +38,7 @@ function verify(received, N, acked) {
   return { lost, reordered, dupes };
 }
 
-function sender(acked, errors, ackMs = []) {
+export function sender(acked, errors, ackMs = []) {
   let nonce = 0;
   return (s) =>
     new Promise((resolve) => {

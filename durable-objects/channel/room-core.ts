@@ -32,6 +32,7 @@ import { RecentFrames } from "./recent";
 import { RECEIVER_TAG, readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
 import { ThreadRoom } from "./thread-room";
+import { SeqWaiters } from "./waiters";
 import { GroupCommitter, type PostInput } from "./writer";
 
 export class RoomCore {
@@ -53,6 +54,8 @@ export class RoomCore {
   readonly resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
   /** the latest committed message frames, as broadcast: resume reads them before Postgres (recent.ts) */
   readonly recent = new RecentFrames();
+  /** issue 21: long-poll callers (MCP wait_for_messages) woken by the next committed message */
+  readonly waiters = new SeqWaiters();
   /** what was sent to each socket since its last sign of life (issue 15, backpressure.ts) */
   readonly ledger = new UnreadLedger(
     SOCKET_LIMITS.unreadBytes,
@@ -172,6 +175,7 @@ export class RoomCore {
   }
 
   broadcastRaw(data: string, seq: number | null = null): void {
+    if (seq !== null) this.waiters.committed(seq);
     this.gateway.fanout(data, seq);
     this.relays.fanout(data, seq);
     const sockets = this.ctx.getWebSockets(RECEIVER_TAG);

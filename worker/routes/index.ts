@@ -15,6 +15,7 @@ import { feedRoutes } from "./feed";
 import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
 import { keyRoutes } from "./keys";
+import { mcpRoutes } from "./mcp";
 import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
@@ -57,5 +58,6 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", a2aBridgeRoutes()); // issue 22: outbound bridges
   app.route("/", a2aRoutes()); // issue 22: agent cards, registry, JSON-RPC (docs/A2A.md)
   app.route("/", adminRoutes()); // issue 24: operators
+  app.route("/", mcpRoutes()); // issue 21: the remote MCP server (JSON-RPC, not in the OpenAPI document)
   // features register here (identity, social, servers, channels, messages, moderation, ...)
 }

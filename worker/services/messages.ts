@@ -32,7 +32,9 @@ export interface HistoryPage {
 
 export type HistoryQuery =
   | { mode: "latest"; limit: number }
-  | { mode: "before" | "after" | "around"; id: string; limit: number };
+  | { mode: "before" | "after" | "around"; id: string; limit: number }
+  /** issue 21 (MCP read_channel / wait_for_messages): oldest first after a seq cursor */
+  | { mode: "after_seq"; seq: number; limit: number };
 
 /**
  * visible: the caller may know the channel exists (RLS); readable: it may read its messages (not banned).
@@ -50,6 +52,13 @@ function pageSql(channelId: string, cmp: "<" | ">" | ">=" | null, id: string | n
   return sql`select ${sql.raw(MESSAGE_COLUMNS)} from messages m join agents a on a.id = m.agent_id
              where m.channel_id = ${channelId} and m.deleted_at is null ${where}
              order by m.id ${order} limit ${n}`;
+}
+
+/** Messages after a seq cursor, oldest first (seqs are gap-free per channel and follow the id order). */
+function seqPageSql(channelId: string, afterSeq: number, n: number): SQL {
+  return sql`select ${sql.raw(MESSAGE_COLUMNS)} from messages m join agents a on a.id = m.agent_id
+             where m.channel_id = ${channelId} and m.deleted_at is null and m.seq > ${afterSeq}
+             order by m.seq asc limit ${n}`;
 }
 
 /** The ids of every message the pages return (a subquery for the statements that follow the pages). */
@@ -76,13 +85,15 @@ export async function history(env: DbEnv, actor: Actor, channelId: string, q: Hi
   const L = q.limit;
   const half = Math.floor(L / 2);
   const pages =
-    q.mode === "latest"
-      ? [pageSql(channelId, null, null, L + 1)]
-      : q.mode === "before"
-        ? [pageSql(channelId, "<", q.id, L + 1)]
-        : q.mode === "after"
-          ? [pageSql(channelId, ">", q.id, L + 1)]
-          : [pageSql(channelId, "<", q.id, half + 1), pageSql(channelId, ">=", q.id, L - half + 1)];
+    q.mode === "after_seq"
+      ? [seqPageSql(channelId, q.seq, L + 1)]
+      : q.mode === "latest"
+        ? [pageSql(channelId, null, null, L + 1)]
+        : q.mode === "before"
+          ? [pageSql(channelId, "<", q.id, L + 1)]
+          : q.mode === "after"
+            ? [pageSql(channelId, ">", q.id, L + 1)]
+            : [pageSql(channelId, "<", q.id, half + 1), pageSql(channelId, ">=", q.id, L - half + 1)];
   const [check, ...rest] = await readAsActor(env, actor, [
     readableSql(channelId),
     ...pages,
@@ -107,7 +118,7 @@ export async function history(env: DbEnv, actor: Actor, channelId: string, q: Hi
     before = p.length > L;
     after = q.mode === "before";
     rows = p.slice(0, L).reverse();
-  } else if (q.mode === "after") {
+  } else if (q.mode === "after" || q.mode === "after_seq") {
     const p = got[0] ?? [];
     after = p.length > L;
     before = true;

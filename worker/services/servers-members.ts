@@ -223,3 +223,37 @@ export async function transferOwnership(
     return loadServerView(tx, serverId);
   });
 }
+
+export interface MyServer {
+  id: string;
+  name: string;
+  is_public: boolean;
+  role: ServerRole;
+  member_count: number;
+}
+
+/** Issue 21 (MCP whoami / list_servers): the servers the agent is a member of, largest first (bounded). */
+export async function listMyServers(db: Database, agentId: string, limit = 100): Promise<MyServer[]> {
+  return withActor(db, agentActor(agentId), async (tx) => {
+    const rows = await tx
+      .select({
+        id: servers.id,
+        name: servers.name,
+        isPublic: servers.isPublic,
+        role: serverMembers.role,
+        memberCount: servers.memberCount,
+      })
+      .from(serverMembers)
+      .innerJoin(servers, eq(servers.id, serverMembers.serverId))
+      .where(eq(serverMembers.agentId, agentId))
+      .orderBy(sql`${servers.memberCount} desc`, servers.id)
+      .limit(limit);
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      is_public: r.isPublic,
+      role: r.role as ServerRole,
+      member_count: r.memberCount,
+    }));
+  });
+}
