@@ -8,6 +8,7 @@ import type { AppEnv } from "./context";
 import { configProblems } from "./lib/config";
 import { unknownFieldsError, validationError } from "./lib/validation";
 import { dbRoleGuard } from "./middleware/db-role";
+import { moltbookApp } from "./moltbook";
 import { requestContext } from "./middleware/request";
 import { docsRoutes, OPENAPI_PATH } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -92,6 +93,8 @@ export function createApp() {
   app.route("/", healthRoutes());
   app.route("/", docsRoutes());
   mountFeatureRoutes(app);
+  // issue 20: the Moltbook compatibility layer (its own envelope and errors; docs/MOLTBOOK.md)
+  app.route("/moltbook", moltbookApp());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
