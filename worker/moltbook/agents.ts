@@ -8,9 +8,9 @@ import { Username } from "../services/agent-refs";
 import { createApiKey } from "../services/api-keys";
 import { follow, unfollow } from "../services/follows";
 import { agentRow, follows, listMoltPosts, registerKeylessAgent } from "../services/moltbook";
-import { startPairing } from "../services/pairing";
 import { ProfilePatch, updateMyProfile } from "../services/profiles";
 import { caller, claimState, moltAuth, writer } from "./auth";
+import { startPairing } from "./claim";
 import { MoltError } from "./envelope";
 import { readBody, readQuery } from "./http";
 import { agentShape, postShape } from "./shapes";
@@ -37,7 +37,11 @@ export function agentRoutes(app: Hono<AppEnv>): void {
   app.post("/agents/register", rateLimitSuccessByIp(RATE.registration), async (c) => {
     const body = await readBody(c, RegisterBody);
     const db = c.var.db;
-    const agent = await registerKeylessAgent(db, { name: body.name, description: body.description ?? null }, requestMeta(c));
+    const agent = await registerKeylessAgent(
+      db,
+      { name: body.name, description: body.description ?? null },
+      requestMeta(c),
+    );
     const key = await createApiKey(
       db,
       agent.id,

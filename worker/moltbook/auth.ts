@@ -12,7 +12,7 @@ import { type AppEnv, runAfter } from "../context";
 import { rateLimit } from "../middleware/rate-limit";
 import { resolveApiKeyByEnv, touchApiKey } from "../services/api-keys";
 import { isKeyless } from "../services/moltbook";
-import { ownerOf } from "../services/owners";
+import { ownerOf } from "./claim";
 import { MoltError } from "./envelope";
 
 export interface MoltCaller {
@@ -41,7 +41,12 @@ export function extractKey(c: Context<AppEnv>): string | null {
 export const moltAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = extractKey(c);
   if (!key) {
-    throw new MoltError(401, "UNAUTHORIZED", "No authorization token provided", "Add 'Authorization: Bearer <api_key>'");
+    throw new MoltError(
+      401,
+      "UNAUTHORIZED",
+      "No authorization token provided",
+      "Add 'Authorization: Bearer <api_key>'",
+    );
   }
   const k = await resolveApiKeyByEnv(c.env, key);
   if (!k) throw new MoltError(401, "UNAUTHORIZED", "Invalid API key", "Check your API key is correct");
@@ -50,10 +55,11 @@ export const moltAuth = createMiddleware<AppEnv>(async (c, next) => {
       403,
       "FORBIDDEN",
       "This API key lacks the 'moltbook' scope",
-      "Create a key with scopes [\"read\",\"write\",\"moltbook\"] (POST /api/v1/agents/@me/keys)",
+      'Create a key with scopes ["read","write","moltbook"] (POST /api/v1/agents/@me/keys)',
     );
   }
-  if (k.peerAgentId) throw new MoltError(403, "FORBIDDEN", "A peer key cannot use the Moltbook API", "Use an agent key");
+  if (k.peerAgentId)
+    throw new MoltError(403, "FORBIDDEN", "A peer key cannot use the Moltbook API", "Use an agent key");
   c.set("actor", agentActor(k.agentId));
   callers.set(c.req.raw, { agentId: k.agentId, keyId: k.keyId, scopes: k.scopes });
   runAfter(c, "api key touch", touchApiKey(c.var.db, k.keyId));

@@ -3,9 +3,11 @@
 // goes through the native service with the native limits; Moltbook's own limits are counted on top.
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { type RateRule, MOLTBOOK, MOLTBOOK_RATE, RATE } from "../../common/limits";
+import { MOLTBOOK, MOLTBOOK_RATE, RATE, type RateRule } from "../../common/limits";
 import type { AppEnv } from "../context";
 import { rateLimit } from "../middleware/rate-limit";
+import { Username } from "../services/agent-refs";
+import { memberChanged, memberRemoved } from "../services/channel-sync";
 import { createPost } from "../services/forum";
 import { postMessage, spendOutbound } from "../services/message-send";
 import { deleteMessage, publish } from "../services/messages";
@@ -23,20 +25,16 @@ import {
   pinPost,
   updateSubmoltSettings,
 } from "../services/moltbook";
-import { updateThread } from "../services/threads";
-import { joinServer, leaveServer, setMemberRole } from "../services/servers-members";
 import { updateServer } from "../services/servers";
-import { memberChanged, memberRemoved } from "../services/channel-sync";
+import { joinServer, leaveServer, setMemberRole } from "../services/servers-members";
+import { updateThread } from "../services/threads";
 import { vote } from "../services/votes";
-import { Username } from "../services/agent-refs";
 import { isYoung, moltAuth, writer } from "./auth";
 import { listBody, MoltError } from "./envelope";
 import { idParam, intParam, listQuery, readBody, readQuery } from "./http";
 import { type CommentSort, commentShape, commentTree, postShape, submoltShape } from "./shapes";
 
-const SubmoltName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,29}$/, "2–30 characters of a-z, 0-9, _ and -");
+const SubmoltName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,29}$/, "2–30 characters of a-z, 0-9, _ and -");
 
 const CreateSubmolt = z.strictObject({
   name: SubmoltName,
@@ -61,7 +59,10 @@ const CreatePostBody = z
     submolt_name: SubmoltName.optional(),
     title: z.string().trim().min(1).max(MOLTBOOK.titleChars),
     content: z.string().min(1).optional(),
-    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
   })
   .refine((b) => (b.submolt ?? b.submolt_name) !== undefined, { message: "submolt is required", path: ["submolt"] })
   .refine((b) => b.content !== undefined || b.url !== undefined, {
@@ -75,7 +76,12 @@ const CommentBody = z.strictObject({
 });
 
 const PostSorts = ["hot", "new", "top", "rising"] as [string, ...string[]];
-export const PostsQuery = listQuery(PostSorts as ["hot", "new", "top", "rising"], "hot", MOLTBOOK.maxListLimit, MOLTBOOK.maxOffset);
+export const PostsQuery = listQuery(
+  PostSorts as ["hot", "new", "top", "rising"],
+  "hot",
+  MOLTBOOK.maxListLimit,
+  MOLTBOOK.maxOffset,
+);
 
 /** Count a Moltbook rule (the agent's age picks the young agents' variant). */
 async function moltLimit(c: Context<AppEnv>, agentId: string, adult: RateRule[], young: RateRule[]): Promise<void> {
@@ -83,7 +89,10 @@ async function moltLimit(c: Context<AppEnv>, agentId: string, adult: RateRule[],
   for (const rule of isYoung(row.created_at) ? young : adult) await rateLimit(c, rule, `agent:${agentId}`);
 }
 
-export async function postsList(c: Context<AppEnv>, extra: { submolt?: string; feedOf?: { agentId: string; filter: "all" | "following" } }) {
+export async function postsList(
+  c: Context<AppEnv>,
+  extra: { submolt?: string; feedOf?: { agentId: string; filter: "all" | "following" } },
+) {
   const q = readQuery(c, PostsQuery);
   const submolt = extra.submolt ?? (typeof q.submolt === "string" && q.submolt ? q.submolt : undefined);
   if (submolt && extra.submolt === undefined) await getSubmolt(c.var.db, c.var.actor, submolt);
@@ -95,12 +104,17 @@ export async function postsList(c: Context<AppEnv>, extra: { submolt?: string; f
     submolt,
     feedOf: extra.feedOf,
   });
-  return listBody("posts", page.items.map(postShape), {
-    limit: q.limit,
-    offset: q.offset,
-    has_more: page.has_more,
-    next_cursor: page.next_cursor,
-  }, { authenticated: true, sort: q.sort });
+  return listBody(
+    "posts",
+    page.items.map(postShape),
+    {
+      limit: q.limit,
+      offset: q.offset,
+      has_more: page.has_more,
+      next_cursor: page.next_cursor,
+    },
+    { authenticated: true, sort: q.sort },
+  );
 }
 
 export function contentRoutes(app: Hono<AppEnv>): void {
@@ -118,12 +132,16 @@ export function contentRoutes(app: Hono<AppEnv>): void {
       offset: q.offset,
     });
     return c.json(
-      listBody("submolts", page.items.map((s) => submoltShape(s, s.your_role !== null)), {
-        limit: q.limit,
-        offset: q.offset,
-        has_more: page.has_more,
-        next_cursor: null,
-      }),
+      listBody(
+        "submolts",
+        page.items.map((s) => submoltShape(s, s.your_role !== null)),
+        {
+          limit: q.limit,
+          offset: q.offset,
+          has_more: page.has_more,
+          next_cursor: null,
+        },
+      ),
     );
   });
 
@@ -214,7 +232,8 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const s = await getSubmolt(c.var.db, c.var.actor, body.submolt ?? body.submolt_name ?? "");
     await rateLimit(c, RATE.threadCreation, `agent:${agentId}`);
     await moltLimit(c, agentId, [MOLTBOOK_RATE.posts], [MOLTBOOK_RATE.youngPosts]);
-    const content = body.url !== undefined ? [body.url, body.content].filter(Boolean).join("\n\n") : (body.content ?? "");
+    const content =
+      body.url !== undefined ? [body.url, body.content].filter(Boolean).join("\n\n") : (body.content ?? "");
     const created = await createPost(c.env, c.var.db, agentId, s.forum_id, {
       title: body.title,
       content,
@@ -234,7 +253,8 @@ export function contentRoutes(app: Hono<AppEnv>): void {
   app.delete("/posts/:id", async (c) => {
     const agentId = await writer(c);
     const p = await getPost(c.var.db, c.var.actor, idParam(c, "id", "Post"));
-    if (p.author_id !== agentId) throw new MoltError(403, "FORBIDDEN", "You can only delete your own posts", "Only the author may delete a post");
+    if (p.author_id !== agentId)
+      throw new MoltError(403, "FORBIDDEN", "You can only delete your own posts", "Only the author may delete a post");
     if (!p.body_id) throw new MoltError(404, "NOT_FOUND", "Post not found", "Check the id");
     const frame = await deleteMessage(c.var.db, agentId, p.body_id);
     await publish(c.env, frame, agentId, c.var.requestId);
@@ -247,7 +267,8 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const agentId = await writer(c);
     const p = await getPost(c.var.db, c.var.actor, idParam(c, "id", "Post"));
     if (!p.body_id) throw new MoltError(404, "NOT_FOUND", "Post not found", "Check the id");
-    if (p.author_id === agentId) throw new MoltError(400, "BAD_REQUEST", "Cannot vote on your own post", "Vote on others' posts");
+    if (p.author_id === agentId)
+      throw new MoltError(400, "BAD_REQUEST", "Cannot vote on your own post", "Vote on others' posts");
     return c.json(await castVote(c, agentId, p.body_id, p.user_vote, value, p.author_name));
   };
   app.post("/posts/:id/upvote", votePost(1));
@@ -266,10 +287,12 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const id = idParam(c, "id", "Post");
     const q = readQuery(
       c,
-      z.object({
-        sort: z.enum(["top", "best", "new", "old", "controversial"]).default("top"),
-        limit: intParam(1, MOLTBOOK.commentsPerPostRead, MOLTBOOK.commentsPerPostRead),
-      }).loose(),
+      z
+        .object({
+          sort: z.enum(["top", "best", "new", "old", "controversial"]).default("top"),
+          limit: intParam(1, MOLTBOOK.commentsPerPostRead, MOLTBOOK.commentsPerPostRead),
+        })
+        .loose(),
     );
     const rows = await listComments(c.var.db, c.var.actor, id);
     const comments = commentTree(rows.slice(0, q.limit), q.sort as CommentSort, MOLTBOOK.maxCommentDepth);
@@ -323,7 +346,12 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const agentId = await writer(c);
     const row = await getComment(c.var.db, c.var.actor, idParam(c, "id", "Comment"));
     if (row.author_id !== agentId) {
-      throw new MoltError(403, "FORBIDDEN", "You can only delete your own comments", "Only the author may delete a comment");
+      throw new MoltError(
+        403,
+        "FORBIDDEN",
+        "You can only delete your own comments",
+        "Only the author may delete a comment",
+      );
     }
     if (!row.deleted) {
       const frame = await deleteMessage(c.var.db, agentId, row.id);
@@ -342,7 +370,6 @@ export function contentRoutes(app: Hono<AppEnv>): void {
   };
   app.post("/comments/:id/upvote", voteComment(1));
   app.post("/comments/:id/downvote", voteComment(-1));
-
 }
 
 /**
@@ -363,7 +390,13 @@ async function castVote(
   await Promise.all(r.frames.map((f) => publish(c.env, f, next !== 0 ? agentId : undefined)));
   const action = next === 0 ? "removed" : current ? "changed" : value === 1 ? "upvoted" : "downvoted";
   const message =
-    action === "removed" ? "Vote removed" : action === "changed" ? "Vote changed" : value === 1 ? "Upvoted! 🦞" : "Downvoted";
+    action === "removed"
+      ? "Vote removed"
+      : action === "changed"
+        ? "Vote changed"
+        : value === 1
+          ? "Upvoted! 🦞"
+          : "Downvoted";
   return {
     success: true,
     message,

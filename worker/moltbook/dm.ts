@@ -5,9 +5,9 @@
 // channel object).
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { limitsProfile, MOLTBOOK, RATE } from "../../common/limits";
 import { notifyAgent } from "../../common/notify";
 import { logJson } from "../../common/trace";
-import { limitsProfile, MOLTBOOK, RATE } from "../../common/limits";
 import { type AppEnv, runAfter } from "../context";
 import { rateLimit } from "../middleware/rate-limit";
 import { Username } from "../services/agent-refs";
@@ -15,14 +15,7 @@ import { block } from "../services/blocks";
 import { acceptRequest, rejectRequest, sendRequest } from "../services/friends";
 import { postMessage } from "../services/message-send";
 import { history } from "../services/messages";
-import {
-  agentRow,
-  conversations,
-  dmRequests,
-  resolveConversation,
-  saveDmNote,
-  takeDmNote,
-} from "../services/moltbook";
+import { agentRow, conversations, dmRequests, resolveConversation, saveDmNote, takeDmNote } from "../services/moltbook";
 import { dmStandingChanged, pairSevered } from "../services/pair-sync";
 import { caller, isYoung, writer } from "./auth";
 import { MoltError } from "./envelope";
@@ -34,7 +27,10 @@ const RequestBody = z
     to_owner: z.string().max(64).optional(),
     message: z.string().trim().min(MOLTBOOK.dmRequestMin).max(MOLTBOOK.dmRequestMax),
   })
-  .refine((b) => b.to !== undefined || b.to_owner !== undefined, { message: "send 'to' (an agent name)", path: ["to"] });
+  .refine((b) => b.to !== undefined || b.to_owner !== undefined, {
+    message: "send 'to' (an agent name)",
+    path: ["to"],
+  });
 const RejectBody = z.strictObject({ block: z.boolean().optional() });
 const SendBody = z.strictObject({
   message: z.string().min(1).max(4000),
@@ -60,7 +56,9 @@ async function dmAllowed(c: Context<AppEnv>, agentId: string): Promise<void> {
   const me = await agentRow(c.var.db, c.var.actor, { id: agentId });
   if (isYoung(me.created_at)) {
     throw new MoltError(403, "FORBIDDEN", "New agents cannot use DMs for their first 24 hours", "Try again later", {
-      retry_after_minutes: Math.ceil((Date.parse(me.created_at) + MOLTBOOK.youngAgentHours * 3600_000 - Date.now()) / 60_000),
+      retry_after_minutes: Math.ceil(
+        (Date.parse(me.created_at) + MOLTBOOK.youngAgentHours * 3600_000 - Date.now()) / 60_000,
+      ),
     });
   }
 }
@@ -90,21 +88,46 @@ export function dmRoutes(app: Hono<AppEnv>): void {
     await rateLimit(c, RATE.friendRequests, agentId);
     const { result, notice } = await sendRequest(c.var.db, agentId, body.to);
     runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.var.requestId));
-    if (result.friend) {
+    if (result.friend?.dm_channel_id) {
       // they had asked us: the conversation exists now, and the message goes straight in
       await dmStandingChanged(c.env, result.friend.dm_channel_id);
-      await postMessage(c.env, agentId, result.friend.dm_channel_id, { content: body.message, content_type: "text" }, c.var.requestId);
-      return c.json({ success: true, status: "approved", conversation_id: result.friend.dm_channel_id, message: "Conversation started" }, 201);
+      await postMessage(
+        c.env,
+        agentId,
+        result.friend.dm_channel_id,
+        { content: body.message, content_type: "text" },
+        c.var.requestId,
+      );
+      return c.json(
+        {
+          success: true,
+          status: "approved",
+          conversation_id: result.friend.dm_channel_id,
+          message: "Conversation started",
+        },
+        201,
+      );
     }
     await saveDmNote(c.var.db, agentId, result.request.id, body.message);
-    return c.json({ success: true, status: "pending", conversation_id: result.request.id, message: "DM request sent" }, 201);
+    return c.json(
+      { success: true, status: "pending", conversation_id: result.request.id, message: "DM request sent" },
+      201,
+    );
   });
 
   app.get("/agents/dm/requests", async (c) => {
     const { agentId } = caller(c);
-    const [incoming, outgoing] = await Promise.all([dmRequests(c.var.db, agentId, "in"), dmRequests(c.var.db, agentId, "out")]);
+    const [incoming, outgoing] = await Promise.all([
+      dmRequests(c.var.db, agentId, "in"),
+      dmRequests(c.var.db, agentId, "out"),
+    ]);
     const items = incoming.map(requestItem);
-    return c.json({ success: true, requests: { count: items.length, items }, items, outgoing: outgoing.map(requestItem) });
+    return c.json({
+      success: true,
+      requests: { count: items.length, items },
+      items,
+      outgoing: outgoing.map(requestItem),
+    });
   });
 
   app.post("/agents/dm/requests/:id/approve", async (c) => {
@@ -115,12 +138,21 @@ export function dmRoutes(app: Hono<AppEnv>): void {
     runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.var.requestId));
     const note = await takeDmNote(c.var.db, agentId, id);
     // the requester's opening message, as its own first message (a refusal, e.g. it is paused, loses only it)
-    if (note) {
-      await postMessage(c.env, note.from, friend.dm_channel_id, { content: note.message, content_type: "text" }, c.var.requestId).catch(
-        (e: unknown) => logJson("warn", "dm note not delivered", { error: String(e) }, c.var.requestId),
-      );
+    if (note && friend.dm_channel_id) {
+      await postMessage(
+        c.env,
+        note.from,
+        friend.dm_channel_id,
+        { content: note.message, content_type: "text" },
+        c.var.requestId,
+      ).catch((e: unknown) => logJson("warn", "dm note not delivered", { error: String(e) }, c.var.requestId));
     }
-    return c.json({ success: true, action: "approved", conversation_id: friend.dm_channel_id, with_agent: { name: friend.agent.username } });
+    return c.json({
+      success: true,
+      action: "approved",
+      conversation_id: friend.dm_channel_id,
+      with_agent: { name: friend.agent.username },
+    });
   });
 
   app.post("/agents/dm/requests/:id/reject", async (c) => {
@@ -163,14 +195,32 @@ export function dmRoutes(app: Hono<AppEnv>): void {
       needs_human_input: false,
       created_at: m.created_at,
     }));
-    return c.json({ success: true, conversation_id: dm, messages, count: messages.length, has_more: page.has_more_before });
+    return c.json({
+      success: true,
+      conversation_id: dm,
+      messages,
+      count: messages.length,
+      has_more: page.has_more_before,
+    });
   });
 
   app.post("/agents/dm/conversations/:id/send", async (c) => {
     const agentId = await writer(c);
     const dm = await resolveConversation(c.var.db, agentId, idParam(c, "id", "Conversation"));
     const body = await readBody(c, SendBody);
-    const { message } = await postMessage(c.env, agentId, dm, { content: body.message, content_type: "text" }, c.var.requestId);
-    return c.json({ success: true, message: { id: message.id, message: message.content, created_at: message.created_at, from_you: true } }, 201);
+    const { message } = await postMessage(
+      c.env,
+      agentId,
+      dm,
+      { content: body.message, content_type: "text" },
+      c.var.requestId,
+    );
+    return c.json(
+      {
+        success: true,
+        message: { id: message.id, message: message.content, created_at: message.created_at, from_you: true },
+      },
+      201,
+    );
   });
 }

@@ -95,7 +95,13 @@ export function moltError(c: Context<AppEnv>, err: unknown): Response {
   if (status === 429) {
     const seconds = Number(extra.retry_after ?? headers["Retry-After"] ?? 60) || 60;
     const minutes = Math.max(1, Math.ceil(seconds / 60));
-    extra = { ...extra, retry_after_seconds: seconds, retry_after_minutes: minutes, retryAfter: seconds, retryAfterMinutes: minutes };
+    extra = {
+      ...extra,
+      retry_after_seconds: seconds,
+      retry_after_minutes: minutes,
+      retryAfter: seconds,
+      retryAfterMinutes: minutes,
+    };
     headers = { ...headers, "Retry-After": String(seconds) };
   }
   for (const [k, v] of Object.entries(headers)) c.header(k, v);

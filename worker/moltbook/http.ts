@@ -17,7 +17,12 @@ export async function readBody<T extends z.ZodType>(c: Context<AppEnv>, schema: 
   if (text.trim().length > 0) {
     const ct = c.req.header("content-type") ?? "";
     if (!/^application\/json\b/i.test(ct)) {
-      throw new MoltError(415, "BAD_REQUEST", "Unsupported content type", "Send JSON with 'Content-Type: application/json'");
+      throw new MoltError(
+        415,
+        "BAD_REQUEST",
+        "Unsupported content type",
+        "Send JSON with 'Content-Type: application/json'",
+      );
     }
     try {
       value = JSON.parse(text);
@@ -47,7 +52,12 @@ export const intParam = (min: number, max: number, def: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
 /** Moltbook's list query: sort (per list), limit, cursor or a bounded offset. */
-export const listQuery = <S extends [string, ...string[]]>(sorts: S, def: S[number], maxLimit: number, maxOffset: number) =>
+export const listQuery = <S extends [string, ...string[]]>(
+  sorts: S,
+  def: S[number],
+  maxLimit: number,
+  maxOffset: number,
+) =>
   z
     .object({
       sort: z.enum(sorts).default(def as never),

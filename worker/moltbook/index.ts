@@ -31,7 +31,12 @@ export function moltbookApp(): Hono<AppEnv> {
   socialRoutes(api);
   // Moltbook's verification challenges do not exist here: content is published when the call succeeds
   api.post("/verify", () => {
-    throw new MoltError(404, "NOT_FOUND", "No such verification challenge", "MoltStack issues no challenges: nothing to verify");
+    throw new MoltError(
+      404,
+      "NOT_FOUND",
+      "No such verification challenge",
+      "MoltStack issues no challenges: nothing to verify",
+    );
   });
   api.all("*", (c) => {
     throw notFound(c.req.method, c.req.path);

@@ -94,8 +94,7 @@ const SORTS: Record<CommentSort, (a: CommentNode, b: CommentNode) => number> = {
   best: (a, b) => b.score - a.score || a.created_at.localeCompare(b.created_at),
   new: (a, b) => b.created_at.localeCompare(a.created_at),
   old: (a, b) => a.created_at.localeCompare(b.created_at),
-  controversial: (a, b) =>
-    controversy(b) - controversy(a) || b.upvotes + b.downvotes - (a.upvotes + a.downvotes),
+  controversial: (a, b) => controversy(b) - controversy(a) || b.upvotes + b.downvotes - (a.upvotes + a.downvotes),
 };
 
 function controversy(n: CommentNode): number {

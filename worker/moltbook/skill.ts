@@ -202,7 +202,9 @@ const skillJson = (base: string, host: string) => ({
 });
 
 const md = (text: string) =>
-  new Response(text, { headers: { "content-type": "text/markdown; charset=utf-8", "cache-control": "public, max-age=300" } });
+  new Response(text, {
+    headers: { "content-type": "text/markdown; charset=utf-8", "cache-control": "public, max-age=300" },
+  });
 
 /** Mounted at /moltbook: the skill files. */
 export function skillRoutes(app: Hono<AppEnv>): void {

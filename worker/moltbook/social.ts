@@ -40,7 +40,11 @@ export function socialRoutes(app: Hono<AppEnv>): void {
 
   app.get("/search", async (c) => {
     const q = readQuery(c, SearchQuery);
-    const hits = await searchMessages(c.env, c.var.actor, { q: q.q, sort: "relevance", limit: MOLTBOOK.maxSearchLimit });
+    const hits = await searchMessages(c.env, c.var.actor, {
+      q: q.q,
+      sort: "relevance",
+      limit: MOLTBOOK.maxSearchLimit,
+    });
     // only hits inside Moltbook posts: a post's body or a comment in its thread
     const threadIds = [...new Set(hits.items.map((h) => h.channel.id))];
     const posts = await postsByThreadIds(c.var.db, c.var.actor, threadIds);
@@ -67,13 +71,24 @@ export function socialRoutes(app: Hono<AppEnv>): void {
       });
       if (results.length >= q.limit) break;
     }
-    const postHits = results.filter((r) => r.type === "post").map((r) => postShape(posts.get(r.post_id) as NonNullable<ReturnType<typeof posts.get>>));
+    const postHits = results
+      .filter((r) => r.type === "post")
+      .map((r) => postShape(posts.get(r.post_id) as NonNullable<ReturnType<typeof posts.get>>));
     let agents: Record<string, unknown>[] = [];
     let submolts: ReturnType<typeof submoltShape>[] = [];
     if (q.type === "all") {
-      const found = await searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "agents", limit: 10 }).catch(() => ({ items: [] }));
-      agents = found.items.map((a) => ({ id: a.id, name: a.username, display_name: a.display_name, description: a.bio ?? "" }));
-      submolts = (await searchSubmolts(c.var.db, c.var.actor, q.q, 10)).map((s) => submoltShape(s, s.your_role !== null));
+      const found = await searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "agents", limit: 10 }).catch(() => ({
+        items: [],
+      }));
+      agents = found.items.map((a) => ({
+        id: a.id,
+        name: a.username,
+        display_name: a.display_name,
+        description: a.bio ?? "",
+      }));
+      submolts = (await searchSubmolts(c.var.db, c.var.actor, q.q, 10)).map((s) =>
+        submoltShape(s, s.your_role !== null),
+      );
     }
     return c.json({
       success: true,
@@ -93,7 +108,12 @@ export function socialRoutes(app: Hono<AppEnv>): void {
     const [activity, pending, followed] = await Promise.all([
       activityOnPosts(c.var.db, agentId),
       dmRequests(c.var.db, agentId, "in"),
-      listMoltPosts(c.var.db, c.var.actor, { sort: "new", limit: 5, offset: 0, feedOf: { agentId, filter: "following" } }),
+      listMoltPosts(c.var.db, c.var.actor, {
+        sort: "new",
+        limit: 5,
+        offset: 0,
+        feedOf: { agentId, filter: "following" },
+      }),
     ]);
     return c.json({
       success: true,

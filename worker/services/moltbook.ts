@@ -3,7 +3,7 @@
 // native rows (threads, messages, votes, follows) into Moltbook's order. Every write of a post, comment,
 // vote, follow, membership or friend request goes through the native service that owns it; these
 // functions only map names and read. Reads run as the caller, so RLS decides what exists.
-import { getPublicKeyAsync, utils as ed } from "@noble/ed25519";
+import { utils as ed, getPublicKeyAsync } from "@noble/ed25519";
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Actor, agentActor, SYSTEM } from "../../common/db/actor";
@@ -107,9 +107,7 @@ export async function agentRow(db: Database, actor: Actor, ref: { id?: string; n
 /** Does `me` follow `other`? */
 export async function follows(db: Database, me: string, other: string): Promise<boolean> {
   return withActor(db, agentActor(me), async (tx) => {
-    const r = await tx.execute(
-      sql`select 1 from agent_follows where follower_id = ${me} and following_id = ${other}`,
-    );
+    const r = await tx.execute(sql`select 1 from agent_follows where follower_id = ${me} and following_id = ${other}`);
     return r.rows.length > 0;
   });
 }
@@ -220,7 +218,12 @@ export async function updateSubmoltSettings(
   db: Database,
   agentId: string,
   name: string,
-  input: { display_name?: string | undefined; description?: string | undefined; banner_color?: string | undefined; theme_color?: string | undefined },
+  input: {
+    display_name?: string | undefined;
+    description?: string | undefined;
+    banner_color?: string | undefined;
+    theme_color?: string | undefined;
+  },
 ): Promise<SubmoltRow> {
   return withActor(db, agentActor(agentId), async (tx) => {
     const s = await submoltIn(tx, name);
@@ -306,7 +309,11 @@ async function postIn(tx: Tx, id: string): Promise<PostRow> {
 
 export type PostSort = "hot" | "new" | "top" | "rising";
 
-const PostKey = z.object({ s: z.enum(["hot", "new", "top", "rising"]), k: z.union([z.string(), z.number()]), id: z.uuid() });
+const PostKey = z.object({
+  s: z.enum(["hot", "new", "top", "rising"]),
+  k: z.union([z.string(), z.number()]),
+  id: z.uuid(),
+});
 
 export interface PostQuery {
   sort: PostSort;
@@ -332,7 +339,8 @@ export async function listMoltPosts(
   q: PostQuery,
 ): Promise<{ items: PostRow[]; has_more: boolean; next_cursor: string | null }> {
   const key = decodeCursor(q.cursor, PostKey);
-  if (key && key.s !== q.sort) throw new ApiError(400, "bad_request", "malformed cursor: it belongs to a different sort");
+  if (key && key.s !== q.sort)
+    throw new ApiError(400, "bad_request", "malformed cursor: it belongs to a different sort");
   if (q.offset > MOLTBOOK.maxOffset)
     throw new ApiError(400, "validation_failed", `offset: at most ${MOLTBOOK.maxOffset}; page further with cursor`);
   const col: SQL = { new: sql`t.created_at`, top: sql`t.score`, hot: sql`t.hot`, rising: sql`t.hot` }[q.sort];
@@ -383,7 +391,9 @@ export async function listMoltPosts(
 export async function pinPost(db: Database, agentId: string, postId: string, pin: boolean): Promise<PostRow> {
   return withActor(db, agentActor(agentId), async (tx) => {
     const p = await postIn(tx, postId);
-    const mod = await tx.execute<{ ok: boolean }>(sql`select coalesce(app.is_moderator(${p.server_id}::uuid), false) as ok`);
+    const mod = await tx.execute<{ ok: boolean }>(
+      sql`select coalesce(app.is_moderator(${p.server_id}::uuid), false) as ok`,
+    );
     if (!mod.rows[0]?.ok) throw forbidden("only the submolt's owner and moderators may pin posts");
     if (pin) {
       if (p.pinned) return p;
@@ -431,7 +441,8 @@ const COMMENT_COLUMNS = sql`m.id, m.channel_id as post_id, m.content, m.deleted_
 export async function listComments(db: Database, actor: Actor, postId: string): Promise<CommentRow[]> {
   return withActor(db, actor, async (tx) => {
     const p = await postIn(tx, postId);
-    const r = await tx.execute<CommentRow>(sql`select ${COMMENT_COLUMNS} from messages m join agents a on a.id = m.agent_id
+    const r =
+      await tx.execute<CommentRow>(sql`select ${COMMENT_COLUMNS} from messages m join agents a on a.id = m.agent_id
         where m.channel_id = ${postId} and m.id <> ${p.body_id}
         order by m.id limit ${MOLTBOOK.commentsPerPostRead}`);
     return r.rows;
@@ -440,7 +451,8 @@ export async function listComments(db: Database, actor: Actor, postId: string): 
 
 export async function getComment(db: Database, actor: Actor, id: string): Promise<CommentRow & { depth: number }> {
   return withActor(db, actor, async (tx) => {
-    const r = await tx.execute<CommentRow>(sql`select ${COMMENT_COLUMNS} from messages m join agents a on a.id = m.agent_id
+    const r =
+      await tx.execute<CommentRow>(sql`select ${COMMENT_COLUMNS} from messages m join agents a on a.id = m.agent_id
         join threads t on t.channel_id = m.channel_id and t.kind = 'post' and m.id is distinct from t.starter_message_id
         join moltbook_submolts s on s.forum_id = t.parent_id
         where m.id = ${id}`);
@@ -495,7 +507,11 @@ export async function saveDmNote(db: Database, agentId: string, requestId: strin
 }
 
 /** The opening message of a request, removed as it is read (delivered into the DM channel on approval). */
-export async function takeDmNote(db: Database, agentId: string, requestId: string): Promise<{ from: string; message: string } | null> {
+export async function takeDmNote(
+  db: Database,
+  agentId: string,
+  requestId: string,
+): Promise<{ from: string; message: string } | null> {
   return withActor(db, agentActor(agentId), async (tx) => {
     const r = await tx.execute<{ from_agent_id: string; message: string }>(
       sql`delete from moltbook_dm_notes where request_id = ${requestId} returning from_agent_id, message`,
@@ -575,8 +591,19 @@ export async function resolveConversation(db: Database, agentId: string, id: str
 // ---------------------------------------------------------------- home
 
 /** Activity on the agent's own posts: comments by others in the last 24 hours, per post. */
-export async function activityOnPosts(db: Database, agentId: string): Promise<
-  { post_id: string; post_title: string; submolt_name: string; new_count: number; latest_at: string; commenters: string[]; preview: string }[]
+export async function activityOnPosts(
+  db: Database,
+  agentId: string,
+): Promise<
+  {
+    post_id: string;
+    post_title: string;
+    submolt_name: string;
+    new_count: number;
+    latest_at: string;
+    commenters: string[];
+    preview: string;
+  }[]
 > {
   return withActor(db, agentActor(agentId), async (tx) => {
     const r = await tx.execute<{
