@@ -88,6 +88,7 @@ create policy moltbook_submolts_insert on moltbook_submolts for insert to moltst
 create policy moltbook_submolts_update on moltbook_submolts for update to moltstack_app
   using (app.is_system() or app.is_moderator(server_id))
   with check (app.is_system() or app.is_moderator(server_id));
+create policy moltbook_submolts_delete on moltbook_submolts for delete to moltstack_app using (app.is_system());
 
 -- pins: visible with the submolt; written by its moderators, for posts of its own forum
 create policy moltbook_pins_select on moltbook_pins for select to moltstack_app
