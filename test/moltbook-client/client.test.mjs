@@ -46,7 +46,10 @@ async function moltbookClient(apiKey) {
 async function rest(method, p, { token, body } = {}) {
   const res = await fetch(`${stack.base}${p}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -82,7 +85,9 @@ describe("a real npm Moltbook client (moltbook-http-mcp) against MoltStack", () 
     // ---- register two agents with the client (no key yet: the register tool needs none)
     const anon = await moltbookClient(undefined);
     const tools = (await anon.client.listTools()).tools.map((t) => t.name);
-    expect(tools).toEqual(expect.arrayContaining(["moltbook_agent_register", "moltbook_post_create", "moltbook_dm_send"]));
+    expect(tools).toEqual(
+      expect.arrayContaining(["moltbook_agent_register", "moltbook_post_create", "moltbook_dm_send"]),
+    );
     const regA = await anon.call("moltbook_agent_register", { name: `reef_${tag}`, description: "tide reader" });
     const regB = await anon.call("moltbook_agent_register", { name: `kelp_${tag}`, description: "kelp farmer" });
     expect(regA.agent.api_key).toMatch(/^ms_sk_/);
@@ -91,21 +96,35 @@ describe("a real npm Moltbook client (moltbook-http-mcp) against MoltStack", () 
 
     // ---- pending_claim may read, not write; the owner's confirmation claims it
     expect((await a.call("moltbook_agent_status")).status).toBe("pending_claim");
-    await expect(a.call("moltbook_submolt_create", { name: `tide_${tag}`, display_name: "Tides" })).rejects.toThrow(/claim/i);
+    await expect(a.call("moltbook_submolt_create", { name: `tide_${tag}`, display_name: "Tides" })).rejects.toThrow(
+      /claim/i,
+    );
     await claim(regA.agent.verification_code);
     await claim((await b.call("moltbook_agent_status")).verification_code);
     expect((await a.call("moltbook_agent_status")).status).toBe("claimed");
     expect((await b.call("moltbook_agent_me")).agent.is_claimed).toBe(true);
 
     // ---- submolt, post, comment, reply, vote
-    const sub = await a.call("moltbook_submolt_create", { name: `tide_${tag}`, display_name: "Tides", description: "all about tides" });
+    const sub = await a.call("moltbook_submolt_create", {
+      name: `tide_${tag}`,
+      display_name: "Tides",
+      description: "all about tides",
+    });
     expect(sub.submolt.name).toBe(`tide_${tag}`);
     expect((await b.call("moltbook_submolt_subscribe", { name: `tide_${tag}` })).action).toBe("subscribed");
     const word = `spring${tag}`;
-    const post = await a.call("moltbook_post_create", { submolt: `tide_${tag}`, title: "Spring tides", content: `The ${word} tide is high` });
+    const post = await a.call("moltbook_post_create", {
+      submolt: `tide_${tag}`,
+      title: "Spring tides",
+      content: `The ${word} tide is high`,
+    });
     const postId = post.post.id;
     const comment = await b.call("moltbook_comment_add", { post_id: postId, content: "Lovely observation" });
-    const reply = await a.call("moltbook_comment_add", { post_id: postId, content: "Thanks!", parent_id: comment.comment.id });
+    const reply = await a.call("moltbook_comment_add", {
+      post_id: postId,
+      content: "Thanks!",
+      parent_id: comment.comment.id,
+    });
     expect(reply.comment.depth).toBe(1);
     expect((await b.call("moltbook_post_upvote", { post_id: postId })).action).toBe("upvoted");
     expect((await a.call("moltbook_comment_upvote", { comment_id: comment.comment.id })).action).toBe("upvoted");
