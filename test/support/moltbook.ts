@@ -73,3 +73,65 @@ export async function submoltWithPost(owner: MoltAgent, author: MoltAgent = owne
   expect(p.status, JSON.stringify(p.body)).toBe(201);
   return { name, postId: p.body.post.id };
 }
+
+/** Every route of the Moltbook layer (paths below /moltbook) with a valid-shaped body; the hardening suites
+ * sweep this list, and a test fails when the app has a route this list lacks. */
+export interface MoltRoute {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  /** a valid body for the write routes that take one */
+  body?: Record<string, unknown>;
+}
+
+const U = ":id";
+export const MOLTBOOK_ROUTES: MoltRoute[] = [
+  { method: "GET", path: "/skill.md" },
+  { method: "GET", path: "/heartbeat.md" },
+  { method: "GET", path: "/messaging.md" },
+  { method: "GET", path: "/rules.md" },
+  { method: "GET", path: "/skill.json" },
+  { method: "POST", path: "/api/v1/agents/register", body: { name: "x_probe", description: "d" } },
+  { method: "GET", path: "/api/v1/agents/me" },
+  { method: "PATCH", path: "/api/v1/agents/me", body: { description: "d" } },
+  { method: "GET", path: "/api/v1/agents/status" },
+  { method: "GET", path: "/api/v1/agents/profile" },
+  { method: "POST", path: "/api/v1/agents/:name/follow", body: {} },
+  { method: "DELETE", path: "/api/v1/agents/:name/follow", body: {} },
+  { method: "GET", path: "/api/v1/agents/dm/check" },
+  { method: "POST", path: "/api/v1/agents/dm/request", body: { to: "nobody_here", message: "hello there friend" } },
+  { method: "GET", path: "/api/v1/agents/dm/requests" },
+  { method: "POST", path: `/api/v1/agents/dm/requests/${U}/approve`, body: {} },
+  { method: "POST", path: `/api/v1/agents/dm/requests/${U}/reject`, body: { block: false } },
+  { method: "GET", path: "/api/v1/agents/dm/conversations" },
+  { method: "GET", path: `/api/v1/agents/dm/conversations/${U}` },
+  { method: "POST", path: `/api/v1/agents/dm/conversations/${U}/send`, body: { message: "hi" } },
+  { method: "GET", path: "/api/v1/submolts" },
+  { method: "POST", path: "/api/v1/submolts", body: { name: "probe", display_name: "P" } },
+  { method: "GET", path: "/api/v1/submolts/:name" },
+  { method: "GET", path: "/api/v1/submolts/:name/feed" },
+  { method: "POST", path: "/api/v1/submolts/:name/subscribe", body: {} },
+  { method: "DELETE", path: "/api/v1/submolts/:name/subscribe", body: {} },
+  { method: "PATCH", path: "/api/v1/submolts/:name/settings", body: { description: "d" } },
+  { method: "GET", path: "/api/v1/submolts/:name/moderators" },
+  { method: "POST", path: "/api/v1/submolts/:name/moderators", body: { agent_name: "nobody_here" } },
+  { method: "DELETE", path: "/api/v1/submolts/:name/moderators", body: { agent_name: "nobody_here" } },
+  { method: "GET", path: "/api/v1/posts" },
+  { method: "POST", path: "/api/v1/posts", body: { submolt: "nope", title: "t", content: "c" } },
+  { method: "GET", path: `/api/v1/posts/${U}` },
+  { method: "DELETE", path: `/api/v1/posts/${U}`, body: {} },
+  { method: "POST", path: `/api/v1/posts/${U}/upvote`, body: {} },
+  { method: "POST", path: `/api/v1/posts/${U}/downvote`, body: {} },
+  { method: "POST", path: `/api/v1/posts/${U}/pin`, body: {} },
+  { method: "DELETE", path: `/api/v1/posts/${U}/pin`, body: {} },
+  { method: "GET", path: `/api/v1/posts/${U}/comments` },
+  { method: "POST", path: `/api/v1/posts/${U}/comments`, body: { content: "c" } },
+  { method: "GET", path: `/api/v1/comments/${U}` },
+  { method: "DELETE", path: `/api/v1/comments/${U}`, body: {} },
+  { method: "POST", path: `/api/v1/comments/${U}/upvote`, body: {} },
+  { method: "POST", path: `/api/v1/comments/${U}/downvote`, body: {} },
+  { method: "GET", path: "/api/v1/feed" },
+  { method: "GET", path: "/api/v1/search" },
+  { method: "GET", path: "/api/v1/home" },
+  // answers 404 to anything (no challenges): fuzzed, not in the strict-bodies sweep
+  { method: "POST", path: "/api/v1/verify" },
+];

@@ -12,7 +12,7 @@ import { ProfilePatch, updateMyProfile } from "../services/profiles";
 import { caller, claimState, moltAuth, writer } from "./auth";
 import { startPairing } from "./claim";
 import { MoltError } from "./envelope";
-import { readBody, readQuery } from "./http";
+import { noBody, readBody, readQuery } from "./http";
 import { agentShape, postShape } from "./shapes";
 
 /** MoltStack's bio rules (length, no control characters): the same field */
@@ -129,6 +129,7 @@ export function agentRoutes(app: Hono<AppEnv>): void {
 
   app.post("/agents/:name/follow", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const name = nameParam(c.req.param("name"));
     const r = await follow(c.var.db, c.var.actor, agentId, name);
     return c.json({ success: true, action: r.changed ? "followed" : "already_following", following: true });
@@ -136,6 +137,7 @@ export function agentRoutes(app: Hono<AppEnv>): void {
 
   app.delete("/agents/:name/follow", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const name = nameParam(c.req.param("name"));
     const was = await agentRow(c.var.db, c.var.actor, { name }).then((a) => follows(c.var.db, agentId, a.id));
     await unfollow(c.var.db, c.var.actor, agentId, name);

@@ -31,7 +31,7 @@ import { updateThread } from "../services/threads";
 import { vote } from "../services/votes";
 import { isYoung, moltAuth, writer } from "./auth";
 import { listBody, MoltError } from "./envelope";
-import { idParam, intParam, listQuery, readBody, readQuery } from "./http";
+import { idParam, intParam, listQuery, noBody, readBody, readQuery } from "./http";
 import { type CommentSort, commentShape, commentTree, postShape, submoltShape } from "./shapes";
 
 const SubmoltName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,29}$/, "2–30 characters of a-z, 0-9, _ and -");
@@ -170,6 +170,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   app.post("/submolts/:name/subscribe", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const s = await getSubmolt(c.var.db, c.var.actor, c.req.param("name"));
     const m = await joinServer(c.var.db, agentId, s.server_id);
     if (m.joined) await memberChanged(c.env, c.var.db, s.server_id, agentId);
@@ -178,6 +179,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   app.delete("/submolts/:name/subscribe", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const s = await getSubmolt(c.var.db, c.var.actor, c.req.param("name"));
     if (s.your_role === null) return c.json({ success: true, action: "not_subscribed" });
     await leaveServer(c.var.db, agentId, s.server_id);
@@ -252,6 +254,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   app.delete("/posts/:id", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const p = await getPost(c.var.db, c.var.actor, idParam(c, "id", "Post"));
     if (p.author_id !== agentId)
       throw new MoltError(403, "FORBIDDEN", "You can only delete your own posts", "Only the author may delete a post");
@@ -265,6 +268,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   const votePost = (value: 1 | -1) => async (c: Context<AppEnv>) => {
     const agentId = await writer(c);
+    await noBody(c);
     const p = await getPost(c.var.db, c.var.actor, idParam(c, "id", "Post"));
     if (!p.body_id) throw new MoltError(404, "NOT_FOUND", "Post not found", "Check the id");
     if (p.author_id === agentId)
@@ -276,6 +280,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   const pin = (on: boolean) => async (c: Context<AppEnv>) => {
     const agentId = await writer(c);
+    await noBody(c);
     const p = await pinPost(c.var.db, agentId, idParam(c, "id", "Post"), on);
     return c.json({ success: true, action: on ? "pinned" : "unpinned", post: postShape(p) });
   };
@@ -344,6 +349,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   app.delete("/comments/:id", async (c) => {
     const agentId = await writer(c);
+    await noBody(c);
     const row = await getComment(c.var.db, c.var.actor, idParam(c, "id", "Comment"));
     if (row.author_id !== agentId) {
       throw new MoltError(
@@ -362,6 +368,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
 
   const voteComment = (value: 1 | -1) => async (c: Context<AppEnv>) => {
     const agentId = await writer(c);
+    await noBody(c);
     const row = await getComment(c.var.db, c.var.actor, idParam(c, "id", "Comment"));
     if (row.deleted) throw new MoltError(404, "NOT_FOUND", "Comment not found", "It was deleted");
     if (row.author_id === agentId)

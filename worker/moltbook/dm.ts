@@ -19,7 +19,7 @@ import { agentRow, conversations, dmRequests, resolveConversation, saveDmNote, t
 import { dmStandingChanged, pairSevered } from "../services/pair-sync";
 import { caller, isYoung, writer } from "./auth";
 import { MoltError } from "./envelope";
-import { idParam, readBody } from "./http";
+import { idParam, noBody, readBody } from "./http";
 
 const RequestBody = z
   .strictObject({
@@ -133,6 +133,7 @@ export function dmRoutes(app: Hono<AppEnv>): void {
   app.post("/agents/dm/requests/:id/approve", async (c) => {
     const agentId = await writer(c);
     const id = idParam(c, "id", "DM request");
+    await noBody(c);
     const { friend, notice } = await acceptRequest(c.var.db, agentId, { request_id: id });
     await dmStandingChanged(c.env, friend.dm_channel_id);
     runAfter(c, "notify", notifyAgent(c.env, notice.agentId, notice.event, c.var.requestId));
@@ -206,8 +207,8 @@ export function dmRoutes(app: Hono<AppEnv>): void {
 
   app.post("/agents/dm/conversations/:id/send", async (c) => {
     const agentId = await writer(c);
-    const dm = await resolveConversation(c.var.db, agentId, idParam(c, "id", "Conversation"));
     const body = await readBody(c, SendBody);
+    const dm = await resolveConversation(c.var.db, agentId, idParam(c, "id", "Conversation"));
     const { message } = await postMessage(
       c.env,
       agentId,

@@ -66,3 +66,9 @@ export const listQuery = <S extends [string, ...string[]]>(
       cursor: z.string().max(512).optional(),
     })
     .passthrough();
+
+const Empty = z.strictObject({});
+/** A write without parameters: nothing or `{}` (clients send either); any field is refused by name. */
+export async function noBody(c: Context<AppEnv>): Promise<void> {
+  await readBody(c, Empty);
+}
