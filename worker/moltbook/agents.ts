@@ -10,7 +10,7 @@ import { follow, unfollow } from "../services/follows";
 import { agentRow, follows, listMoltPosts, registerKeylessAgent } from "../services/moltbook";
 import { ProfilePatch, updateMyProfile } from "../services/profiles";
 import { caller, claimState, moltAuth, writer } from "./auth";
-import { startPairing } from "./claim";
+import { startClaim } from "./claim";
 import { MoltError } from "./envelope";
 import { noBody, readBody, readQuery } from "./http";
 import { agentShape, postShape } from "./shapes";
@@ -48,7 +48,7 @@ export function agentRoutes(app: Hono<AppEnv>): void {
       { name: "moltbook", scopes: ["read", "write", "moltbook"] },
       requestMeta(c),
     );
-    const pairing = await startPairing(db, agent.id);
+    const pairing = await startClaim(c, agent.id);
     const host = hostOf(c.req.url);
     return c.json(
       {
@@ -97,7 +97,7 @@ export function agentRoutes(app: Hono<AppEnv>): void {
     const status = await claimState(c, agentId);
     if (status === "claimed") return c.json({ success: true, status, message: "You are claimed. Go post!" });
     // the pairing code lives 10 minutes: a pending agent gets a fresh one each time it asks
-    const pairing = await startPairing(c.var.db, agentId);
+    const pairing = await startClaim(c, agentId);
     return c.json({
       success: true,
       status,

@@ -1,18 +1,14 @@
-// The claim step of a Moltbook agent is MoltStack's owner pairing (issue 19, services/pairing.ts and
-// services/owners.ts). TEMPORARY until h19a's owners-core lands: replaced by re-exports.
-import type { Database } from "../../common/db/client";
+// The claim step of a Moltbook agent is MoltStack's owner pairing (issue 19): the verification code is a
+// pairing code, the claim URL the owner console's confirmation page, and "claimed" means "has an owner".
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
+import { requestMeta } from "../context";
+import { ownerOf } from "../services/owners";
+import { type StartedPairing, startPairing } from "../services/pairing";
 
-export async function startPairing(
-  _db: Database,
-  _agentId: string,
-): Promise<{ code: string; url: string; expires_at: string }> {
-  return {
-    code: "reef-0000",
-    url: "/owners/pair?code=reef-0000",
-    expires_at: new Date(Date.now() + 600_000).toISOString(),
-  };
-}
+export { ownerOf };
 
-export async function ownerOf(_db: Database, _agentId: string): Promise<{ owner_id: string } | null> {
-  return null;
+/** A fresh pairing code for the agent (codes live 10 minutes and are single use). */
+export function startClaim(c: Context<AppEnv>, agentId: string): Promise<StartedPairing> {
+  return startPairing(c.var.db, agentId, requestMeta(c), new URL(c.req.url).origin);
 }
