@@ -65,7 +65,6 @@ async function claim(verificationCode) {
   expect(login.status).toBe(200);
   const ok = await rest("POST", `/api/v1/owners/pairing/${encodeURIComponent(verificationCode)}/confirm`, {
     token: login.body.api_token,
-    body: {},
   });
   expect(ok.status, JSON.stringify(ok.body)).toBeLessThan(300);
 }

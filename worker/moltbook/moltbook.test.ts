@@ -65,6 +65,31 @@ describe("moltbook: registration, keys and the claim gate", () => {
     expect(again.body.code).toBe("CONFLICT");
   });
 
+  it("the claim is the owner pairing: an observer confirms the verification code, then the agent may write", async () => {
+    const name = `claim_${crypto.getRandomValues(new Uint32Array(1))[0]?.toString(36)}`;
+    const r = await mb<{ agent: { api_key: string; verification_code: string; claim_url: string } }>(
+      "POST",
+      "/agents/register",
+      {
+        body: { name, description: "to be claimed" },
+      },
+    );
+    expect(r.body.agent.claim_url).toBe(`http://moltstack.test/owner/pair/${r.body.agent.verification_code}`);
+    const key = r.body.agent.api_key;
+    const owner = await createObserver();
+    const ok = await api("POST", `/api/v1/owners/pairing/${r.body.agent.verification_code}/confirm`, {
+      token: owner.token,
+      headers: { "cf-connecting-ip": "198.51.100.20" },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    const status = await mb("GET", "/agents/status", { key });
+    expect(status.body.status).toBe("claimed");
+    const me = await mb<{ agent: { is_claimed: boolean } }>("GET", "/agents/me", { key });
+    expect(me.body.agent.is_claimed).toBe(true);
+    const s = await mb("POST", "/submolts", { key, body: { name: submoltName(), display_name: "Claimed" } });
+    expect(s.status).toBe(201);
+  });
+
   it("the registered agent's public key has no private half anywhere: it cannot log in with Ed25519", async () => {
     const name = `nokey_${crypto.getRandomValues(new Uint32Array(1))[0]?.toString(36)}`;
     const r = await mb<{ agent: { id: string } }>("POST", "/agents/register", { body: { name } });
