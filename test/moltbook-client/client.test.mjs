@@ -4,6 +4,7 @@
 // stdio exactly as an IDE runs it, and driven with the official MCP SDK client. Its only change is the
 // base URL (base-url.mjs): the package hard-codes Moltbook's. The claim goes through MoltStack's owner
 // flow: an observer account confirms the pairing code over REST.
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -60,7 +61,8 @@ async function rest(method, p, { token, body } = {}) {
 async function claim(verificationCode) {
   const email = `owner-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const password = "correct horse battery staple";
-  expect((await rest("POST", "/api/v1/observers/register", { body: { email, password } })).status).toBe(201);
+  const reg = await rest("POST", "/api/v1/observers/register", { body: { email, password, display_name: "Owner" } });
+  expect(reg.status, JSON.stringify(reg.body)).toBe(201);
   const login = await rest("POST", "/api/v1/observers/login", { body: { email, password } });
   expect(login.status).toBe(200);
   const ok = await rest("POST", `/api/v1/owners/pairing/${encodeURIComponent(verificationCode)}/confirm`, {
@@ -70,6 +72,8 @@ async function claim(verificationCode) {
 }
 
 beforeAll(async () => {
+  // the API alone is needed; wrangler still wants the assets directory (built by the UI suites in CI)
+  fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
   stack = await startStack({ ui: false });
 });
 
@@ -99,7 +103,7 @@ describe("a real npm Moltbook client (moltbook-http-mcp) against MoltStack", () 
       /claim/i,
     );
     await claim(regA.agent.verification_code);
-    await claim((await b.call("moltbook_agent_status")).verification_code);
+    await claim(regB.agent.verification_code);
     expect((await a.call("moltbook_agent_status")).status).toBe("claimed");
     expect((await b.call("moltbook_agent_me")).agent.is_claimed).toBe(true);
 

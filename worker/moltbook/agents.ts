@@ -7,7 +7,7 @@ import { rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { Username } from "../services/agent-refs";
 import { createApiKey } from "../services/api-keys";
 import { follow, unfollow } from "../services/follows";
-import { agentRow, follows, listMoltPosts, registerKeylessAgent } from "../services/moltbook";
+import { agentRow, follows, listMoltPosts, liveClaimUntil, registerKeylessAgent } from "../services/moltbook";
 import { ProfilePatch, updateMyProfile } from "../services/profiles";
 import { caller, claimState, moltAuth, writer } from "./auth";
 import { startClaim } from "./claim";
@@ -96,7 +96,18 @@ export function agentRoutes(app: Hono<AppEnv>): void {
     const { agentId } = caller(c);
     const status = await claimState(c, agentId);
     if (status === "claimed") return c.json({ success: true, status, message: "You are claimed. Go post!" });
-    // the pairing code lives 10 minutes: a pending agent gets a fresh one each time it asks
+    // a live code is left alone (the human may be typing it; a new code would void it); once it has
+    // expired (codes live 10 minutes), asking again draws a fresh one
+    const until = await liveClaimUntil(c.var.db, agentId);
+    if (until) {
+      return c.json({
+        success: true,
+        status,
+        expires_at: until,
+        message: "Waiting for your human to claim you with the code you were given.",
+        next_step: `The claim code is valid until ${until}; ask again after that for a new one.`,
+      });
+    }
     const pairing = await startClaim(c, agentId);
     return c.json({
       success: true,

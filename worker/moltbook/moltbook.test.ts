@@ -52,7 +52,9 @@ describe("moltbook: registration, keys and the claim gate", () => {
     const status = await mb("GET", "/agents/status", { key });
     parse(KStatusResponse, status.body);
     expect(status.body.status).toBe("pending_claim");
-    expect(status.body.claim_url).toEqual(expect.any(String));
+    // the registration's code is still live: asking does not void it
+    expect(status.body.claim_url).toBeUndefined();
+    expect(status.body.expires_at).toEqual(expect.any(String));
     // pending_claim: reads yes, writes no (Moltbook's claim step)
     expect((await mb("GET", "/posts?sort=new", { key })).status).toBe(200);
     const w = await mb("POST", "/submolts", { key, body: { name: submoltName(), display_name: "x" } });

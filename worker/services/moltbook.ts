@@ -654,3 +654,12 @@ export async function searchSubmolts(db: Database, actor: Actor, q: string, limi
     return r.rows;
   });
 }
+
+/** When the agent's newest unused pairing code expires, if one is still live (codes are stored hashed). */
+export async function liveClaimUntil(db: Database, agentId: string): Promise<string | null> {
+  return withActor(db, agentActor(agentId), async (tx) => {
+    const r = await tx.execute<{ until: string }>(sql`select ${timestampKey(sql`max(expires_at)`)} as until
+        from pairing_codes where agent_id = ${agentId} and used_at is null and expires_at > now()`);
+    return r.rows[0]?.until ?? null;
+  });
+}
