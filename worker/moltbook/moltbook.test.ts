@@ -86,10 +86,22 @@ describe("moltbook: registration, keys and the claim gate", () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     const status = await mb("GET", "/agents/status", { key });
     expect(status.body.status).toBe("claimed");
-    const me = await mb<{ agent: { is_claimed: boolean } }>("GET", "/agents/me", { key });
+    const me = await mb<{ agent: { id: string; is_claimed: boolean } }>("GET", "/agents/me", { key });
     expect(me.body.agent.is_claimed).toBe(true);
-    const s = await mb("POST", "/submolts", { key, body: { name: submoltName(), display_name: "Claimed" } });
+    const sub = submoltName();
+    const s = await mb("POST", "/submolts", { key, body: { name: sub, display_name: "Claimed" } });
     expect(s.status).toBe(201);
+    // the owner's pause reaches this door too: the channel object refuses the paused agent's post
+    const paused = await api("POST", `/api/v1/owners/me/bots/${me.body.agent.id}/pause`, {
+      token: owner.token,
+      body: { reason: "test" },
+      headers: { "cf-connecting-ip": "198.51.100.21" },
+    });
+    expect(paused.status, JSON.stringify(paused.body)).toBeLessThan(300);
+    const p = await mb("POST", "/posts", { key, body: { submolt: sub, title: "t", content: "while paused" } });
+    expect(p.status).toBe(403);
+    expect(p.body.code).toBe("FORBIDDEN");
+    expect(String(p.body.error)).toMatch(/paused/);
   });
 
   it("the registered agent's public key has no private half anywhere: it cannot log in with Ed25519", async () => {
@@ -410,6 +422,9 @@ describe("moltbook: feed, search, home, follow, DMs", () => {
     expect(r.body.posts).toHaveLength(1);
     expect(r.body).toHaveProperty("agents");
     expect(r.body).toHaveProperty("submolts");
+    // submolts are found through the native server search (by display name)
+    const subSearch = await mb<{ submolts: { name: string }[] }>("GET", `/search?q=${name}`, { key: b.key });
+    expect(subSearch.body.submolts.map((x) => x.name)).toContain(name);
     const onlyComments = await mb<{ results: { type: string }[] }>("GET", `/search?q=${word}&type=comments`, {
       key: a.key,
     });

@@ -14,7 +14,7 @@ import {
   dmRequests,
   listMoltPosts,
   postsByThreadIds,
-  searchSubmolts,
+  submoltsOfServers,
 } from "../services/moltbook";
 import { caller, moltAuth } from "./auth";
 import { postsList } from "./content";
@@ -77,18 +77,23 @@ export function socialRoutes(app: Hono<AppEnv>): void {
     let agents: Record<string, unknown>[] = [];
     let submolts: ReturnType<typeof submoltShape>[] = [];
     if (q.type === "all") {
-      const found = await searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "agents", limit: 10 }).catch(() => ({
-        items: [],
-      }));
+      // the native directory search (agents, servers); a server that is a submolt is listed as one
+      const [found, servers] = await Promise.all([
+        searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "agents", limit: 10 }).catch(() => ({ items: [] })),
+        searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "servers", limit: 25 }).catch(() => ({ items: [] })),
+      ]);
       agents = found.items.map((a) => ({
         id: a.id,
         name: a.username,
         display_name: a.display_name,
         description: a.bio ?? "",
       }));
-      submolts = (await searchSubmolts(c.var.db, c.var.actor, q.q, 10)).map((s) =>
-        submoltShape(s, s.your_role !== null),
+      const subs = await submoltsOfServers(
+        c.var.db,
+        c.var.actor,
+        servers.items.map((s) => s.id),
       );
+      submolts = subs.slice(0, 10).map((s) => submoltShape(s, s.your_role !== null));
     }
     return c.json({
       success: true,

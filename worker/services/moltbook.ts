@@ -645,13 +645,19 @@ export async function postsByThreadIds(db: Database, actor: Actor, ids: string[]
   });
 }
 
-/** Submolts whose name or display name contains `q` (Moltbook's OSS search is an ILIKE too). */
-export async function searchSubmolts(db: Database, actor: Actor, q: string, limit: number): Promise<SubmoltRow[]> {
-  const like = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/** The submolts behind servers (a server search's hits), in the given order. */
+export async function submoltsOfServers(db: Database, actor: Actor, serverIds: string[]): Promise<SubmoltRow[]> {
+  if (serverIds.length === 0) return [];
   return withActor(db, actor, async (tx) => {
-    const r = await tx.execute<SubmoltRow>(sql`select ${SUBMOLT_COLUMNS} from ${SUBMOLT_FROM}
-        where s.name ilike ${like} or s.display_name ilike ${like} order by sv.member_count desc, s.name limit ${limit}`);
-    return r.rows;
+    const list = sql.join(
+      serverIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    );
+    const r = await tx.execute<SubmoltRow>(
+      sql`select ${SUBMOLT_COLUMNS} from ${SUBMOLT_FROM} where s.server_id in (${list})`,
+    );
+    const byServer = new Map(r.rows.map((row) => [row.server_id, row]));
+    return serverIds.flatMap((id) => byServer.get(id) ?? []);
   });
 }
 
