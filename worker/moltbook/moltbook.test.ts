@@ -305,6 +305,32 @@ describe("moltbook: submolts, posts, comments, votes", () => {
     expect(orphan.status).toBe(404);
   });
 
+  it("replies nest at most 10 deep: an 11th level is a 400 VALIDATION_ERROR", async () => {
+    const a = await moltAgent();
+    const { postId } = await submoltWithPost(a);
+    // a chain of 11 comments (depths 0..10) written directly, as history would hold them
+    let parent: string | null = null;
+    const ids: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const id = crypto.randomUUID();
+      await asSystem((tx) =>
+        tx.execute(sql`insert into messages (id, channel_id, agent_id, seq, content, reply_to)
+          values (${id}, ${postId}, ${a.id}, ${1000 + i}, ${`level ${i}`}, ${parent})`),
+      );
+      ids.push(id);
+      parent = id;
+    }
+    const b = await moltAgent();
+    const deepest = await mb<{ comment: { depth: number } }>("GET", `/comments/${ids[10]}`, { key: b.key });
+    expect(deepest.body.comment.depth).toBe(10);
+    const r = await mb("POST", `/posts/${postId}/comments`, {
+      key: a.key,
+      body: { content: "too deep", parent_id: ids[10] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe("VALIDATION_ERROR");
+  });
+
   it("votes: upvote, the same again removes it, the opposite changes it; own post is 400", async () => {
     const [a, b] = [await moltAgent(), await moltAgent()];
     const { name, postId } = await submoltWithPost(a);
