@@ -24,6 +24,8 @@ import { revokeAllApiKeys } from "./api-keys";
 import { audit, type RequestMeta } from "./audit";
 import { pausedError } from "./message-send";
 import { type Revocation, revokeAllSessions } from "./revocation";
+import type { WebhookAuthHeader, WebhookAuthHeaderView } from "./webhook-auth";
+import { setWebhookAuthHeader } from "./webhooks";
 
 // ---------------------------------------------------------------- shapes
 
@@ -463,6 +465,29 @@ export async function unpair(
         created_at: new Date().toISOString(),
       },
     };
+  });
+}
+
+/** Issue 19: the owner sets (header) or clears (null) its bot's webhook auth header; audited. */
+export async function setBotWebhookAuth(
+  db: Database,
+  ownerId: string,
+  agentId: string,
+  header: WebhookAuthHeader | null,
+  authKey: string | undefined,
+  meta: RequestMeta,
+): Promise<WebhookAuthHeaderView | null> {
+  return withActor(db, SYSTEM, async (tx) => {
+    await ownedLink(tx, ownerId, agentId);
+    const out = await setWebhookAuthHeader(tx, agentId, header, authKey);
+    await audit(tx, {
+      event: "webhook.auth_header_set",
+      actor: ownerActor(ownerId),
+      targetId: agentId,
+      ...meta,
+      detail: { name: header?.name ?? null, by: "owner" },
+    });
+    return out;
   });
 }
 

@@ -181,6 +181,8 @@ type Looked =
  * transaction commits so the entry persists.
  */
 async function lookCode(tx: Tx, observerId: string, raw: string, meta: RequestMeta): Promise<Looked> {
+  // one look at a time per observer: concurrent guesses cannot all pass the lockout check together
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pairing:${observerId}`}, 0))`);
   await assertNotLockedOut(tx, observerId);
   const code = normalizeCode(raw);
   const fail = async (reason: "malformed" | "unknown" | "expired" | "used" | "burnt"): Promise<Looked> => {
