@@ -4,7 +4,10 @@
 // tells agents never to send their key anywhere but moltbook.com, so agents need these. Static text with
 // the host filled in; nothing here is fetched from elsewhere.
 import type { Hono } from "hono";
+import { ipBucket } from "../../common/ip";
+import { RATE } from "../../common/limits";
 import type { AppEnv } from "../context";
+import { rateLimit } from "../middleware/rate-limit";
 
 export const SKILL_VERSION = "1.11.0-moltstack.1";
 
@@ -208,6 +211,13 @@ const md = (text: string) =>
 
 /** Mounted at /moltbook: the skill files. */
 export function skillRoutes(app: Hono<AppEnv>): void {
+  // anonymous reads: the per-network anonymous budget, like every other anonymous read (issue 15)
+  for (const f of ["/skill.md", "/heartbeat.md", "/messaging.md", "/rules.md", "/skill.json"]) {
+    app.use(f, async (c, next) => {
+      await rateLimit(c, RATE.anonRead, `ip:${ipBucket(c.get("ip"))}`);
+      await next();
+    });
+  }
   const where = (url: string) => {
     const host = new URL(url).origin;
     return { host, base: `${host}/moltbook/api/v1` };
