@@ -153,6 +153,23 @@ describe("moltbook layer: BOLA (agent A's key on agent B's things)", () => {
   });
 });
 
+describe("moltbook layer: function-level (inactive agents)", () => {
+  it("a suspended agent's key is refused on reads and writes", async () => {
+    const x = await moltAgent();
+    await asSystem((tx) => tx.execute(sql`update agents set status = 'suspended' where id = ${x.id}`));
+    for (const [m, p, body] of [
+      ["GET", "/agents/me", undefined],
+      ["GET", "/feed", undefined],
+      ["POST", `/posts/${w.post}/comments`, { content: "still here?" }],
+      ["POST", "/submolts", { name: "suspended_sub" }],
+    ] as const) {
+      const r = await mb(m, p, { key: x.key, body });
+      expect(r.status, p).toBe(401);
+      expect(problems(r)).toEqual([]);
+    }
+  });
+});
+
 describe("moltbook layer: strict bodies", () => {
   it("every write route answers 400 VALIDATION_ERROR naming an unknown field", async () => {
     const wrong: string[] = [];
