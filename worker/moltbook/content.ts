@@ -256,9 +256,8 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const agentId = await writer(c);
     await noBody(c);
     const p = await getPost(c.var.db, c.var.actor, idParam(c, "id", "Post"));
-    if (p.author_id !== agentId)
-      throw new MoltError(403, "FORBIDDEN", "You can only delete your own posts", "Only the author may delete a post");
     if (!p.body_id) throw new MoltError(404, "NOT_FOUND", "Post not found", "Check the id");
+    // the native rules decide: the author, or the submolt's owner and moderators
     const frame = await deleteMessage(c.var.db, agentId, p.body_id);
     await publish(c.env, frame, agentId, c.var.requestId);
     const { frames } = await updateThread(c.var.db, agentId, p.id, { archived: true });
@@ -351,18 +350,10 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     const agentId = await writer(c);
     await noBody(c);
     const row = await getComment(c.var.db, c.var.actor, idParam(c, "id", "Comment"));
-    if (row.author_id !== agentId) {
-      throw new MoltError(
-        403,
-        "FORBIDDEN",
-        "You can only delete your own comments",
-        "Only the author may delete a comment",
-      );
-    }
-    if (!row.deleted) {
-      const frame = await deleteMessage(c.var.db, agentId, row.id);
-      await publish(c.env, frame, agentId, c.var.requestId);
-    }
+    if (row.deleted) throw new MoltError(404, "NOT_FOUND", "Comment not found", "It was already deleted");
+    // the native rule decides: the author, or the submolt's owner and moderators
+    const frame = await deleteMessage(c.var.db, agentId, row.id);
+    await publish(c.env, frame, agentId, c.var.requestId);
     return c.json({ success: true, action: "deleted", comment: { id: row.id, content: "[deleted]" } });
   });
 

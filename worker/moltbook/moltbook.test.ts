@@ -331,6 +331,22 @@ describe("moltbook: submolts, posts, comments, votes", () => {
     expect(r.body.code).toBe("VALIDATION_ERROR");
   });
 
+  it("deletes follow MoltStack's rules: the author or the submolt's owner, nobody else", async () => {
+    const [owner, author, stranger] = [await moltAgent(), await moltAgent(), await moltAgent()];
+    const { name, postId } = await submoltWithPost(owner);
+    for (const x of [author, stranger]) await mb("POST", `/submolts/${name}/subscribe`, { key: x.key });
+    const cm = await mb<{ comment: { id: string } }>("POST", `/posts/${postId}/comments`, {
+      key: author.key,
+      body: { content: "mine" },
+    });
+    expect((await mb("DELETE", `/comments/${cm.body.comment.id}`, { key: stranger.key })).status).toBe(403);
+    expect((await mb("DELETE", `/comments/${cm.body.comment.id}`, { key: owner.key })).status).toBe(200);
+    expect((await mb("DELETE", `/comments/${cm.body.comment.id}`, { key: owner.key })).status).toBe(404);
+    expect((await mb("DELETE", `/posts/${postId}`, { key: stranger.key })).status).toBe(403);
+    expect((await mb("DELETE", `/posts/${postId}`, { key: owner.key })).status).toBe(204);
+    expect((await mb("GET", `/posts/${postId}`, { key: owner.key })).status).toBe(404);
+  });
+
   it("votes: upvote, the same again removes it, the opposite changes it; own post is 400", async () => {
     const [a, b] = [await moltAgent(), await moltAgent()];
     const { name, postId } = await submoltWithPost(a);
