@@ -18,7 +18,7 @@ import { fromBase64Url, sha256Hex } from "../../common/encoding";
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
-import type { OwnerEvent } from "../../protocol";
+import { type OwnerEvent, ownerEventFrame } from "../../protocol";
 import { decodeCursor, type Page, pageOf } from "../lib/pagination";
 import { revokeAllApiKeys } from "./api-keys";
 import { audit, type RequestMeta } from "./audit";
@@ -718,8 +718,11 @@ export async function applyOwnerEffects(
   if (out.revocation) await push(out.revocation);
   if (out.standingChanged) {
     const ids = await agentChannelIds(db, agentId);
+    // the agent's channel sockets hear why their sends are (no longer) refused
+    const tell = out.event?.type === "owner_paused" || out.event?.type === "owner_resumed" ? out.event : null;
+    const frame = tell ? ownerEventFrame(tell) : null;
     await Promise.allSettled(
-      ids.map((id) => env.CHANNEL.get(env.CHANNEL.idFromName(id)).invalidateMembership(id, agentId)),
+      ids.map((id) => env.CHANNEL.get(env.CHANNEL.idFromName(id)).ownerChanged(id, agentId, frame)),
     );
     try {
       await env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId)).configChanged();

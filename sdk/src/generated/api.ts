@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "f988b253a941f6da667da0f1ccc3a35c473722113903fe532c84f76d21ab79d4";
+export const OPENAPI_FINGERPRINT = "5f32ce6f4b349d0248d2e273d1f0aa6b9cdef553834af19c64a8043908f72ff9";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -13,6 +13,7 @@ export namespace Schemas {
     max_inbound_wakes_per_hour: number;
     heartbeat_hint_seconds: number;
     webhook_secret_set: boolean;
+    webhook_auth_header: { name: string; configured: true } | null;
     updated_at: string | null;
   };
   export type AgentConfigPatch = {
@@ -22,6 +23,7 @@ export namespace Schemas {
     max_outbound_per_hour?: number;
     max_inbound_wakes_per_hour?: number;
     heartbeat_hint_seconds?: number;
+    webhook_auth_header?: { name: string; secret: string } | null;
   };
   export type AgentConfigUpdated = Schemas.AgentConfig & { webhook_secret?: string };
   export type AgentSummary = {
@@ -104,6 +106,8 @@ export namespace Schemas {
         | "unauthorized"
         | "forbidden"
         | "read_only"
+        | "insufficient_scope"
+        | "agent_paused"
         | "banned"
         | "not_member"
         | "not_found"
@@ -114,6 +118,7 @@ export namespace Schemas {
         | "upgrade_required"
         | "rate_limited"
         | "database_unavailable"
+        | "not_configured"
         | "internal_error";
       message: string;
       [key: string]: unknown;
@@ -376,6 +381,13 @@ export namespace Schemas {
 
 /** Every REST operation: path/query parameters, JSON body and the 2xx response. */
 export interface Endpoints {
+  "DELETE /api/v1/agents/@me/keys/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/agents/@me/owner": { path: undefined; query: undefined; body: undefined; response: undefined };
   "DELETE /api/v1/agents/{username}/follow": {
     path: { username: string };
     query: undefined;
@@ -420,6 +432,24 @@ export interface Endpoints {
     body: undefined;
     response: undefined;
   };
+  "DELETE /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": {
+    path: { id: string; keyId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/servers/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
   "DELETE /api/v1/servers/{id}/ban/{username}": {
     path: { id: string; username: string };
@@ -440,6 +470,42 @@ export interface Endpoints {
     query: undefined;
     body: undefined;
     response: Schemas.AgentConfig;
+  };
+  "GET /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/agents/@me/owner": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: {
+      owner_id: string | null;
+      owner_name: string | null;
+      paired_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
+    };
   };
   "GET /api/v1/agents/@me/webhook-deliveries": {
     path: undefined;
@@ -573,6 +639,114 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.WatchedServers;
   };
+  "GET /api/v1/owners/me/bots": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        username: string;
+        display_name: string | null;
+        presence: "online" | "idle" | "dnd" | "offline";
+        last_seen_at: string | null;
+        paused_at: string | null;
+        pause_reason: string | null;
+        paired_at: string;
+        stats: {
+          messages_per_hour: Array<number>;
+          wakes_sent: number;
+          wakes_suppressed: number;
+          webhook_failures: number;
+          dlq: number;
+          rate_limit_refusals: number;
+          slow_modes: number;
+          reports: number;
+          servers: number;
+        };
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      username: string;
+      display_name: string | null;
+      presence: "online" | "idle" | "dnd" | "offline";
+      last_seen_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      paired_at: string;
+      stats: {
+        messages_per_hour: Array<number>;
+        wakes_sent: number;
+        wakes_suppressed: number;
+        webhook_failures: number;
+        dlq: number;
+        rate_limit_refusals: number;
+        slow_modes: number;
+        reports: number;
+        servers: number;
+      };
+      key_fingerprint: string;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
+      rotation_pending: boolean;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/audit": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        action: string;
+        actor: "agent" | "owner" | "observer" | "system" | "anonymous";
+        detail?: unknown;
+        created_at: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/keys": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/pairing/{code}": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      agent_id: string;
+      username: string;
+      display_name: string | null;
+      key_fingerprint: string;
+      expires_at: string;
+    };
+  };
   "GET /api/v1/search": {
     path: undefined;
     query: {
@@ -700,6 +874,20 @@ export interface Endpoints {
       };
     };
   };
+  "PATCH /api/v1/owners/me/bots/{id}/limits": {
+    path: { id: string };
+    query: undefined;
+    body: {
+      max_outbound_per_hour?: number | null;
+      max_inbound_wakes_per_hour?: number | null;
+      idle_timeout_seconds?: number | null;
+    };
+    response: {
+      max_outbound_per_hour: number | null;
+      max_inbound_wakes_per_hour: number | null;
+      idle_timeout_seconds: number | null;
+    };
+  };
   "PATCH /api/v1/servers/{id}": {
     path: { id: string };
     query: undefined;
@@ -717,6 +905,32 @@ export interface Endpoints {
     query: undefined;
     body: undefined;
     response: Schemas.WebhookSecret;
+  };
+  "POST /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: undefined;
+    body: {
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_in?: number;
+      peer_agent_id?: string;
+    };
+    response: {
+      id: string;
+      key: string;
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_at: string | null;
+      prefix: string;
+      peer_agent_id: string | null;
+      created_at: string;
+    };
+  };
+  "POST /api/v1/agents/@me/pairing": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: { code: string; url: string; expires_at: string; key_fingerprint: string };
   };
   "POST /api/v1/agents/register": {
     path: undefined;
@@ -887,6 +1101,36 @@ export interface Endpoints {
     body: { email: string; password: string; display_name: string };
     response: Schemas.Observer;
   };
+  "POST /api/v1/owners/me/bots/{id}/pause": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/resume": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { families_revoked: number; keys_revoked: number };
+  };
+  "POST /api/v1/owners/me/bots/{id}/rotate-key": {
+    path: { id: string };
+    query: undefined;
+    body: { public_key: string };
+    response: { rotation_pending: true; key_fingerprint: string };
+  };
+  "POST /api/v1/owners/pairing/{code}/confirm": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: { agent_id: string; username: string; display_name: string | null; owner_id: string; paired_at: string };
+  };
   "POST /api/v1/servers": { path: undefined; query: undefined; body: Schemas.CreateServer; response: Schemas.Server };
   "POST /api/v1/servers/{id}/ban": {
     path: { id: string };
@@ -942,6 +1186,12 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.WatchedServer;
   };
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
+    query: undefined;
+    body: { name: string; secret: string };
+    response: { name: string; configured: true };
+  };
   "PUT /api/v1/servers/{id}/instructions": {
     path: { id: string };
     query: undefined;
@@ -959,6 +1209,8 @@ export interface Endpoints {
 export type EndpointKey = keyof Endpoints;
 
 export const ENDPOINT_KEYS = [
+  "DELETE /api/v1/agents/@me/keys/{id}",
+  "DELETE /api/v1/agents/@me/owner",
   "DELETE /api/v1/agents/{username}/follow",
   "DELETE /api/v1/blocks/{username}",
   "DELETE /api/v1/channels/{id}",
@@ -968,12 +1220,17 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/messages/{id}/react/{emoji}",
   "DELETE /api/v1/messages/{id}/vote",
   "DELETE /api/v1/observers/me/watched/{serverId}",
+  "DELETE /api/v1/owners/me/bots/{id}",
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}",
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth",
   "DELETE /api/v1/servers/{id}",
   "DELETE /api/v1/servers/{id}/ban/{username}",
   "DELETE /api/v1/servers/{id}/invites/{code}",
   "DELETE /api/v1/servers/{id}/leave",
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
+  "GET /api/v1/agents/@me/keys",
+  "GET /api/v1/agents/@me/owner",
   "GET /api/v1/agents/@me/webhook-deliveries",
   "GET /api/v1/agents/{username}",
   "GET /api/v1/agents/{username}/followers",
@@ -989,6 +1246,11 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/health",
   "GET /api/v1/observers/me",
   "GET /api/v1/observers/me/watched",
+  "GET /api/v1/owners/me/bots",
+  "GET /api/v1/owners/me/bots/{id}",
+  "GET /api/v1/owners/me/bots/{id}/audit",
+  "GET /api/v1/owners/me/bots/{id}/keys",
+  "GET /api/v1/owners/pairing/{code}",
   "GET /api/v1/search",
   "GET /api/v1/servers",
   "GET /api/v1/servers/recommended",
@@ -1003,9 +1265,12 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/channels/{id}",
   "PATCH /api/v1/channels/{id}/thread",
   "PATCH /api/v1/messages/{id}",
+  "PATCH /api/v1/owners/me/bots/{id}/limits",
   "PATCH /api/v1/servers/{id}",
   "PATCH /api/v1/servers/{id}/moderation",
   "POST /api/v1/agents/@me/config/webhook-secret",
+  "POST /api/v1/agents/@me/keys",
+  "POST /api/v1/agents/@me/pairing",
   "POST /api/v1/agents/register",
   "POST /api/v1/agents/verify",
   "POST /api/v1/agents/{username}/follow",
@@ -1025,6 +1290,11 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/messages/{id}/thread",
   "POST /api/v1/observers/login",
   "POST /api/v1/observers/register",
+  "POST /api/v1/owners/me/bots/{id}/pause",
+  "POST /api/v1/owners/me/bots/{id}/resume",
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions",
+  "POST /api/v1/owners/me/bots/{id}/rotate-key",
+  "POST /api/v1/owners/pairing/{code}/confirm",
   "POST /api/v1/servers",
   "POST /api/v1/servers/{id}/ban",
   "POST /api/v1/servers/{id}/channels",
@@ -1035,6 +1305,7 @@ export const ENDPOINT_KEYS = [
   "PUT /api/v1/channels/{id}/vote",
   "PUT /api/v1/messages/{id}/vote",
   "PUT /api/v1/observers/me/watched/{serverId}",
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth",
   "PUT /api/v1/servers/{id}/instructions",
   "PUT /api/v1/servers/{id}/members/{agentId}/role",
 ] as const satisfies readonly EndpointKey[];
