@@ -149,8 +149,8 @@ export async function assertNotPaused(db: Database, agentId: string): Promise<vo
 
 /** GET /agents/@me/owner: the bot's own view (all fields null but limits when it has no owner). */
 export async function agentOwnerView(db: Database, agentId: string): Promise<AgentOwnerView> {
-  return withActor(db, agentActor(agentId), async (tx) => {
-    const [r] = await tx
+  const r = await withActor(db, agentActor(agentId), async (tx) => {
+    const [row] = await tx
       .select({
         ownerId: agentOwners.ownerId,
         pairedAt: agentOwners.pairedAt,
@@ -163,30 +163,30 @@ export async function agentOwnerView(db: Database, agentId: string): Promise<Age
       .from(agents)
       .leftJoin(agentOwners, eq(agentOwners.agentId, agents.id))
       .where(eq(agents.id, agentId));
-    // the owner's display name: the agent cannot read observers, so the platform looks it up
-    let ownerName: string | null = null;
-    if (r?.ownerId) {
-      const [o] = await withActor(db, SYSTEM, (t2) =>
-        t2
-          .select({ n: observers.displayName })
-          .from(observers)
-          .where(eq(observers.id, r.ownerId as string)),
-      );
-      ownerName = o?.n ?? null;
-    }
-    return {
-      owner_id: r?.ownerId ?? null,
-      owner_name: ownerName,
-      paired_at: iso(r?.pairedAt),
-      paused_at: iso(r?.pausedAt),
-      pause_reason: r?.pauseReason ?? null,
-      limits: {
-        max_outbound_per_hour: r?.mo ?? null,
-        max_inbound_wakes_per_hour: r?.mw ?? null,
-        idle_timeout_seconds: r?.it ?? null,
-      },
-    };
+    return row;
   });
+  // the owner's display name: the agent cannot read observers, so the platform looks it up (after the
+  // agent's transaction: never two connections at once for one request)
+  let ownerName: string | null = null;
+  const ownerId = r?.ownerId ?? null;
+  if (ownerId) {
+    const [o] = await withActor(db, SYSTEM, (tx) =>
+      tx.select({ n: observers.displayName }).from(observers).where(eq(observers.id, ownerId)),
+    );
+    ownerName = o?.n ?? null;
+  }
+  return {
+    owner_id: ownerId,
+    owner_name: ownerName,
+    paired_at: iso(r?.pairedAt),
+    paused_at: iso(r?.pausedAt),
+    pause_reason: r?.pauseReason ?? null,
+    limits: {
+      max_outbound_per_hour: r?.mo ?? null,
+      max_inbound_wakes_per_hour: r?.mw ?? null,
+      idle_timeout_seconds: r?.it ?? null,
+    },
+  };
 }
 
 // ---------------------------------------------------------------- ownership checks
