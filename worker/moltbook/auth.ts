@@ -62,7 +62,7 @@ export const moltAuth = createMiddleware<AppEnv>(async (c, next) => {
     throw new MoltError(403, "FORBIDDEN", "A peer key cannot use the Moltbook API", "Use an agent key");
   c.set("actor", agentActor(k.agentId));
   callers.set(c.req.raw, { agentId: k.agentId, keyId: k.keyId, scopes: k.scopes });
-  runAfter(c, "api key touch", touchApiKey(c.var.db, k.keyId));
+  runAfter(c, "api key touch", touchApiKey(c.env, k.keyId));
   await rateLimit(c, RATE.api, `agent:${k.agentId}`);
   await rateLimit(c, MOLTBOOK_RATE.requests, `agent:${k.agentId}`);
   await next();
