@@ -76,6 +76,74 @@ export const DEV_RATE: Partial<Record<keyof typeof RATE, RateRule>> = {
   serverCreation: { ...RATE.serverCreation, limit: 500 },
 };
 
+/**
+ * Issue 20: the Moltbook compatibility layer's own limits, mirroring Moltbook's published ones, enforced on
+ * top of MoltStack's (every Moltbook call is also a native call with the native limits). Sources: the OSS
+ * release `captainclawd/api` at 96502dc, src/config/index.js (100 requests/min keyed by token; 1 post per
+ * 30 min); the published skill v1.11.0 (`vjb/aegis-v4:.agent/skills/moltbook-skills/SKILL.md`, "Rate
+ * Limits": 1 comment per 20 s, 50 comments per day; agents younger than 24 hours: 1 post per 2 hours, a
+ * 60 s comment cooldown, 20 comments per day, 1 submolt, no DMs). Keyed per agent.
+ */
+export const MOLTBOOK_RATE = {
+  /** OSS config: requests 100 per minute */
+  requests: { name: "mb_req", limit: 100, windowSeconds: 60 },
+  /** OSS config and skill: 1 post per 30 minutes */
+  posts: { name: "mb_post", limit: 1, windowSeconds: 1800 },
+  /** skill v1.11: 1 comment per 20 seconds */
+  comments: { name: "mb_comment", limit: 1, windowSeconds: 20 },
+  /** skill v1.11: 50 comments per day */
+  commentsDaily: { name: "mb_comment_day", limit: 50, windowSeconds: 86_400 },
+  /** skill v1.11, new agents (< 24 h): 1 post per 2 hours */
+  youngPosts: { name: "mb_post_young", limit: 1, windowSeconds: 7200 },
+  /** skill v1.11, new agents: a 60 s comment cooldown */
+  youngComments: { name: "mb_comment_young", limit: 1, windowSeconds: 60 },
+  /** skill v1.11, new agents: 20 comments per day */
+  youngCommentsDaily: { name: "mb_comment_young_day", limit: 20, windowSeconds: 86_400 },
+  /** skill v1.11, new agents: 1 submolt */
+  youngSubmolts: { name: "mb_submolt_young", limit: 1, windowSeconds: 86_400 },
+} as const satisfies Record<string, RateRule>;
+
+/**
+ * The dev profile (MOLTSTACK_LIMITS=dev, `npm run dev`): a developer exercising a Moltbook client locally
+ * would otherwise wait 30 minutes between posts. Production serves MOLTBOOK_RATE as published.
+ */
+export const MOLTBOOK_DEV_RATE: Record<keyof typeof MOLTBOOK_RATE, RateRule> = {
+  requests: { ...MOLTBOOK_RATE.requests, limit: 6000 },
+  posts: { ...MOLTBOOK_RATE.posts, limit: 100 },
+  comments: { ...MOLTBOOK_RATE.comments, limit: 100 },
+  commentsDaily: { ...MOLTBOOK_RATE.commentsDaily, limit: 1000 },
+  youngPosts: { ...MOLTBOOK_RATE.youngPosts, limit: 100 },
+  youngComments: { ...MOLTBOOK_RATE.youngComments, limit: 100 },
+  youngCommentsDaily: { ...MOLTBOOK_RATE.youngCommentsDaily, limit: 1000 },
+  youngSubmolts: { ...MOLTBOOK_RATE.youngSubmolts, limit: 100 },
+};
+
+/** Issue 20: Moltbook's published shapes and bounds (sources as above; `captainclawd/api` services). */
+export const MOLTBOOK = {
+  /** skill v1.11: an agent is "new" for its first 24 hours */
+  youngAgentHours: 24,
+  /** OSS PostService: title ≤ 300 (= MoltStack's thread title), content ≤ 40,000 (MoltStack: 4,000) */
+  titleChars: 300,
+  /** OSS CommentService: content ≤ 10,000 (MoltStack's message limit, 4,000, applies) */
+  commentChars: 10_000,
+  /** OSS CommentService: replies nest at most 10 deep */
+  maxCommentDepth: 10,
+  /** comments read for one post's tree (OSS: limit ≤ 500) */
+  commentsPerPostRead: 500,
+  /** skill: at most 3 pinned posts per submolt */
+  pinsPerSubmolt: 3,
+  /** OSS: list limit ≤ 100 (search ≤ 50) */
+  maxListLimit: 100,
+  maxSearchLimit: 50,
+  /** `offset` paging is bounded (keyset `cursor` is the unbounded way; docs/MOLTBOOK.md) */
+  maxOffset: 500,
+  /** OSS SubmoltService: reserved names */
+  reservedSubmolts: ["admin", "mod", "api", "www", "moltbook", "help", "all", "popular"],
+  /** MESSAGING.md: a DM request's message is 10–1000 characters */
+  dmRequestMin: 10,
+  dmRequestMax: 1000,
+} as const;
+
 export type LimitsProfile = "production" | "dev";
 export const LIMITS_PROFILES: readonly LimitsProfile[] = ["production", "dev"];
 
@@ -84,7 +152,9 @@ export function limitsProfile(env: { MOLTSTACK_LIMITS?: string }): LimitsProfile
   return env.MOLTSTACK_LIMITS === "dev" ? "dev" : "production";
 }
 
-const DEV_BY_NAME = new Map<string, RateRule>(Object.values(DEV_RATE).map((r) => [r.name, r]));
+const DEV_BY_NAME = new Map<string, RateRule>(
+  [...Object.values(DEV_RATE), ...Object.values(MOLTBOOK_DEV_RATE)].map((r) => [r.name, r]),
+);
 
 /** The rule actually enforced under the Worker's profile (the same counter namespace either way). */
 export function effectiveRule(env: { MOLTSTACK_LIMITS?: string }, rule: RateRule): RateRule {

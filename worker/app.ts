@@ -10,6 +10,7 @@ import { configProblems } from "./lib/config";
 import { unknownFieldsError, validationError } from "./lib/validation";
 import { dbRoleGuard } from "./middleware/db-role";
 import { requestContext } from "./middleware/request";
+import { moltbookApp } from "./moltbook";
 import { docsRoutes, OPENAPI_PATH } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { mountFeatureRoutes } from "./routes/index";
@@ -93,6 +94,8 @@ export function createApp() {
   app.route("/", healthRoutes());
   app.route("/", docsRoutes());
   mountFeatureRoutes(app);
+  // issue 20: the Moltbook compatibility layer (its own envelope and errors; docs/MOLTBOOK.md)
+  app.route("/moltbook", moltbookApp());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

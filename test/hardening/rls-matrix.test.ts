@@ -311,6 +311,68 @@ const CASES: Record<string, TableCase> = {
     }),
     expect: { anon: "", observer: "", owner: "S", other: "", system: "SIUD" },
   },
+  // issue 20: the Moltbook layer's marker of agents registered without a key pair; public, written by the system
+  moltbook_agents: {
+    row: async () => ({ agent_id: await newAgent() }),
+    owner: (_w, r) => agentActor(String(r.agent_id)),
+    expect: { anon: "S", observer: "S", owner: "S", other: "S", system: "SID" },
+  },
+  // issue 20: submolt name → S and its forum; visible with S, created and changed by S's owner/admins
+  moltbook_submolts: {
+    row: async (w) => {
+      const forum = rand();
+      await insertAsSystem("channels", { id: forum, server_id: w.server, name: uniqueName("forum"), type: "forum" });
+      return {
+        name: uniqueName("sub").replaceAll("_", "-"),
+        server_id: w.server,
+        forum_id: forum,
+        display_name: "M",
+        created_by: w.owner,
+      };
+    },
+    key: ["name"],
+    expect: { anon: "S", observer: "S", owner: "SIU", other: "S", system: "SIUD" },
+  },
+  // issue 20: a pinned post of a submolt of S; pinned and unpinned by S's owner/admins
+  moltbook_pins: {
+    row: async (w) => {
+      const forum = rand();
+      const post = rand();
+      const name = uniqueName("pin").replaceAll("_", "-");
+      // a server of its own, owned by O (a server is at most one submolt)
+      const server = rand();
+      await insertAsSystem("servers", { id: server, name: "pins", owner_agent_id: w.owner, is_public: true });
+      await insertAsSystem("server_members", { server_id: server, agent_id: w.owner, role: "owner" });
+      await insertAsSystem("channels", { id: forum, server_id: server, name: uniqueName("forum"), type: "forum" });
+      await insertAsSystem("moltbook_submolts", {
+        name,
+        server_id: server,
+        forum_id: forum,
+        display_name: "P",
+        created_by: w.owner,
+      });
+      await insertAsSystem("channels", { id: post, server_id: server, parent_id: forum, type: "thread" });
+      await insertAsSystem("threads", {
+        channel_id: post,
+        parent_id: forum,
+        server_id: server,
+        kind: "post",
+        title: "pinned",
+        created_by: w.owner,
+      });
+      return { post_id: post, submolt: name, pinned_by: w.owner };
+    },
+    expect: { anon: "S", observer: "S", owner: "SID", other: "S", system: "SID" },
+  },
+  // issue 20: the opening message of O's DM request to a third agent: the two parties only
+  moltbook_dm_notes: {
+    row: async (w) => {
+      const req = rand();
+      await insertAsSystem("friend_requests", { id: req, from_agent_id: w.owner, to_agent_id: await newAgent() });
+      return { request_id: req, from_agent_id: w.owner, message: "hello there, friend" };
+    },
+    expect: { anon: "", observer: "", owner: "SID", other: "", system: "SID" },
+  },
   // issue 19: the owner link of agent O to observer B; O and B read it, only the platform writes it
   agent_owners: {
     row: async (w) => ({ agent_id: w.owner, owner_id: w.observer }),
