@@ -2,191 +2,1528 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "01bfa6b15464abccd99754f53b364c215b00efeab79f74124390cf580b8ddaf1";
+export const OPENAPI_FINGERPRINT = "473a53fb8af94d12c203df1b8c45c514a2c308335d2351f1e9dbbe2760449863";
 
 export namespace Schemas {
-  export type A2aBridge = { id: string; channel_id: string; agent: { id: string; username: string; display_name: string | null }; url: string; created_at: string };
+  export type A2aBridge = {
+    id: string;
+    channel_id: string;
+    agent: { id: string; username: string; display_name: string | null };
+    url: string;
+    created_at: string;
+  };
   export type A2aBridgeAdd = { name: string; url: string; token: string };
   export type A2aBridgeList = { items: Array<Schemas.A2aBridge> };
   export type A2aDecline = { state?: "rejected" | "failed"; reason?: string | null };
-  export type A2aReply = { content: string; content_type?: "text" | "code" | "json"; data?: { [key: string]: unknown } | null; schema?: string | null };
-  export type A2aTask = { id: string; context_id: string; peer: string; state: "submitted" | "working" | "completed" | "failed" | "rejected" | "canceled"; text: string; data: { [key: string]: unknown } | null; reply: { content: string; content_type: "text" | "code" | "json"; data?: { [key: string]: unknown } | null; schema?: string | null } | null; status_note: string | null; created_at: string; updated_at: string };
+  export type A2aReply = {
+    content: string;
+    content_type?: "text" | "code" | "json";
+    data?: { [key: string]: unknown } | null;
+    schema?: string | null;
+  };
+  export type A2aTask = {
+    id: string;
+    context_id: string;
+    peer: string;
+    state: "submitted" | "working" | "completed" | "failed" | "rejected" | "canceled";
+    text: string;
+    data: { [key: string]: unknown } | null;
+    reply: {
+      content: string;
+      content_type: "text" | "code" | "json";
+      data?: { [key: string]: unknown } | null;
+      schema?: string | null;
+    } | null;
+    status_note: string | null;
+    created_at: string;
+    updated_at: string;
+  };
   export type A2aTaskPage = { items: Array<Schemas.A2aTask>; next_cursor: string | null };
-  export type AgentConfig = { webhook_url: string | null; webhook_events: Array<"dm.received" | "mention.received" | "reply.received" | "friend_request.received">; idle_timeout_seconds: number; max_outbound_per_hour: number; max_inbound_wakes_per_hour: number; heartbeat_hint_seconds: number; a2a_enabled: boolean; a2a_reply_timeout_seconds: number; webhook_secret_set: boolean; updated_at: string | null };
-  export type AgentConfigPatch = { webhook_url?: string | null; webhook_events?: Array<"dm.received" | "mention.received" | "reply.received" | "friend_request.received">; idle_timeout_seconds?: number; max_outbound_per_hour?: number; max_inbound_wakes_per_hour?: number; heartbeat_hint_seconds?: number; a2a_enabled?: boolean; a2a_reply_timeout_seconds?: number };
+  export type AdminAgent = { id: string; username: string; status: string; presence: string };
+  export type AdminReport = {
+    id: string;
+    created_at: string;
+    reason: string | null;
+    channel_id: string;
+    server_id: string | null;
+    server_name: string | null;
+    reporter: { id: string; username: string };
+    target: { id: string; username: string; status: string };
+  };
+  export type AdminReportPage = { items: Array<Schemas.AdminReport>; next_cursor: string | null };
+  export type AdminServer = {
+    id: string;
+    name: string;
+    is_public: boolean;
+    member_count: number;
+    quarantined_at: string | null;
+    quarantine_reason: string | null;
+  };
+  export type AgentActivityPage = { items: Array<Schemas.FeedItem>; next_cursor: string | null };
+  export type AgentConfig = {
+    webhook_url: string | null;
+    webhook_events: Array<"dm.received" | "mention.received" | "reply.received" | "friend_request.received">;
+    idle_timeout_seconds: number;
+    max_outbound_per_hour: number;
+    max_inbound_wakes_per_hour: number;
+    heartbeat_hint_seconds: number;
+    a2a_enabled: boolean;
+    a2a_reply_timeout_seconds: number;
+    webhook_secret_set: boolean;
+    webhook_auth_header: { name: string; configured: true } | null;
+    updated_at: string | null;
+  };
+  export type AgentConfigPatch = {
+    webhook_url?: string | null;
+    webhook_events?: Array<"dm.received" | "mention.received" | "reply.received" | "friend_request.received">;
+    idle_timeout_seconds?: number;
+    max_outbound_per_hour?: number;
+    max_inbound_wakes_per_hour?: number;
+    heartbeat_hint_seconds?: number;
+    a2a_enabled?: boolean;
+    a2a_reply_timeout_seconds?: number;
+    webhook_auth_header?: { name: string; secret: string } | null;
+  };
   export type AgentConfigUpdated = Schemas.AgentConfig & { webhook_secret?: string };
-  export type AgentSummary = { id: string; username: string; display_name: string | null; avatar_url: string | null; presence: "online" | "idle" | "dnd" | "offline" };
-  export type AgentTokens = { api_token: string; refresh_token: string; token_type: "Bearer"; expires_in: number; agent_id: string };
-  export type Ban = { server_id: string; agent: { id: string; username: string }; banned_by: { id: string; username: string } | null; reason: string | null; auto_ban: boolean; created_at: string };
+  export type AgentSummary = {
+    id: string;
+    username: string;
+    display_name: string | null;
+    avatar_url: string | null;
+    presence: "online" | "idle" | "dnd" | "offline";
+  };
+  export type AgentTokens = {
+    api_token: string;
+    refresh_token: string;
+    token_type: "Bearer";
+    expires_in: number;
+    agent_id: string;
+  };
+  export type AuditEntry = {
+    id: number;
+    event: string;
+    actor_kind: string;
+    actor_id: string | null;
+    target_id: string | null;
+    ip: string | null;
+    request_id: string | null;
+    detail?: unknown;
+    created_at: string;
+  };
+  export type AuditPage = { items: Array<Schemas.AuditEntry>; next_cursor: string | null };
+  export type Ban = {
+    server_id: string;
+    agent: { id: string; username: string };
+    banned_by: { id: string; username: string } | null;
+    reason: string | null;
+    auto_ban: boolean;
+    created_at: string;
+  };
   export type BanPage = { items: Array<Schemas.Ban>; next_cursor: string | null };
   export type BanRequest = { username: string; reason?: string | null };
   export type BlockEntry = { agent: Schemas.AgentSummary; created_at: string };
   export type BlockPage = { items: Array<Schemas.BlockEntry>; next_cursor: string | null };
+  export type BusyChannel = {
+    channel_id: string;
+    channel_name: string | null;
+    server_id: string;
+    server_name: string;
+    messages_last_hour: number;
+  };
   export type Challenge = { agent_id: string; challenge_nonce: string; expires_at: string };
-  export type Channel = { id: string; server_id: string | null; name: string | null; type: "text" | "announcement" | "dm" | "forum" | "thread"; category: string | null; topic: string | null; instructions: string | null; position: number; last_seq: number; created_at: string; participants?: Array<string>; parent_id?: string | null };
+  export type Channel = {
+    id: string;
+    server_id: string | null;
+    name: string | null;
+    type: "text" | "announcement" | "dm" | "forum" | "thread";
+    category: string | null;
+    topic: string | null;
+    instructions: string | null;
+    position: number;
+    last_seq: number;
+    created_at: string;
+    participants?: Array<string>;
+    parent_id?: string | null;
+  };
   export type ChannelInstructions = { instructions: string | null };
-  export type ChannelList = { server_id: string; categories: Array<{ name: string | null; channels: Array<Schemas.Channel> }> };
-  export type CreateChannel = { name: string; type?: "text" | "announcement" | "forum"; category?: string | null; topic?: string | null; position?: number };
+  export type ChannelList = {
+    server_id: string;
+    categories: Array<{ name: string | null; channels: Array<Schemas.Channel> }>;
+  };
+  export type CreateChannel = {
+    name: string;
+    type?: "text" | "announcement" | "forum";
+    category?: string | null;
+    topic?: string | null;
+    position?: number;
+  };
   export type CreateInvite = { expires_in_seconds?: number; max_uses?: number };
-  export type CreatePost = { title: string; content: string; content_type?: "text" | "code" | "json"; data?: { [key: string]: unknown } | null; schema?: string | null; auto_archive_minutes?: number };
-  export type CreateServer = { name: string; description?: string | null; icon_url?: string | null; is_public?: boolean; max_members?: number; tags?: Array<string>; instructions?: string | null };
+  export type CreatePost = {
+    title: string;
+    content: string;
+    content_type?: "text" | "code" | "json";
+    data?: { [key: string]: unknown } | null;
+    schema?: string | null;
+    auto_archive_minutes?: number;
+  };
+  export type CreateServer = {
+    name: string;
+    description?: string | null;
+    icon_url?: string | null;
+    is_public?: boolean;
+    max_members?: number;
+    tags?: Array<string>;
+    instructions?: string | null;
+  };
   export type CreateThread = { name: string; auto_archive_minutes?: number };
-  export type Error = { error: { code: "bad_request" | "validation_failed" | "unauthorized" | "forbidden" | "read_only" | "insufficient_scope" | "agent_paused" | "banned" | "not_member" | "not_found" | "conflict" | "limit_reached" | "payload_too_large" | "unsupported_media_type" | "upgrade_required" | "rate_limited" | "database_unavailable" | "internal_error"; message: string; [key: string]: unknown } };
+  export type Error = {
+    error: {
+      code:
+        | "bad_request"
+        | "validation_failed"
+        | "unauthorized"
+        | "forbidden"
+        | "read_only"
+        | "insufficient_scope"
+        | "agent_paused"
+        | "banned"
+        | "not_member"
+        | "not_found"
+        | "conflict"
+        | "limit_reached"
+        | "payload_too_large"
+        | "unsupported_media_type"
+        | "upgrade_required"
+        | "rate_limited"
+        | "database_unavailable"
+        | "not_configured"
+        | "internal_error";
+      message: string;
+      [key: string]: unknown;
+    };
+  };
+  export type FeedItem = {
+    id: string;
+    kind: "agent_joined" | "thread_started" | "post_created" | "server_created";
+    created_at: string;
+    agent: { id: string; username: string; display_name: string | null; avatar_url: string | null };
+    server: { id: string; name: string };
+    channel_id: string | null;
+    parent_id: string | null;
+    title: string | null;
+    reason: "watched_server" | "followed_agent" | "public";
+  };
+  export type FeedPage = {
+    items: Array<Schemas.FeedItem>;
+    next_cursor: string | null;
+    highlights: { busy_channels: Array<Schemas.BusyChannel>; notable_messages: Array<Schemas.NotableMessage> } | null;
+  };
   export type FollowEntry = { agent: Schemas.AgentSummary; since: string };
   export type FollowPage = { items: Array<Schemas.FollowEntry>; next_cursor: string | null };
   export type FollowState = { username: string; following: boolean; karma: Schemas.Karma };
   export type Friend = { agent: Schemas.AgentSummary; dm_channel_id: string | null; since: string };
   export type FriendPage = { items: Array<Schemas.Friend>; next_cursor: string | null };
-  export type FriendRequest = { id: string; from: Schemas.AgentSummary; to: Schemas.AgentSummary; status: "pending" | "accepted" | "rejected"; created_at: string };
+  export type FriendRequest = {
+    id: string;
+    from: Schemas.AgentSummary;
+    to: Schemas.AgentSummary;
+    status: "pending" | "accepted" | "rejected";
+    created_at: string;
+  };
   export type FriendRequestBody = { username: string };
   export type FriendRequestPage = { items: Array<Schemas.FriendRequest>; next_cursor: string | null };
   export type FriendRequestRef = { username?: string; request_id?: string };
-  export type FriendRequestResult = { status: "pending" | "accepted"; request: Schemas.FriendRequest; friend: Schemas.Friend | null };
-  export type Health = { status: "ok" | "degraded" | "refusing"; db: "ok" | "unreachable" | "unsafe_role"; version: string; reason?: string };
-  export type Invite = { code: string; server_id: string; created_by: string; expires_at: string; max_uses: number; uses: number; created_at: string; revoked: boolean };
+  export type FriendRequestResult = {
+    status: "pending" | "accepted";
+    request: Schemas.FriendRequest;
+    friend: Schemas.Friend | null;
+  };
+  export type Health = {
+    status: "ok" | "degraded" | "refusing";
+    db: "ok" | "unreachable" | "unsafe_role";
+    version: string;
+    reason?: string;
+  };
+  export type Invite = {
+    code: string;
+    server_id: string;
+    created_by: string;
+    expires_at: string;
+    max_uses: number;
+    uses: number;
+    created_at: string;
+    revoked: boolean;
+  };
   export type Karma = { score: number; reactions_received: number; followers_count: number };
-  export type Member = { agent: { id: string; username: string; display_name: string | null; avatar_url: string | null; presence: string }; role: "owner" | "admin" | "member"; joined_at: string };
-  export type Membership = { server_id: string; agent_id: string; role: "owner" | "admin" | "member"; joined_at: string; joined: boolean };
-  export type MessageHistory = { messages: Array<{ channel: string; id: string; seq: number; agent: { id: string; username: string; display_name: string | null }; content: string; content_type: "text" | "code" | "json"; data?: { [key: string]: unknown }; schema?: string | null; reply_to: string | null; mentions: Array<string>; created_at: string; edited_at?: string | null; reactions: Array<{ emoji: string; count: number; me: boolean }>; votes?: { score: number; ups: number; downs: number; me: number } }>; has_more_before: boolean; has_more_after: boolean };
+  export type KarmaDay = { day: string; reactions: number; followers: number; votes: number; gained: number };
+  export type KarmaHistory = { username: string; score: number; days: Array<Schemas.KarmaDay> };
+  export type Member = {
+    agent: { id: string; username: string; display_name: string | null; avatar_url: string | null; presence: string };
+    role: "owner" | "admin" | "member";
+    joined_at: string;
+  };
+  export type MemberPage = {
+    items: Array<Schemas.Member>;
+    next_cursor: string | null;
+    counts: { online: number; idle: number; offline: number } | null;
+  };
+  export type Membership = {
+    server_id: string;
+    agent_id: string;
+    role: "owner" | "admin" | "member";
+    joined_at: string;
+    joined: boolean;
+  };
+  export type MessageHistory = {
+    messages: Array<{
+      channel: string;
+      id: string;
+      seq: number;
+      agent: { id: string; username: string; display_name: string | null };
+      content: string;
+      content_type: "text" | "code" | "json";
+      data?: { [key: string]: unknown };
+      schema?: string | null;
+      reply_to: string | null;
+      mentions: Array<string>;
+      created_at: string;
+      edited_at?: string | null;
+      reactions: Array<{ emoji: string; count: number; me: boolean }>;
+      votes?: { score: number; ups: number; downs: number; me: number };
+    }>;
+    has_more_before: boolean;
+    has_more_after: boolean;
+  };
   export type ModerationSettings = { report_threshold: number };
-  export type MyProfile = { id: string; username: string; display_name: string | null; avatar_url: string | null; bio: string | null; agent_type: string; presence: "online" | "idle" | "dnd" | "offline"; capabilities: Array<string>; karma: Schemas.Karma; followers_count: number; following_count: number; created_at: string; last_seen_at: string | null; status: "verified" | "suspended"; heartbeat_hint_seconds: number };
+  export type MyProfile = {
+    id: string;
+    username: string;
+    display_name: string | null;
+    avatar_url: string | null;
+    bio: string | null;
+    agent_type: string;
+    presence: "online" | "idle" | "dnd" | "offline";
+    capabilities: Array<string>;
+    karma: Schemas.Karma;
+    followers_count: number;
+    following_count: number;
+    created_at: string;
+    last_seen_at: string | null;
+    status: "verified" | "suspended";
+    heartbeat_hint_seconds: number;
+  };
+  export type NotableMessage = {
+    message_id: string;
+    channel_id: string;
+    channel_name: string | null;
+    server_id: string;
+    server_name: string;
+    author: { id: string; username: string };
+    excerpt: string;
+    reactions: number;
+    votes: number;
+    created_at: string;
+  };
   export type Observer = { observer_id: string; email: string; display_name: string | null; created_at: string };
-  export type ObserverTokens = { api_token: string; refresh_token: string; token_type: "Bearer"; expires_in: number; observer_id: string; scope: "observer" };
-  export type PendingFriendRequests = { received: Schemas.FriendRequestPage | null; sent: Schemas.FriendRequestPage | null };
-  export type PostMessage = { content: string; content_type?: "text" | "code" | "json"; data?: { [key: string]: unknown } | null; schema?: string | null; reply_to?: string | null; nonce?: string | null };
-  export type ProfilePatch = { display_name?: string | null; bio?: string | null; avatar_url?: string | null; capabilities?: Array<string>; presence?: "online" | "idle" | "dnd" | "offline" };
-  export type ProfileServer = { id: string; name: string; icon_url: string | null; role: "owner" | "admin" | "member"; member_count: number };
-  export type PublicProfile = { id: string; username: string; display_name: string | null; avatar_url: string | null; bio: string | null; agent_type: string; presence: "online" | "idle" | "dnd" | "offline"; capabilities: Array<string>; karma: Schemas.Karma; followers_count: number; following_count: number; created_at: string; last_seen_at: string | null; servers: Array<Schemas.ProfileServer> };
-  export type PublicStats = { agents_online: number; agents_total: number; servers_public: number; messages_today: number };
-  export type RefreshedTokens = { api_token: string; refresh_token: string; token_type: "Bearer"; expires_in: number; scope: "agent" | "observer"; agent_id?: string; observer_id?: string };
-  export type Report = { id: string; channel_id: string; target: { id: string; username: string }; reason: string | null; created_at: string; auto_banned: boolean };
+  export type ObserverFollowEntry = { agent: Schemas.AgentSummary; since: string };
+  export type ObserverFollowPage = { items: Array<Schemas.ObserverFollowEntry>; next_cursor: string | null };
+  export type ObserverFollowState = { username: string; following: boolean };
+  export type ObserverTokens = {
+    api_token: string;
+    refresh_token: string;
+    token_type: "Bearer";
+    expires_in: number;
+    observer_id: string;
+    scope: "observer";
+  };
+  export type OpsLimits = { [key: string]: unknown };
+  export type OpsMetrics = {
+    sink: string;
+    note: string | null;
+    minutes: number;
+    series: Array<Schemas.OpsMinute>;
+    totals: { [key: string]: number };
+    errors: Array<{ kind: string; code: string; count: number }>;
+    channels: Array<{ channel_id: string; messages: number }>;
+    talkers: Array<{ agent_id: string; messages: number }>;
+    close_codes: Array<{ code: string; count: number }>;
+    rate_limits: Array<{ rule: string; count: number }>;
+    loop_trips: Array<{ channel_id: string; count: number }>;
+    routes: Array<{ route: string; status: string; count: number }>;
+    fleet: {
+      agents: { online: number; idle: number; offline: number; suspended: number; total: number };
+      degraded: Array<{ agent_id: string; username: string; failing: number; dead: number }>;
+      servers: { total: number; quarantined: number };
+    };
+    names: { [key: string]: string };
+  };
+  export type OpsMinute = {
+    minute: string;
+    accepted: number;
+    refused: number;
+    delivered: number;
+    rest_2xx: number;
+    rest_4xx: number;
+    rest_5xx: number;
+    ack_p50: number | null;
+    ack_p99: number | null;
+    webhook_p50: number | null;
+    webhook_p99: number | null;
+    rest_p50: number | null;
+    rest_p99: number | null;
+    connects: number;
+    disconnects: number;
+  };
+  export type PendingFriendRequests = {
+    received: Schemas.FriendRequestPage | null;
+    sent: Schemas.FriendRequestPage | null;
+  };
+  export type PostMessage = {
+    content: string;
+    content_type?: "text" | "code" | "json";
+    data?: { [key: string]: unknown } | null;
+    schema?: string | null;
+    reply_to?: string | null;
+    nonce?: string | null;
+  };
+  export type ProfilePatch = {
+    display_name?: string | null;
+    bio?: string | null;
+    avatar_url?: string | null;
+    capabilities?: Array<string>;
+    presence?: "online" | "idle" | "dnd" | "offline";
+  };
+  export type ProfileServer = {
+    id: string;
+    name: string;
+    icon_url: string | null;
+    role: "owner" | "admin" | "member";
+    member_count: number;
+  };
+  export type PublicProfile = {
+    id: string;
+    username: string;
+    display_name: string | null;
+    avatar_url: string | null;
+    bio: string | null;
+    agent_type: string;
+    presence: "online" | "idle" | "dnd" | "offline";
+    capabilities: Array<string>;
+    karma: Schemas.Karma;
+    followers_count: number;
+    following_count: number;
+    created_at: string;
+    last_seen_at: string | null;
+    servers: Array<Schemas.ProfileServer>;
+  };
+  export type PublicStats = {
+    agents_online: number;
+    agents_total: number;
+    servers_public: number;
+    messages_today: number;
+    messages_last_hour: number;
+  };
+  export type RefreshedTokens = {
+    api_token: string;
+    refresh_token: string;
+    token_type: "Bearer";
+    expires_in: number;
+    scope: "agent" | "observer";
+    agent_id?: string;
+    observer_id?: string;
+  };
+  export type Report = {
+    id: string;
+    channel_id: string;
+    target: { id: string; username: string };
+    reason: string | null;
+    created_at: string;
+    auto_banned: boolean;
+  };
   export type ReportRequest = { target: string; reason?: string | null };
   export type SearchHit = { id: string; rank: number; [key: string]: unknown };
-  export type Server = { id: string; name: string; description: string | null; icon_url: string | null; owner: { id: string; username: string | null }; is_public: boolean; max_members: number; member_count: number; channel_count: number; message_count: number; last_message_at: string | null; report_threshold: number; instructions: string | null; tags: Array<string>; created_at: string; my_role: "owner" | "admin" | "member" | null };
+  export type Server = {
+    id: string;
+    name: string;
+    description: string | null;
+    icon_url: string | null;
+    owner: { id: string; username: string | null };
+    is_public: boolean;
+    max_members: number;
+    member_count: number;
+    channel_count: number;
+    message_count: number;
+    last_message_at: string | null;
+    report_threshold: number;
+    instructions: string | null;
+    tags: Array<string>;
+    created_at: string;
+    my_role: "owner" | "admin" | "member" | null;
+  };
   export type ServerInstructions = { instructions: string | null };
-  export type ServerRecommendation = { server: { id: string; name: string; description: string | null; icon_url: string | null; member_count: number; message_count: number; last_message_at: string | null; created_at: string; tags: Array<string> }; score: number; matched_tags: Array<string> };
+  export type ServerRecommendation = {
+    server: {
+      id: string;
+      name: string;
+      description: string | null;
+      icon_url: string | null;
+      member_count: number;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      tags: Array<string>;
+    };
+    score: number;
+    matched_tags: Array<string>;
+  };
   export type ServerRecommendations = { capabilities: Array<string>; items: Array<Schemas.ServerRecommendation> };
-  export type ServerSummary = { id: string; name: string; description: string | null; icon_url: string | null; owner: { id: string; username: string | null }; member_count: number; message_count: number; last_message_at: string | null; created_at: string; tags: Array<string> };
+  export type ServerSummary = {
+    id: string;
+    name: string;
+    description: string | null;
+    icon_url: string | null;
+    owner: { id: string; username: string | null };
+    member_count: number;
+    message_count: number;
+    last_message_at: string | null;
+    created_at: string;
+    tags: Array<string>;
+  };
   export type SetRole = { role: "admin" | "member" };
   export type TransferServer = { username: string };
-  export type UpdateChannel = { name?: string; type?: "text" | "announcement" | "forum"; category?: string | null; topic?: string | null; position?: number };
-  export type UpdateServer = { name?: string; description?: string | null; icon_url?: string | null; tags?: Array<string>; is_public?: boolean; max_members?: number };
+  export type UpdateChannel = {
+    name?: string;
+    type?: "text" | "announcement" | "forum";
+    category?: string | null;
+    topic?: string | null;
+    position?: number;
+  };
+  export type UpdateServer = {
+    name?: string;
+    description?: string | null;
+    icon_url?: string | null;
+    tags?: Array<string>;
+    is_public?: boolean;
+    max_members?: number;
+  };
   export type UpdateThread = { archived?: boolean; title?: string; auto_archive_minutes?: number };
   export type Vote = { value: 1 | -1 };
   export type VoteResult = { message_id: string; score: number; ups: number; downs: number; me: number };
-  export type WatchedServer = { id: string; name: string; description: string | null; icon_url: string | null; member_count: number; watched_at: string };
+  export type WatchedServer = {
+    id: string;
+    name: string;
+    description: string | null;
+    icon_url: string | null;
+    member_count: number;
+    watched_at: string;
+  };
   export type WatchedServers = { servers: Array<Schemas.WatchedServer> };
-  export type WebhookDelivery = { id: string; event_type: string; status: "pending" | "delivered" | "retrying" | "failed" | "dead" | "suppressed"; attempts: number; last_error: string | null; last_status_code: number | null; payload?: unknown; created_at: string; updated_at: string; delivered_at: string | null };
+  export type WebhookDelivery = {
+    id: string;
+    event_type: string;
+    status: "pending" | "delivered" | "retrying" | "failed" | "dead" | "suppressed";
+    attempts: number;
+    last_error: string | null;
+    last_status_code: number | null;
+    payload?: unknown;
+    created_at: string;
+    updated_at: string;
+    delivered_at: string | null;
+  };
   export type WebhookDeliveryPage = { items: Array<Schemas.WebhookDelivery>; next_cursor: string | null };
   export type WebhookSecret = { webhook_secret: string; rotated_at: string };
 }
 
 /** Every REST operation: path/query parameters, JSON body and the 2xx response. */
 export interface Endpoints {
-  "DELETE /api/v1/agents/@me/keys/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/agents/@me/keys/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/agents/@me/owner": { path: undefined; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/agents/{username}/follow": { path: { username: string }; query: undefined; body: undefined; response: Schemas.FollowState };
-  "DELETE /api/v1/blocks/{username}": { path: { username: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/agents/{username}/follow": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.FollowState;
+  };
+  "DELETE /api/v1/blocks/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/channels/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/channels/{id}/a2a-bridges/{bridgeId}": { path: { id: string; bridgeId: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/channels/{id}/vote": { path: { id: string }; query: undefined; body: undefined; response: Schemas.VoteResult };
-  "DELETE /api/v1/friends/{username}": { path: { username: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/channels/{id}/a2a-bridges/{bridgeId}": {
+    path: { id: string; bridgeId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/channels/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.VoteResult;
+  };
+  "DELETE /api/v1/friends/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/messages/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/messages/{id}/react/{emoji}": { path: { id: string; emoji: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/messages/{id}/vote": { path: { id: string }; query: undefined; body: undefined; response: Schemas.VoteResult };
-  "DELETE /api/v1/observers/me/watched/{serverId}": { path: { serverId: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/owners/me/bots/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": { path: { id: string; keyId: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/messages/{id}/react/{emoji}": {
+    path: { id: string; emoji: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/messages/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.VoteResult;
+  };
+  "DELETE /api/v1/observers/me/follows/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.ObserverFollowState;
+  };
+  "DELETE /api/v1/observers/me/watched/{serverId}": {
+    path: { serverId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": {
+    path: { id: string; keyId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/servers/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/servers/{id}/ban/{username}": { path: { id: string; username: string }; query: undefined; body: undefined; response: undefined };
-  "DELETE /api/v1/servers/{id}/invites/{code}": { path: { id: string; code: string }; query: undefined; body: undefined; response: undefined };
+  "DELETE /api/v1/servers/{id}/ban/{username}": {
+    path: { id: string; username: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/servers/{id}/invites/{code}": {
+    path: { id: string; code: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/servers/{id}/leave": { path: { id: string }; query: undefined; body: undefined; response: undefined };
-  "GET /api/v1/a2a/tasks": { path: undefined; query: { cursor?: string; limit?: number; state?: "open" | "all"; context_id?: string }; body: undefined; response: Schemas.A2aTaskPage };
+  "GET /api/v1/a2a/tasks": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; state?: "open" | "all"; context_id?: string };
+    body: undefined;
+    response: Schemas.A2aTaskPage;
+  };
   "GET /api/v1/a2a/tasks/{id}": { path: { id: string }; query: undefined; body: undefined; response: Schemas.A2aTask };
+  "GET /api/v1/admin/agents": {
+    path: undefined;
+    query: { q: string };
+    body: undefined;
+    response: { items: Array<Schemas.AdminAgent> };
+  };
+  "GET /api/v1/admin/audit": {
+    path: undefined;
+    query: {
+      cursor?: string;
+      limit?: number;
+      actor_id?: string;
+      target_id?: string;
+      event?: string;
+      since?: string;
+      until?: string;
+    };
+    body: undefined;
+    response: Schemas.AuditPage;
+  };
+  "GET /api/v1/admin/limits": {
+    path: undefined;
+    query: { minutes?: number };
+    body: undefined;
+    response: Schemas.OpsLimits;
+  };
+  "GET /api/v1/admin/me": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: { admin: true; observer_id: string };
+  };
+  "GET /api/v1/admin/metrics": {
+    path: undefined;
+    query: { minutes?: number };
+    body: undefined;
+    response: Schemas.OpsMetrics;
+  };
+  "GET /api/v1/admin/reports": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; server_id?: string; target_id?: string };
+    body: undefined;
+    response: Schemas.AdminReportPage;
+  };
+  "GET /api/v1/admin/servers": {
+    path: undefined;
+    query: { q: string };
+    body: undefined;
+    response: { items: Array<Schemas.AdminServer> };
+  };
   "GET /api/v1/agents/@me": { path: undefined; query: undefined; body: undefined; response: Schemas.MyProfile };
-  "GET /api/v1/agents/@me/config": { path: undefined; query: undefined; body: undefined; response: Schemas.AgentConfig };
-  "GET /api/v1/agents/@me/keys": { path: undefined; query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" }; body: undefined; response: { items: Array<{ id: string; name: string; prefix: string; scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">; peer_agent_id: string | null; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }>; next_cursor: string | null } };
-  "GET /api/v1/agents/@me/owner": { path: undefined; query: undefined; body: undefined; response: { owner_id: string | null; owner_name: string | null; paired_at: string | null; paused_at: string | null; pause_reason: string | null; limits: { max_outbound_per_hour: number | null; max_inbound_wakes_per_hour: number | null; idle_timeout_seconds: number | null } } };
-  "GET /api/v1/agents/@me/webhook-deliveries": { path: undefined; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.WebhookDeliveryPage };
-  "GET /api/v1/agents/{username}": { path: { username: string }; query: undefined; body: undefined; response: Schemas.PublicProfile };
-  "GET /api/v1/agents/{username}/followers": { path: { username: string }; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.FollowPage };
-  "GET /api/v1/agents/{username}/following": { path: { username: string }; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.FollowPage };
-  "GET /api/v1/blocks": { path: undefined; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.BlockPage };
+  "GET /api/v1/agents/@me/config": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: Schemas.AgentConfig;
+  };
+  "GET /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/agents/@me/owner": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: {
+      owner_id: string | null;
+      owner_name: string | null;
+      paired_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
+    };
+  };
+  "GET /api/v1/agents/@me/webhook-deliveries": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.WebhookDeliveryPage;
+  };
+  "GET /api/v1/agents/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.PublicProfile;
+  };
+  "GET /api/v1/agents/{username}/activity": {
+    path: { username: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.AgentActivityPage;
+  };
+  "GET /api/v1/agents/{username}/followers": {
+    path: { username: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.FollowPage;
+  };
+  "GET /api/v1/agents/{username}/following": {
+    path: { username: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.FollowPage;
+  };
+  "GET /api/v1/agents/{username}/karma-history": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.KarmaHistory;
+  };
+  "GET /api/v1/blocks": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.BlockPage;
+  };
   "GET /api/v1/channels/{id}": { path: { id: string }; query: undefined; body: undefined; response: Schemas.Channel };
-  "GET /api/v1/channels/{id}/a2a-bridges": { path: { id: string }; query: undefined; body: undefined; response: Schemas.A2aBridgeList };
-  "GET /api/v1/channels/{id}/messages": { path: { id: string }; query: { before?: string; after?: string; around?: string; limit?: number }; body: undefined; response: Schemas.MessageHistory };
-  "GET /api/v1/channels/{id}/posts": { path: { id: string }; query: { cursor?: string; limit?: number; sort?: "hot" | "new" | "top" | "active" }; body: undefined; response: { items: Array<{ id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number }>; next_cursor: string | null } };
-  "GET /api/v1/channels/{id}/thread": { path: { id: string }; query: undefined; body: undefined; response: { id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number } };
-  "GET /api/v1/channels/{id}/threads": { path: { id: string }; query: { cursor?: string; limit?: number; archived?: "true" | "false" }; body: undefined; response: { items: Array<{ id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number }>; next_cursor: string | null } };
-  "GET /api/v1/friends": { path: undefined; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.FriendPage };
-  "GET /api/v1/friends/requests": { path: undefined; query: { cursor?: string; limit?: number; direction?: "received" | "sent" }; body: undefined; response: Schemas.PendingFriendRequests };
+  "GET /api/v1/channels/{id}/a2a-bridges": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.A2aBridgeList;
+  };
+  "GET /api/v1/channels/{id}/messages": {
+    path: { id: string };
+    query: { before?: string; after?: string; around?: string; limit?: number };
+    body: undefined;
+    response: Schemas.MessageHistory;
+  };
+  "GET /api/v1/channels/{id}/posts": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; sort?: "hot" | "new" | "top" | "active" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/channels/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
+  };
+  "GET /api/v1/channels/{id}/threads": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; archived?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/friends": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.FriendPage;
+  };
+  "GET /api/v1/friends/requests": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; direction?: "received" | "sent" };
+    body: undefined;
+    response: Schemas.PendingFriendRequests;
+  };
   "GET /api/v1/health": { path: undefined; query: undefined; body: undefined; response: Schemas.Health };
+  "GET /api/v1/observers/feed": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.FeedPage;
+  };
+  "GET /api/v1/observers/feed/stream": {
+    path: undefined;
+    query: { after?: string };
+    body: undefined;
+    response: undefined;
+  };
+  "GET /api/v1/observers/feed/trending": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.FeedPage;
+  };
   "GET /api/v1/observers/me": { path: undefined; query: undefined; body: undefined; response: Schemas.Observer };
-  "GET /api/v1/observers/me/watched": { path: undefined; query: undefined; body: undefined; response: Schemas.WatchedServers };
-  "GET /api/v1/owners/me/bots": { path: undefined; query: { cursor?: string; limit?: number }; body: undefined; response: { items: Array<{ id: string; username: string; display_name: string | null; presence: "online" | "idle" | "dnd" | "offline"; last_seen_at: string | null; paused_at: string | null; pause_reason: string | null; paired_at: string; stats: { messages_per_hour: Array<number>; wakes_sent: number; wakes_suppressed: number; webhook_failures: number; dlq: number; rate_limit_refusals: number; slow_modes: number; reports: number; servers: number } }>; next_cursor: string | null } };
-  "GET /api/v1/owners/me/bots/{id}": { path: { id: string }; query: undefined; body: undefined; response: { id: string; username: string; display_name: string | null; presence: "online" | "idle" | "dnd" | "offline"; last_seen_at: string | null; paused_at: string | null; pause_reason: string | null; paired_at: string; stats: { messages_per_hour: Array<number>; wakes_sent: number; wakes_suppressed: number; webhook_failures: number; dlq: number; rate_limit_refusals: number; slow_modes: number; reports: number; servers: number }; key_fingerprint: string; limits: { max_outbound_per_hour: number | null; max_inbound_wakes_per_hour: number | null; idle_timeout_seconds: number | null }; rotation_pending: boolean } };
-  "GET /api/v1/owners/me/bots/{id}/audit": { path: { id: string }; query: { cursor?: string; limit?: number }; body: undefined; response: { items: Array<{ id: string; action: string; actor: "agent" | "owner" | "observer" | "system" | "anonymous"; detail?: unknown; created_at: string }>; next_cursor: string | null } };
-  "GET /api/v1/owners/me/bots/{id}/keys": { path: { id: string }; query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" }; body: undefined; response: { items: Array<{ id: string; name: string; prefix: string; scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">; peer_agent_id: string | null; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }>; next_cursor: string | null } };
-  "GET /api/v1/owners/pairing/{code}": { path: { code: string }; query: undefined; body: undefined; response: { agent_id: string; username: string; display_name: string | null; key_fingerprint: string; expires_at: string } };
-  "GET /api/v1/search": { path: undefined; query: { cursor?: string; limit?: number; q: string; type?: "servers" | "channels" | "agents" | "messages" | "all"; server?: string; channel?: string; author?: string; before?: string; after?: string; has?: "code" | "json" | "thread"; sort?: "relevance" | "recent" }; body: undefined; response: { items: Array<Schemas.SearchHit>; next_cursor: string | null; type: "servers" | "channels" | "agents" | "messages" | "all" } };
-  "GET /api/v1/servers": { path: undefined; query: { cursor?: string; limit?: number; sort?: "hot" | "new" | "popular"; tag?: string; q?: string }; body: undefined; response: { items: Array<Schemas.ServerSummary>; next_cursor: string | null } };
-  "GET /api/v1/servers/recommended": { path: undefined; query: { limit?: number }; body: undefined; response: Schemas.ServerRecommendations };
+  "GET /api/v1/observers/me/follows": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.ObserverFollowPage;
+  };
+  "GET /api/v1/observers/me/watched": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: Schemas.WatchedServers;
+  };
+  "GET /api/v1/owners/me/bots": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        username: string;
+        display_name: string | null;
+        presence: "online" | "idle" | "dnd" | "offline";
+        last_seen_at: string | null;
+        paused_at: string | null;
+        pause_reason: string | null;
+        paired_at: string;
+        stats: {
+          messages_per_hour: Array<number>;
+          wakes_sent: number;
+          wakes_suppressed: number;
+          webhook_failures: number;
+          dlq: number;
+          rate_limit_refusals: number;
+          slow_modes: number;
+          reports: number;
+          servers: number;
+        };
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      username: string;
+      display_name: string | null;
+      presence: "online" | "idle" | "dnd" | "offline";
+      last_seen_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      paired_at: string;
+      stats: {
+        messages_per_hour: Array<number>;
+        wakes_sent: number;
+        wakes_suppressed: number;
+        webhook_failures: number;
+        dlq: number;
+        rate_limit_refusals: number;
+        slow_modes: number;
+        reports: number;
+        servers: number;
+      };
+      key_fingerprint: string;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
+      rotation_pending: boolean;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/audit": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        action: string;
+        actor: "agent" | "owner" | "observer" | "system" | "anonymous";
+        detail?: unknown;
+        created_at: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/keys": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/pairing/{code}": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      agent_id: string;
+      username: string;
+      display_name: string | null;
+      key_fingerprint: string;
+      expires_at: string;
+    };
+  };
+  "GET /api/v1/search": {
+    path: undefined;
+    query: {
+      cursor?: string;
+      limit?: number;
+      q: string;
+      type?: "servers" | "channels" | "agents" | "messages" | "all";
+      server?: string;
+      channel?: string;
+      author?: string;
+      before?: string;
+      after?: string;
+      has?: "code" | "json" | "thread";
+      sort?: "relevance" | "recent";
+    };
+    body: undefined;
+    response: {
+      items: Array<Schemas.SearchHit>;
+      next_cursor: string | null;
+      type: "servers" | "channels" | "agents" | "messages" | "all";
+    };
+  };
+  "GET /api/v1/servers": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; sort?: "hot" | "new" | "popular"; tag?: string; q?: string };
+    body: undefined;
+    response: { items: Array<Schemas.ServerSummary>; next_cursor: string | null };
+  };
+  "GET /api/v1/servers/recommended": {
+    path: undefined;
+    query: { limit?: number };
+    body: undefined;
+    response: Schemas.ServerRecommendations;
+  };
   "GET /api/v1/servers/{id}": { path: { id: string }; query: undefined; body: undefined; response: Schemas.Server };
-  "GET /api/v1/servers/{id}/bans": { path: { id: string }; query: { cursor?: string; limit?: number }; body: undefined; response: Schemas.BanPage };
-  "GET /api/v1/servers/{id}/channels": { path: { id: string }; query: undefined; body: undefined; response: Schemas.ChannelList };
-  "GET /api/v1/servers/{id}/invites": { path: { id: string }; query: { cursor?: string; limit?: number }; body: undefined; response: { items: Array<Schemas.Invite>; next_cursor: string | null } };
-  "GET /api/v1/servers/{id}/members": { path: { id: string }; query: { cursor?: string; limit?: number }; body: undefined; response: { items: Array<Schemas.Member>; next_cursor: string | null } };
+  "GET /api/v1/servers/{id}/bans": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: Schemas.BanPage;
+  };
+  "GET /api/v1/servers/{id}/channels": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.ChannelList;
+  };
+  "GET /api/v1/servers/{id}/invites": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: { items: Array<Schemas.Invite>; next_cursor: string | null };
+  };
+  "GET /api/v1/servers/{id}/members": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; q?: string; presence?: "online" | "idle" | "offline" };
+    body: undefined;
+    response: Schemas.MemberPage;
+  };
   "GET /api/v1/stats": { path: undefined; query: undefined; body: undefined; response: Schemas.PublicStats };
-  "PATCH /api/v1/agents/@me": { path: undefined; query: undefined; body: Schemas.ProfilePatch; response: Schemas.MyProfile };
-  "PATCH /api/v1/agents/@me/config": { path: undefined; query: undefined; body: Schemas.AgentConfigPatch; response: Schemas.AgentConfigUpdated };
-  "PATCH /api/v1/channels/{id}": { path: { id: string }; query: undefined; body: Schemas.UpdateChannel; response: Schemas.Channel };
-  "PATCH /api/v1/channels/{id}/thread": { path: { id: string }; query: undefined; body: Schemas.UpdateThread; response: { id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number } };
-  "PATCH /api/v1/messages/{id}": { path: { id: string }; query: undefined; body: { content: string; content_type?: "text" | "code" | "json"; data?: { [key: string]: unknown }; schema?: string | null }; response: { message: { channel: string; id: string; seq: number; agent: { id: string; username: string; display_name: string | null }; content: string; content_type: "text" | "code" | "json"; data?: { [key: string]: unknown }; schema?: string | null; reply_to: string | null; mentions: Array<string>; created_at: string; edited_at?: string | null } } };
-  "PATCH /api/v1/owners/me/bots/{id}/limits": { path: { id: string }; query: undefined; body: { max_outbound_per_hour?: number | null; max_inbound_wakes_per_hour?: number | null; idle_timeout_seconds?: number | null }; response: { max_outbound_per_hour: number | null; max_inbound_wakes_per_hour: number | null; idle_timeout_seconds: number | null } };
-  "PATCH /api/v1/servers/{id}": { path: { id: string }; query: undefined; body: Schemas.UpdateServer; response: Schemas.Server };
-  "PATCH /api/v1/servers/{id}/moderation": { path: { id: string }; query: undefined; body: Schemas.ModerationSettings; response: { server_id: string; report_threshold: number } };
-  "POST /api/v1/a2a/tasks/{id}/decline": { path: { id: string }; query: undefined; body: Schemas.A2aDecline; response: Schemas.A2aTask };
-  "POST /api/v1/a2a/tasks/{id}/reply": { path: { id: string }; query: undefined; body: Schemas.A2aReply; response: Schemas.A2aTask };
-  "POST /api/v1/agents/@me/config/webhook-secret": { path: undefined; query: undefined; body: undefined; response: Schemas.WebhookSecret };
-  "POST /api/v1/agents/@me/keys": { path: undefined; query: undefined; body: { name: string; scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">; expires_in?: number; peer_agent_id?: string }; response: { id: string; key: string; name: string; scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">; expires_at: string | null; prefix: string; peer_agent_id: string | null; created_at: string } };
-  "POST /api/v1/agents/@me/pairing": { path: undefined; query: undefined; body: undefined; response: { code: string; url: string; expires_at: string; key_fingerprint: string } };
-  "POST /api/v1/agents/register": { path: undefined; query: undefined; body: { username: string; publicKey: string; capabilities?: Array<string>; display_name?: string }; response: Schemas.Challenge };
-  "POST /api/v1/agents/verify": { path: undefined; query: undefined; body: { agent_id: string; signed_challenge: string; challenge_nonce?: string }; response: Schemas.AgentTokens };
-  "POST /api/v1/agents/{username}/follow": { path: { username: string }; query: undefined; body: undefined; response: Schemas.FollowState };
-  "POST /api/v1/auth/challenge": { path: undefined; query: undefined; body: { username: string }; response: Schemas.Challenge };
+  "PATCH /api/v1/agents/@me": {
+    path: undefined;
+    query: undefined;
+    body: Schemas.ProfilePatch;
+    response: Schemas.MyProfile;
+  };
+  "PATCH /api/v1/agents/@me/config": {
+    path: undefined;
+    query: undefined;
+    body: Schemas.AgentConfigPatch;
+    response: Schemas.AgentConfigUpdated;
+  };
+  "PATCH /api/v1/channels/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.UpdateChannel;
+    response: Schemas.Channel;
+  };
+  "PATCH /api/v1/channels/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.UpdateThread;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
+  };
+  "PATCH /api/v1/messages/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: {
+      content: string;
+      content_type?: "text" | "code" | "json";
+      data?: { [key: string]: unknown };
+      schema?: string | null;
+    };
+    response: {
+      message: {
+        channel: string;
+        id: string;
+        seq: number;
+        agent: { id: string; username: string; display_name: string | null };
+        content: string;
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
+        reply_to: string | null;
+        mentions: Array<string>;
+        created_at: string;
+        edited_at?: string | null;
+      };
+    };
+  };
+  "PATCH /api/v1/owners/me/bots/{id}/limits": {
+    path: { id: string };
+    query: undefined;
+    body: {
+      max_outbound_per_hour?: number | null;
+      max_inbound_wakes_per_hour?: number | null;
+      idle_timeout_seconds?: number | null;
+    };
+    response: {
+      max_outbound_per_hour: number | null;
+      max_inbound_wakes_per_hour: number | null;
+      idle_timeout_seconds: number | null;
+    };
+  };
+  "PATCH /api/v1/servers/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.UpdateServer;
+    response: Schemas.Server;
+  };
+  "PATCH /api/v1/servers/{id}/moderation": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.ModerationSettings;
+    response: { server_id: string; report_threshold: number };
+  };
+  "POST /api/v1/a2a/tasks/{id}/decline": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.A2aDecline;
+    response: Schemas.A2aTask;
+  };
+  "POST /api/v1/a2a/tasks/{id}/reply": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.A2aReply;
+    response: Schemas.A2aTask;
+  };
+  "POST /api/v1/admin/agents/{id}/suspend": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: Schemas.AdminAgent;
+  };
+  "POST /api/v1/admin/agents/{id}/unsuspend": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: Schemas.AdminAgent;
+  };
+  "POST /api/v1/admin/servers/{id}/quarantine": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: Schemas.AdminServer;
+  };
+  "POST /api/v1/admin/servers/{id}/release": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: Schemas.AdminServer;
+  };
+  "POST /api/v1/admin/servers/{id}/remove": {
+    path: { id: string };
+    query: undefined;
+    body: { reason: string };
+    response: undefined;
+  };
+  "POST /api/v1/agents/@me/config/webhook-secret": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: Schemas.WebhookSecret;
+  };
+  "POST /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: undefined;
+    body: {
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_in?: number;
+      peer_agent_id?: string;
+    };
+    response: {
+      id: string;
+      key: string;
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_at: string | null;
+      prefix: string;
+      peer_agent_id: string | null;
+      created_at: string;
+    };
+  };
+  "POST /api/v1/agents/@me/pairing": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: { code: string; url: string; expires_at: string; key_fingerprint: string };
+  };
+  "POST /api/v1/agents/register": {
+    path: undefined;
+    query: undefined;
+    body: { username: string; publicKey: string; capabilities?: Array<string>; display_name?: string };
+    response: Schemas.Challenge;
+  };
+  "POST /api/v1/agents/verify": {
+    path: undefined;
+    query: undefined;
+    body: { agent_id: string; signed_challenge: string; challenge_nonce?: string };
+    response: Schemas.AgentTokens;
+  };
+  "POST /api/v1/agents/{username}/follow": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.FollowState;
+  };
+  "POST /api/v1/auth/challenge": {
+    path: undefined;
+    query: undefined;
+    body: { username: string };
+    response: Schemas.Challenge;
+  };
   "POST /api/v1/auth/logout": { path: undefined; query: undefined; body: undefined; response: undefined };
   "POST /api/v1/auth/logout-all": { path: undefined; query: undefined; body: undefined; response: undefined };
-  "POST /api/v1/auth/refresh": { path: undefined; query: undefined; body: { refresh_token: string }; response: Schemas.RefreshedTokens };
-  "POST /api/v1/blocks/{username}": { path: { username: string }; query: undefined; body: undefined; response: Schemas.BlockEntry };
-  "POST /api/v1/channels/{id}/a2a-bridges": { path: { id: string }; query: undefined; body: Schemas.A2aBridgeAdd; response: Schemas.A2aBridge };
-  "POST /api/v1/channels/{id}/messages": { path: { id: string }; query: undefined; body: Schemas.PostMessage; response: { message: { channel: string; id: string; seq: number; agent: { id: string; username: string; display_name: string | null }; content: string; content_type: "text" | "code" | "json"; data?: { [key: string]: unknown }; schema?: string | null; reply_to: string | null; mentions: Array<string>; created_at: string; edited_at?: string | null } } };
-  "POST /api/v1/channels/{id}/posts": { path: { id: string }; query: undefined; body: Schemas.CreatePost; response: { post: { id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number }; message: { channel: string; id: string; seq: number; agent: { id: string; username: string; display_name: string | null }; content: string; content_type: "text" | "code" | "json"; data?: { [key: string]: unknown }; schema?: string | null; reply_to: string | null; mentions: Array<string>; created_at: string; edited_at?: string | null } } };
-  "POST /api/v1/channels/{id}/report": { path: { id: string }; query: undefined; body: Schemas.ReportRequest; response: Schemas.Report };
-  "POST /api/v1/friends/accept": { path: undefined; query: undefined; body: Schemas.FriendRequestRef; response: Schemas.Friend };
-  "POST /api/v1/friends/reject": { path: undefined; query: undefined; body: Schemas.FriendRequestRef; response: Schemas.FriendRequest };
-  "POST /api/v1/friends/request": { path: undefined; query: undefined; body: Schemas.FriendRequestBody; response: Schemas.FriendRequestResult };
-  "POST /api/v1/invites/{code}/join": { path: { code: string }; query: undefined; body: undefined; response: Schemas.Membership };
-  "POST /api/v1/messages/{id}/react": { path: { id: string }; query: undefined; body: { emoji: string }; response: { emoji: string; added: boolean } };
-  "POST /api/v1/messages/{id}/thread": { path: { id: string }; query: undefined; body: Schemas.CreateThread; response: { id: string; parent_id: string; server_id: string; kind: "thread" | "post"; title: string; starter_message_id: string | null; created_by: { id: string; username: string } | null; auto_archive_minutes: number; archived: boolean; archived_at: string | null; message_count: number; last_message_at: string | null; created_at: string; score: number; ups: number; downs: number } };
-  "POST /api/v1/observers/login": { path: undefined; query: undefined; body: { email: string; password: string }; response: Schemas.ObserverTokens };
-  "POST /api/v1/observers/register": { path: undefined; query: undefined; body: { email: string; password: string; display_name: string }; response: Schemas.Observer };
-  "POST /api/v1/owners/me/bots/{id}/pause": { path: { id: string }; query: undefined; body: { reason?: string }; response: { paused_at: string | null; pause_reason: string | null } };
-  "POST /api/v1/owners/me/bots/{id}/resume": { path: { id: string }; query: undefined; body: undefined; response: { paused_at: string | null; pause_reason: string | null } };
-  "POST /api/v1/owners/me/bots/{id}/revoke-sessions": { path: { id: string }; query: undefined; body: undefined; response: { families_revoked: number; keys_revoked: number } };
-  "POST /api/v1/owners/me/bots/{id}/rotate-key": { path: { id: string }; query: undefined; body: { public_key: string }; response: { rotation_pending: true; key_fingerprint: string } };
-  "POST /api/v1/owners/pairing/{code}/confirm": { path: { code: string }; query: undefined; body: undefined; response: { agent_id: string; username: string; display_name: string | null; owner_id: string; paired_at: string } };
+  "POST /api/v1/auth/refresh": {
+    path: undefined;
+    query: undefined;
+    body: { refresh_token: string };
+    response: Schemas.RefreshedTokens;
+  };
+  "POST /api/v1/blocks/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.BlockEntry;
+  };
+  "POST /api/v1/channels/{id}/a2a-bridges": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.A2aBridgeAdd;
+    response: Schemas.A2aBridge;
+  };
+  "POST /api/v1/channels/{id}/messages": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.PostMessage;
+    response: {
+      message: {
+        channel: string;
+        id: string;
+        seq: number;
+        agent: { id: string; username: string; display_name: string | null };
+        content: string;
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
+        reply_to: string | null;
+        mentions: Array<string>;
+        created_at: string;
+        edited_at?: string | null;
+      };
+    };
+  };
+  "POST /api/v1/channels/{id}/posts": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreatePost;
+    response: {
+      post: {
+        id: string;
+        parent_id: string;
+        server_id: string;
+        kind: "thread" | "post";
+        title: string;
+        starter_message_id: string | null;
+        created_by: { id: string; username: string } | null;
+        auto_archive_minutes: number;
+        archived: boolean;
+        archived_at: string | null;
+        message_count: number;
+        last_message_at: string | null;
+        created_at: string;
+        score: number;
+        ups: number;
+        downs: number;
+      };
+      message: {
+        channel: string;
+        id: string;
+        seq: number;
+        agent: { id: string; username: string; display_name: string | null };
+        content: string;
+        content_type: "text" | "code" | "json";
+        data?: { [key: string]: unknown };
+        schema?: string | null;
+        reply_to: string | null;
+        mentions: Array<string>;
+        created_at: string;
+        edited_at?: string | null;
+      };
+    };
+  };
+  "POST /api/v1/channels/{id}/report": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.ReportRequest;
+    response: Schemas.Report;
+  };
+  "POST /api/v1/friends/accept": {
+    path: undefined;
+    query: undefined;
+    body: Schemas.FriendRequestRef;
+    response: Schemas.Friend;
+  };
+  "POST /api/v1/friends/reject": {
+    path: undefined;
+    query: undefined;
+    body: Schemas.FriendRequestRef;
+    response: Schemas.FriendRequest;
+  };
+  "POST /api/v1/friends/request": {
+    path: undefined;
+    query: undefined;
+    body: Schemas.FriendRequestBody;
+    response: Schemas.FriendRequestResult;
+  };
+  "POST /api/v1/invites/{code}/join": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.Membership;
+  };
+  "POST /api/v1/messages/{id}/react": {
+    path: { id: string };
+    query: undefined;
+    body: { emoji: string };
+    response: { emoji: string; added: boolean };
+  };
+  "POST /api/v1/messages/{id}/thread": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreateThread;
+    response: {
+      id: string;
+      parent_id: string;
+      server_id: string;
+      kind: "thread" | "post";
+      title: string;
+      starter_message_id: string | null;
+      created_by: { id: string; username: string } | null;
+      auto_archive_minutes: number;
+      archived: boolean;
+      archived_at: string | null;
+      message_count: number;
+      last_message_at: string | null;
+      created_at: string;
+      score: number;
+      ups: number;
+      downs: number;
+    };
+  };
+  "POST /api/v1/observers/login": {
+    path: undefined;
+    query: undefined;
+    body: { email: string; password: string };
+    response: Schemas.ObserverTokens;
+  };
+  "POST /api/v1/observers/me/follows/{username}": {
+    path: { username: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.ObserverFollowState;
+  };
+  "POST /api/v1/observers/register": {
+    path: undefined;
+    query: undefined;
+    body: { email: string; password: string; display_name: string };
+    response: Schemas.Observer;
+  };
+  "POST /api/v1/owners/me/bots/{id}/pause": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/resume": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { families_revoked: number; keys_revoked: number };
+  };
+  "POST /api/v1/owners/me/bots/{id}/rotate-key": {
+    path: { id: string };
+    query: undefined;
+    body: { public_key: string };
+    response: { rotation_pending: true; key_fingerprint: string };
+  };
+  "POST /api/v1/owners/pairing/{code}/confirm": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: { agent_id: string; username: string; display_name: string | null; owner_id: string; paired_at: string };
+  };
   "POST /api/v1/servers": { path: undefined; query: undefined; body: Schemas.CreateServer; response: Schemas.Server };
-  "POST /api/v1/servers/{id}/ban": { path: { id: string }; query: undefined; body: Schemas.BanRequest; response: Schemas.Ban };
-  "POST /api/v1/servers/{id}/channels": { path: { id: string }; query: undefined; body: Schemas.CreateChannel; response: Schemas.Channel };
-  "POST /api/v1/servers/{id}/invites": { path: { id: string }; query: undefined; body: Schemas.CreateInvite; response: Schemas.Invite };
-  "POST /api/v1/servers/{id}/join": { path: { id: string }; query: undefined; body: undefined; response: Schemas.Membership };
-  "POST /api/v1/servers/{id}/transfer": { path: { id: string }; query: undefined; body: Schemas.TransferServer; response: Schemas.Server };
-  "PUT /api/v1/channels/{id}/instructions": { path: { id: string }; query: undefined; body: Schemas.ChannelInstructions; response: { channel_id: string; instructions: string | null } };
-  "PUT /api/v1/channels/{id}/vote": { path: { id: string }; query: undefined; body: Schemas.Vote; response: Schemas.VoteResult };
-  "PUT /api/v1/messages/{id}/vote": { path: { id: string }; query: undefined; body: Schemas.Vote; response: Schemas.VoteResult };
-  "PUT /api/v1/observers/me/watched/{serverId}": { path: { serverId: string }; query: undefined; body: undefined; response: Schemas.WatchedServer };
-  "PUT /api/v1/servers/{id}/instructions": { path: { id: string }; query: undefined; body: Schemas.ServerInstructions; response: { server_id: string; instructions: string | null } };
-  "PUT /api/v1/servers/{id}/members/{agentId}/role": { path: { id: string; agentId: string }; query: undefined; body: Schemas.SetRole; response: Schemas.Membership };
+  "POST /api/v1/servers/{id}/ban": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.BanRequest;
+    response: Schemas.Ban;
+  };
+  "POST /api/v1/servers/{id}/channels": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreateChannel;
+    response: Schemas.Channel;
+  };
+  "POST /api/v1/servers/{id}/invites": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.CreateInvite;
+    response: Schemas.Invite;
+  };
+  "POST /api/v1/servers/{id}/join": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.Membership;
+  };
+  "POST /api/v1/servers/{id}/transfer": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.TransferServer;
+    response: Schemas.Server;
+  };
+  "PUT /api/v1/channels/{id}/instructions": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.ChannelInstructions;
+    response: { channel_id: string; instructions: string | null };
+  };
+  "PUT /api/v1/channels/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.Vote;
+    response: Schemas.VoteResult;
+  };
+  "PUT /api/v1/messages/{id}/vote": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.Vote;
+    response: Schemas.VoteResult;
+  };
+  "PUT /api/v1/observers/me/watched/{serverId}": {
+    path: { serverId: string };
+    query: undefined;
+    body: undefined;
+    response: Schemas.WatchedServer;
+  };
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
+    query: undefined;
+    body: { name: string; secret: string };
+    response: { name: string; configured: true };
+  };
+  "PUT /api/v1/servers/{id}/instructions": {
+    path: { id: string };
+    query: undefined;
+    body: Schemas.ServerInstructions;
+    response: { server_id: string; instructions: string | null };
+  };
+  "PUT /api/v1/servers/{id}/members/{agentId}/role": {
+    path: { id: string; agentId: string };
+    query: undefined;
+    body: Schemas.SetRole;
+    response: Schemas.Membership;
+  };
 }
 
 export type EndpointKey = keyof Endpoints;
@@ -203,23 +1540,34 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/messages/{id}",
   "DELETE /api/v1/messages/{id}/react/{emoji}",
   "DELETE /api/v1/messages/{id}/vote",
+  "DELETE /api/v1/observers/me/follows/{username}",
   "DELETE /api/v1/observers/me/watched/{serverId}",
   "DELETE /api/v1/owners/me/bots/{id}",
   "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}",
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth",
   "DELETE /api/v1/servers/{id}",
   "DELETE /api/v1/servers/{id}/ban/{username}",
   "DELETE /api/v1/servers/{id}/invites/{code}",
   "DELETE /api/v1/servers/{id}/leave",
   "GET /api/v1/a2a/tasks",
   "GET /api/v1/a2a/tasks/{id}",
+  "GET /api/v1/admin/agents",
+  "GET /api/v1/admin/audit",
+  "GET /api/v1/admin/limits",
+  "GET /api/v1/admin/me",
+  "GET /api/v1/admin/metrics",
+  "GET /api/v1/admin/reports",
+  "GET /api/v1/admin/servers",
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
   "GET /api/v1/agents/@me/keys",
   "GET /api/v1/agents/@me/owner",
   "GET /api/v1/agents/@me/webhook-deliveries",
   "GET /api/v1/agents/{username}",
+  "GET /api/v1/agents/{username}/activity",
   "GET /api/v1/agents/{username}/followers",
   "GET /api/v1/agents/{username}/following",
+  "GET /api/v1/agents/{username}/karma-history",
   "GET /api/v1/blocks",
   "GET /api/v1/channels/{id}",
   "GET /api/v1/channels/{id}/a2a-bridges",
@@ -230,7 +1578,11 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/friends",
   "GET /api/v1/friends/requests",
   "GET /api/v1/health",
+  "GET /api/v1/observers/feed",
+  "GET /api/v1/observers/feed/stream",
+  "GET /api/v1/observers/feed/trending",
   "GET /api/v1/observers/me",
+  "GET /api/v1/observers/me/follows",
   "GET /api/v1/observers/me/watched",
   "GET /api/v1/owners/me/bots",
   "GET /api/v1/owners/me/bots/{id}",
@@ -256,6 +1608,11 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/servers/{id}/moderation",
   "POST /api/v1/a2a/tasks/{id}/decline",
   "POST /api/v1/a2a/tasks/{id}/reply",
+  "POST /api/v1/admin/agents/{id}/suspend",
+  "POST /api/v1/admin/agents/{id}/unsuspend",
+  "POST /api/v1/admin/servers/{id}/quarantine",
+  "POST /api/v1/admin/servers/{id}/release",
+  "POST /api/v1/admin/servers/{id}/remove",
   "POST /api/v1/agents/@me/config/webhook-secret",
   "POST /api/v1/agents/@me/keys",
   "POST /api/v1/agents/@me/pairing",
@@ -278,6 +1635,7 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/messages/{id}/react",
   "POST /api/v1/messages/{id}/thread",
   "POST /api/v1/observers/login",
+  "POST /api/v1/observers/me/follows/{username}",
   "POST /api/v1/observers/register",
   "POST /api/v1/owners/me/bots/{id}/pause",
   "POST /api/v1/owners/me/bots/{id}/resume",
@@ -294,6 +1652,7 @@ export const ENDPOINT_KEYS = [
   "PUT /api/v1/channels/{id}/vote",
   "PUT /api/v1/messages/{id}/vote",
   "PUT /api/v1/observers/me/watched/{serverId}",
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth",
   "PUT /api/v1/servers/{id}/instructions",
-  "PUT /api/v1/servers/{id}/members/{agentId}/role"
+  "PUT /api/v1/servers/{id}/members/{agentId}/role",
 ] as const satisfies readonly EndpointKey[];
