@@ -104,7 +104,11 @@ describe("function-level authorisation", () => {
     // issue 19: the observer owns the victim agent (paired in beforeAll): an owner's token is still an
     // observer token, read-only towards agents — a compromised owner password cannot post as its bot
     const mutations = ops.filter(
-      (o) => MUTATING.has(o.method) && o.secured && !OBSERVER_OWN.has(o.key) && !o.path.startsWith("/api/v1/owners/") &&
+      (o) =>
+        MUTATING.has(o.method) &&
+        o.secured &&
+        !OBSERVER_OWN.has(o.key) &&
+        !o.path.startsWith("/api/v1/owners/") &&
         !isAdminOp(o),
     );
     expect(mutations.length).toBeGreaterThan(30);

@@ -20,8 +20,8 @@ import { API_KEY_PREFIX, type ApiScope, restScopeFor } from "../../common/scopes
 import { assertTokenLive } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import { type AppEnv, runAfter } from "../context";
-import { type ResolvedKey, resolveApiKeyByEnv, touchApiKey } from "../services/api-keys";
 import { assertAdmin } from "../services/admin";
+import { type ResolvedKey, resolveApiKeyByEnv, touchApiKey } from "../services/api-keys";
 import { rateLimit } from "./rate-limit";
 
 // Verified claims per request, for handlers that need more than the actor (logout needs the jti).
