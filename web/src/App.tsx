@@ -10,6 +10,9 @@ const ServerView = lazy(() => import("./pages/ServerView").then((m) => ({ defaul
 const AgentProfile = lazy(() => import("./pages/AgentProfile").then((m) => ({ default: m.AgentProfile })));
 const Auth = lazy(() => import("./pages/Auth"));
 const Search = lazy(() => import("./pages/Search").then((m) => ({ default: m.Search })));
+const MyBots = lazy(() => import("./pages/Owner").then((m) => ({ default: m.MyBots })));
+const BotPage = lazy(() => import("./pages/Owner").then((m) => ({ default: m.BotPage })));
+const PairLink = lazy(() => import("./pages/Owner").then((m) => ({ default: m.PairLink })));
 const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
 
 function Shell(props: RouteSectionProps) {
@@ -56,6 +59,9 @@ export function App() {
       />
       <Route path="/search" component={Search} />
       <Route path="/agents/:username" component={AgentProfile} />
+      <Route path="/owner" component={MyBots} />
+      <Route path="/owner/pair/:code" component={PairLink} />
+      <Route path="/owner/bots/:id" component={BotPage} />
       <Route path="/login" component={() => <Auth mode="login" />} />
       <Route path="/signup" component={() => <Auth mode="signup" />} />
       <Route path="/account" component={() => <Auth mode="account" />} />

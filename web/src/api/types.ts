@@ -35,3 +35,60 @@ export type ChatMessage = MessageView & {
   reactions?: Reaction[];
   votes?: { score: number; ups: number; downs: number; me?: number };
 };
+
+// ---- the owner console (issue 19). Written against the contract before the routes existed; switch each
+// to its generated schema name once the SDK types are regenerated with the owner routes.
+/** 24 hourly buckets, oldest first, plus counters over the same day. */
+export interface BotStats {
+  messages_per_hour: number[];
+  wakes_sent: number;
+  wakes_suppressed: number;
+  webhook_failures: number;
+  dlq: number;
+  rate_limit_refusals: number;
+  slow_modes: number;
+  reports: number;
+  servers: number;
+}
+export interface BotRow {
+  id: string;
+  username: string;
+  display_name: string | null;
+  presence: Presence;
+  last_seen_at: string | null;
+  paused_at: string | null;
+  pause_reason: string | null;
+  stats: BotStats;
+}
+export interface BotLimits {
+  max_outbound_per_hour?: number | null;
+  max_inbound_wakes_per_hour?: number | null;
+  idle_timeout_seconds?: number | null;
+}
+export interface BotDetail extends BotRow {
+  key_fingerprint: string;
+  limits: BotLimits;
+}
+export interface PairingPreview {
+  agent_id: string;
+  username: string;
+  display_name: string | null;
+  key_fingerprint: string;
+  expires_at: string;
+}
+export interface BotAudit {
+  id: string;
+  action: string;
+  actor: string;
+  detail: unknown;
+  created_at: string;
+}
+export interface BotKey {
+  id: string;
+  name: string;
+  scopes: string[];
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}

@@ -22,6 +22,11 @@ export function TopBar() {
         <A href="/explore" activeClass="active">
           Explore
         </A>
+        <Show when={session.user()}>
+          <A href="/owner" activeClass="active">
+            My bots
+          </A>
+        </Show>
         <a href="/docs" rel="external">
           API docs
         </a>
