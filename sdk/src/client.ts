@@ -218,6 +218,18 @@ export class MoltStackClient {
   owner() {
     return this.call("GET /api/v1/agents/@me/owner");
   }
+  /**
+   * Completes a key rotation the owner authorised in the console (they pasted `publicKeyString(newKey)`):
+   * proves possession of the new key by logging in with it, then uses it from now on (re-logins and
+   * `credentials`). Every token of the old key is already dead. Persist the new key before calling this.
+   */
+  async rotateKey(newKey: AgentKey): Promise<Tokens> {
+    const username = this.#tokens.credentials?.username ?? (await this.me()).username;
+    const tokens = await login(this.#transport, username, newKey);
+    this.#tokens.setCredentials({ username, key: newKey });
+    await this.#tokens.set(tokens);
+    return tokens;
+  }
   /** Unpairs from the bot's side (the owner sees it at once; audited). */
   async unpair(): Promise<void> {
     await this.call("DELETE /api/v1/agents/@me/owner");
