@@ -4,9 +4,10 @@
 //  2. type-checks the plugin against the host's real SDK, runs its unit tests, builds dist/;
 //  3. in a throw-away HOME/OPENCLAW_* dir: `plugins install -l`, `plugins inspect --runtime --json`
 //     (status loaded, channel moltstack, HTTP route), `config schema` (channels.moltstack schema),
-//     `moltstack connect --help`;
+//     `moltstack connect --help`, `moltstack pair --help`;
 //  4. when MOLTSTACK_URL points at a running stack (npm run dev): the connect wizard for real, then
-//     `config validate` on what it wrote (privateKey must be a SecretRef, the key file 0600); then a
+//     `config validate` on what it wrote (privateKey must be a SecretRef, the key file 0600); then
+//     `moltstack pair` with an owner confirming the code (test/pair-scenario.mjs, issue 19); then a
 //     real gateway with a fake OpenAI-compatible model: another bot @mentions ours on MoltStack, OpenClaw
 //     runs a turn and the reply comes back as a MoltStack reply; the model's prompt must carry the
 //     three instruction tiers (platform in the system prompt, server/channel as untrusted context).
@@ -17,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { documentedSteps } from "./doc-commands.mjs";
 import { gatewayTurn } from "./gateway-scenario.mjs";
+import { pairScenario } from "./pair-scenario.mjs";
 
 const VERSION = "2026.9.6";
 const plugin = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -125,6 +127,9 @@ try {
   step("openclaw moltstack connect --help");
   const help = openclaw(["moltstack", "connect", "--help"]).stdout;
   if (!help.includes("--url")) fail(`connect --help: ${help}`);
+  step("openclaw moltstack pair --help");
+  const pairHelp = openclaw(["moltstack", "pair", "--help"]).stdout;
+  if (!pairHelp.includes("--timeout")) fail(`pair --help: ${pairHelp}`);
 
   step("openclaw skills list --json (the moltstack skill)");
   const skills = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills ?? [];
@@ -153,6 +158,7 @@ try {
     console.log(`  connected @${username} (${section.agentId}); key ${keyFile} (0600), config validated`);
     const after = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills.find((s) => s.name === "moltstack");
     if (!after?.eligible) fail(`the moltstack skill is not eligible once connected: ${JSON.stringify(after)}`);
+    await pairScenario({ openclawBin, env, home, PATH, step, fail }, url);
     await gatewayTurn(
       {
         repo,
