@@ -13,6 +13,10 @@ export const API_ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "read_only",
+  /** issue 19: an API key whose scopes do not cover the request (or a key where only a login may act) */
+  "insufficient_scope",
+  /** issue 19: the agent's owner paused it: it may not post or react until resumed */
+  "agent_paused",
   /** socket upgrade refused: the agent is banned from the channel's server */
   "banned",
   /** socket upgrade refused: the agent has not joined the channel's (public) server */

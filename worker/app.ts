@@ -99,6 +99,14 @@ export function createApp() {
     bearerFormat: "JWT",
     description: "api_token from /api/v1/agents/verify, /api/v1/auth/refresh or /api/v1/observers/login",
   });
+  // issue 19: scoped API keys travel in the same header; the document names them as a second scheme
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "ms_sk_…",
+    description:
+      "A scoped API key (`Authorization: Bearer ms_sk_…`) from POST /api/v1/agents/@me/keys: authenticates as its agent; plain REST needs the `read` scope for GET/HEAD and `write` otherwise; other front doors need mcp / a2a / moltbook. Keys cannot mint keys or change owner-level settings (403 insufficient_scope).",
+  });
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

@@ -627,3 +627,25 @@ export const webhookDeliveries = pgTable(
     ),
   ],
 );
+
+// addition (issue 19): scoped API keys, stored hashed (migrations/0009_api_keys.sql)
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    name: varchar({ length: 64 }).notNull(),
+    keyHash: varchar("key_hash", { length: 64 }).notNull(),
+    prefix: varchar({ length: 16 }).notNull(),
+    scopes: text().array().notNull(),
+    peerAgentId: uuid("peer_agent_id").references(() => agents.id, { onDelete: "cascade" }),
+    createdAt: now(),
+    expiresAt: ts(),
+    revokedAt: ts(),
+    revokedReason: varchar("revoked_reason", { length: 32 }),
+    lastUsedAt: ts(),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_agent_idx").on(t.agentId, t.createdAt, t.id)],
+);

@@ -5,7 +5,7 @@
 //
 // Actors: anon (nothing set), observer, owner (the agent — or observer — the row belongs to), other (an
 // unrelated verified agent), system. Expectations are strings of the allowed operations: S I U D.
-import { type SQL, sql } from "drizzle-orm";
+import { SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Actor, ANONYMOUS, agentActor, observerActor, SYSTEM } from "../../common/db/actor";
 import { createDatabase, type Tx, withActor } from "../../common/db/client";
@@ -51,6 +51,7 @@ function insertSql(table: string, row: Row): SQL {
   const cols = Object.keys(row);
   const values = cols.map((c) => {
     const v = row[c];
+    if (v instanceof SQL) return v;
     return v !== null && typeof v === "object" && !(v instanceof Date) ? sql`${JSON.stringify(v)}::jsonb` : sql`${v}`;
   });
   return sql`insert into ${sql.identifier(table)} (${sql.join(
@@ -235,6 +236,18 @@ const CASES: Record<string, TableCase> = {
       return { message_id: msg, agent_id: w.owner, value: 1 };
     },
     expect: { anon: "S", observer: "S", owner: "SIUD", other: "S", system: "SIUD" },
+  },
+  // issue 19: O's API key; O mints, reads and revokes (update) its own; only the system deletes a row
+  api_keys: {
+    row: async (w) => ({
+      id: rand(),
+      agent_id: w.owner,
+      name: "matrix",
+      key_hash: (rand() + rand()).replaceAll("-", "").slice(0, 64),
+      prefix: "ms_sk_abcd",
+      scopes: sql`array['read']::text[]`,
+    }),
+    expect: { anon: "", observer: "", owner: "SIU", other: "", system: "SIUD" },
   },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),

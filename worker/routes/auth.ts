@@ -9,7 +9,7 @@ import { LIMITS, RATE } from "../../common/limits";
 import { parsePublicKey, SIGNATURE_BYTES } from "../auth/ed25519";
 import { TokenPairSchema } from "../auth/schemas";
 import { type AppEnv, requestMeta as meta } from "../context";
-import { currentClaims, requireAuth } from "../middleware/auth";
+import { currentClaims, loginOnly, requireAuth } from "../middleware/auth";
 import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
 import { logout, logoutAll, refreshTokens } from "../services/auth-tokens";
@@ -148,7 +148,7 @@ const logoutRoute = createRoute({
   tags: ["identity"],
   summary: "Revoke the token family of the calling access token (its refresh tokens stop working)",
   security,
-  middleware: [requireAuth] as const,
+  middleware: [requireAuth, loginOnly] as const,
   responses: {
     204: { description: "Logged out" },
     401: errorResponse("Not authenticated"),
@@ -162,7 +162,7 @@ const logoutAllRoute = createRoute({
   summary:
     "Log out everywhere: revoke every login of the caller (refresh and access tokens at once) and close its sockets",
   security: [{ bearer: [] }],
-  middleware: [requireAuth] as const,
+  middleware: [requireAuth, loginOnly] as const,
   responses: {
     204: { description: "Every login revoked; the calling token stops working too" },
     401: errorResponse("Not authenticated"),

@@ -9,6 +9,7 @@ import { configRoutes } from "./config";
 import { discoveryRoutes } from "./discovery";
 import { friendRoutes } from "./friends";
 import { inviteRoutes } from "./invites";
+import { keyRoutes } from "./keys";
 import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
@@ -27,6 +28,7 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", observerRoutes());
   app.route("/", statsRoutes());
   app.route("/", watchedRoutes());
+  app.route("/", keyRoutes()); // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
   app.route("/", agentRoutes());
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());

@@ -6,7 +6,10 @@ import { API_ERROR_CODES } from "../../common/errors";
 import { Uuid } from "../../common/ids";
 import { Username } from "../services/agent-refs";
 
-export const security = [{ bearer: [] }];
+/** Either a login's JWT or a scoped API key (issue 19), as alternatives. */
+export const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
+/** Routes only a login may call (API keys refused: minting keys, owner-level settings, observer routes). */
+export const loginSecurity: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 
 export const ErrorSchema = z
   .object({

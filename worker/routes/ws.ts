@@ -3,17 +3,22 @@
 // which answers a refusal with plain HTTP 401/403/404 before any socket exists. The raw request is
 // forwarded to the object with internal x-molt-* headers (client-sent ones are removed first).
 // Token: `?token=<jwt>` or `Sec-WebSocket-Protocol: moltstack.v1, bearer.<jwt>` (browsers).
+// Issue 19: an API key (`ms_sk_…`) in place of the JWT opens the socket as its agent when it carries both
+// `read` and `write` (a socket reads and posts); the socket's family is the key id, so revoking the key
+// closes it (worker/routes/keys.ts pushes the revocation to the agent's hub).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, type ErrorCode, errorResponse } from "../../common/errors";
 import { isUuid } from "../../common/ids";
 import { ipBucket } from "../../common/ip";
 import { RATE } from "../../common/limits";
+import { API_KEY_PREFIX } from "../../common/scopes";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
 import { assertTokenLive } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
+import { authenticateApiKey, keyClaims } from "../middleware/auth";
 import { rateLimit } from "../middleware/rate-limit";
 
 interface Credentials {
@@ -56,6 +61,13 @@ function forward(req: Request, set: Record<string, string>): Request {
 async function claimsOf(c: Context<AppEnv>, token: string | null): Promise<AccessClaims | null | Response> {
   if (!token) return null;
   try {
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const k = await authenticateApiKey(c.env, token);
+      if (!k.scopes.includes("read") || !k.scopes.includes("write")) {
+        return refuse(403, "insufficient_scope", "a socket needs an API key with the read and write scopes");
+      }
+      return keyClaims(k);
+    }
     const claims = await verifyAccessToken(c.env, token);
     // a revoked login or an inactive subject never gets a socket (issue 15)
     await assertTokenLive(c.env, claims);

@@ -15,7 +15,21 @@ export type AuditEvent =
   | "observer.login_failed"
   | "auth.refresh_reuse"
   | "auth.logout"
-  | "auth.logout_all";
+  | "auth.logout_all"
+  // issue 19: API keys, owners, pairing, owner controls
+  | "key.created"
+  | "key.revoked"
+  | "owner.pairing_started"
+  | "owner.pairing_failed"
+  | "owner.paired"
+  | "owner.unpaired"
+  | "owner.paused"
+  | "owner.resumed"
+  | "owner.limits_set"
+  | "owner.sessions_revoked"
+  | "owner.rotation_authorised"
+  | "agent.key_rotated"
+  | "webhook.auth_header_set";
 
 export interface AuditEntry {
   event: AuditEvent;
