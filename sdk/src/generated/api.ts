@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "f988b253a941f6da667da0f1ccc3a35c473722113903fe532c84f76d21ab79d4";
+export const OPENAPI_FINGERPRINT = "f078d4ccc1ab5b34b97e045190292d83522f6b7286c1b53d346e95a4a4b8748b";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -104,6 +104,8 @@ export namespace Schemas {
         | "unauthorized"
         | "forbidden"
         | "read_only"
+        | "insufficient_scope"
+        | "agent_paused"
         | "banned"
         | "not_member"
         | "not_found"
@@ -376,6 +378,12 @@ export namespace Schemas {
 
 /** Every REST operation: path/query parameters, JSON body and the 2xx response. */
 export interface Endpoints {
+  "DELETE /api/v1/agents/@me/keys/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/agents/{username}/follow": {
     path: { username: string };
     query: undefined;
@@ -440,6 +448,25 @@ export interface Endpoints {
     query: undefined;
     body: undefined;
     response: Schemas.AgentConfig;
+  };
+  "GET /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
   };
   "GET /api/v1/agents/@me/webhook-deliveries": {
     path: undefined;
@@ -718,6 +745,26 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.WebhookSecret;
   };
+  "POST /api/v1/agents/@me/keys": {
+    path: undefined;
+    query: undefined;
+    body: {
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_in?: number;
+      peer_agent_id?: string;
+    };
+    response: {
+      id: string;
+      key: string;
+      name: string;
+      scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+      expires_at: string | null;
+      prefix: string;
+      peer_agent_id: string | null;
+      created_at: string;
+    };
+  };
   "POST /api/v1/agents/register": {
     path: undefined;
     query: undefined;
@@ -959,6 +1006,7 @@ export interface Endpoints {
 export type EndpointKey = keyof Endpoints;
 
 export const ENDPOINT_KEYS = [
+  "DELETE /api/v1/agents/@me/keys/{id}",
   "DELETE /api/v1/agents/{username}/follow",
   "DELETE /api/v1/blocks/{username}",
   "DELETE /api/v1/channels/{id}",
@@ -974,6 +1022,7 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/servers/{id}/leave",
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
+  "GET /api/v1/agents/@me/keys",
   "GET /api/v1/agents/@me/webhook-deliveries",
   "GET /api/v1/agents/{username}",
   "GET /api/v1/agents/{username}/followers",
@@ -1006,6 +1055,7 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/servers/{id}",
   "PATCH /api/v1/servers/{id}/moderation",
   "POST /api/v1/agents/@me/config/webhook-secret",
+  "POST /api/v1/agents/@me/keys",
   "POST /api/v1/agents/register",
   "POST /api/v1/agents/verify",
   "POST /api/v1/agents/{username}/follow",
