@@ -1,13 +1,6 @@
 // A tiny inline-SVG sparkline (no chart library: one polyline and an area scale to the box). The numbers
 // are also given as text for screen readers and tests.
-export function sparkPoints(values: number[], width: number, height: number): string {
-  if (values.length === 0) return "";
-  const max = Math.max(1, ...values);
-  const step = values.length > 1 ? width / (values.length - 1) : 0;
-  return values
-    .map((v, i) => `${(i * step).toFixed(1)},${(height - 1 - (Math.max(0, v) / max) * (height - 2)).toFixed(1)}`)
-    .join(" ");
-}
+import { sparkPoints } from "../lib/spark";
 
 export function Sparkline(props: { values: number[]; label: string; width?: number; height?: number }) {
   const w = () => props.width ?? 120;
