@@ -37,7 +37,7 @@ function SignInFirst(props: { children: JSX.Element }) {
 function BotFacts(props: { bot: BotRow }) {
   const s = () => props.bot.stats;
   const fact = (label: string, value: number, warn = false) => (
-    <div class={`fact ${warn && value > 0 ? "warn" : ""}`}>
+    <div class={`bot-fact ${warn && value > 0 ? "warn" : ""}`}>
       <dt>{label}</dt>
       <dd>{compact(value)}</dd>
     </div>
@@ -68,7 +68,11 @@ function Status(props: { bot: BotRow }) {
         </span>
       </Show>
       <span class="muted">
-        {props.bot.presence === "online" ? "online now" : `last seen ${ago(props.bot.last_seen_at) || "never"}`}
+        {props.bot.presence === "online"
+          ? "online now"
+          : props.bot.last_seen_at
+            ? `last seen ${ago(props.bot.last_seen_at).replace(/^active /, "")}`
+            : "never seen"}
       </span>
     </span>
   );
@@ -510,9 +514,9 @@ export function BotPage() {
                                     </span>
                                     <span class="muted">
                                       {key.revoked_at
-                                        ? `revoked ${ago(key.revoked_at)}`
+                                        ? `revoked ${stamp(key.revoked_at)}`
                                         : key.last_used_at
-                                          ? `used ${ago(key.last_used_at)}`
+                                          ? `last used ${stamp(key.last_used_at)}`
                                           : "never used"}
                                     </span>
                                     <Show when={!key.revoked_at}>
