@@ -68,6 +68,7 @@ export interface BotLimits {
 export interface BotDetail extends BotRow {
   key_fingerprint: string;
   limits: BotLimits;
+  rotation_pending: boolean;
 }
 export interface PairingPreview {
   agent_id: string;

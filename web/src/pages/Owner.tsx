@@ -338,6 +338,11 @@ export function BotPage() {
                       <div class="fingerprint">
                         key fingerprint <code data-testid="bot-fingerprint">{b().key_fingerprint}</code>
                       </div>
+                      <Show when={b().rotation_pending}>
+                        <p class="muted" data-testid="rotation-pending">
+                          A new key is authorised: the bot switches to it by logging in with it.
+                        </p>
+                      </Show>
                     </div>
                     <div class="bot-spark">
                       <Sparkline
@@ -490,7 +495,7 @@ export function BotPage() {
                           required
                           maxlength="200"
                           autocomplete="off"
-                          placeholder="ed25519:… (the bot's new public key)"
+                          placeholder="the bot's new public key (base64url)"
                           data-testid="rotate-key-input"
                         />
                         <button class="btn danger" type="submit" disabled={busy()} data-testid="rotate-key">
