@@ -40,6 +40,7 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
   let page;
   let profileDir;
   let bot;
+  let hub;
   let channelId = "";
   const errors = [];
   const sockets = [];
@@ -99,7 +100,7 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/explore/);
 
-    const hub = bot.hub();
+    hub = bot.hub();
     sockets.push(hub);
     const pairing = await bot.pair({ hub, timeoutMs: 60_000 });
     assert.match(pairing.code, /^[a-z]+-[A-Z0-9]{4}$/);
@@ -136,7 +137,10 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
     await page.locator(`[data-testid=bot-row][data-username=${username}] a`).first().click();
     await page.getByTestId("bot-page").waitFor();
     await page.getByTestId("pause-reason").fill("cooling off");
+    const told = hub.waitFor("owner_paused", () => true, 15_000);
     await page.getByTestId("pause").click();
+    // the bot's socket is told, with the owner's reason
+    assert.equal((await told).reason, "cooling off");
     await page.getByTestId("paused-note").waitFor();
     assert.match(await page.getByTestId("paused-note").innerText(), /cooling off/);
 
@@ -151,6 +155,7 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
   });
 
   it("rotating the key in the console kills old tokens; the bot proves the new key and continues", async () => {
+    hub.close(); // the rotation closes every socket of the bot; this one would try the dead key again
     const old = bot.tokens;
     const next = await generateKey();
     await page.getByTestId("rotate-key-input").fill(publicKeyString(next));
