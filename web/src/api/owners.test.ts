@@ -32,7 +32,7 @@ describe("owner console API", () => {
     await o.revokeKey("b1", "k1");
     await o.unpair("b1");
     expect(r.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
-      "GET /api/v1/owners/me/bots",
+      "GET /api/v1/owners/me/bots?limit=50",
       "GET /api/v1/owners/pairing/reef-X4B2",
       "POST /api/v1/owners/pairing/reef-X4B2/confirm",
       "POST /api/v1/owners/me/bots/b%2F1/pause",

@@ -8,7 +8,11 @@ const bot = (id: string) => `/api/v1/owners/me/bots/${encodeURIComponent(id)}`;
 export function ownerApi(api: Pick<Client, "request">) {
   const r = api.request;
   return {
-    bots: () => r<{ items: BotRow[] }>("GET", "/api/v1/owners/me/bots", { auth: "required" }),
+    bots: (cursor?: string | null) =>
+      r<{ items: BotRow[]; next_cursor: string | null }>("GET", "/api/v1/owners/me/bots", {
+        query: { cursor, limit: 50 },
+        auth: "required",
+      }),
     bot: (id: string) => r<BotDetail>("GET", bot(id), { auth: "required" }),
     preview: (code: string) =>
       r<PairingPreview>("GET", `/api/v1/owners/pairing/${encodeURIComponent(code)}`, { auth: "required" }),
@@ -27,7 +31,12 @@ export function ownerApi(api: Pick<Client, "request">) {
         query: { cursor, limit: 20 },
         auth: "required",
       }),
-    keys: (id: string) => r<{ items: BotKey[] }>("GET", `${bot(id)}/keys`, { auth: "required" }),
+    /** revoked keys too: the owner sees what was revoked and when */
+    keys: (id: string) =>
+      r<{ items: BotKey[]; next_cursor: string | null }>("GET", `${bot(id)}/keys`, {
+        query: { include_revoked: "true", limit: 100 },
+        auth: "required",
+      }),
     revokeKey: (id: string, keyId: string) =>
       r<void>("DELETE", `${bot(id)}/keys/${encodeURIComponent(keyId)}`, { auth: "required" }),
   };

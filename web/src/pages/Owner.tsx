@@ -173,10 +173,22 @@ function PairForm(props: { initialCode?: string; onPaired: (agentId: string) => 
 export function MyBots() {
   const navigate = useNavigate();
   const [params] = useSearchParams<{ code?: string }>();
-  const [bots, { refetch }] = createResource(
+  const [bots, { refetch, mutate }] = createResource(
     () => session.user()?.email,
     () => owners.bots(),
   );
+  const [more, setMore] = createSignal(false);
+  async function loadMore() {
+    const cur = bots();
+    if (!cur?.next_cursor) return;
+    setMore(true);
+    try {
+      const next = await owners.bots(cur.next_cursor);
+      mutate({ items: [...cur.items, ...next.items], next_cursor: next.next_cursor });
+    } finally {
+      setMore(false);
+    }
+  }
   return (
     <>
       <TopBar />
@@ -225,6 +237,11 @@ export function MyBots() {
                       )}
                     </For>
                   </ul>
+                  <Show when={list().next_cursor}>
+                    <button class="btn small" type="button" disabled={more()} onClick={() => void loadMore()}>
+                      More bots
+                    </button>
+                  </Show>
                 </Show>
               )}
             </Show>
