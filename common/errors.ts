@@ -53,6 +53,8 @@ export const SOCKET_TO_API: { readonly [K in SocketErrorCode]: ErrorCode } = {
   too_many_channels: "limit_reached",
   // the socket's login was revoked (issue 15)
   unauthorized: "unauthorized",
+  // issue 19: the owner paused the agent
+  agent_paused: "agent_paused",
 };
 
 /** The HTTP statuses an ApiError may carry (4xx for the caller, 503 for a dependency; 500 is never thrown). */

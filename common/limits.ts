@@ -42,6 +42,13 @@ export const RATE = {
    * then follow the channel limits): 10 per 10 minutes
    */
   threadCreation: { name: "thread_create", limit: 10, windowSeconds: 600 },
+  /**
+   * issue 19 ("pairing codes are rate-limited and brute-force resistant"): pairing-code looks (preview and
+   * confirm) per network, on top of the per-observer lockout and the per-code cap (services/pairing.ts)
+   */
+  pairing: { name: "pairing", limit: 30, windowSeconds: 900 },
+  /** issue 19: pairing codes a bot may ask for (each replaces the last), per agent */
+  pairingStart: { name: "pairing_start", limit: 10, windowSeconds: 3600 },
 } as const satisfies Record<string, RateRule>;
 
 /**

@@ -78,7 +78,9 @@ export async function enqueueWake(
       .select({
         url: agentConfig.webhookUrl,
         events: agentConfig.webhookEvents,
-        cap: agentConfig.maxInboundWakesPerHour,
+        // issue 19: an owner-set limit caps the agent's own (least() ignores a null)
+        cap: sql<number>`least(${agentConfig.maxInboundWakesPerHour},
+          (select o.max_inbound_wakes_per_hour from agent_owners o where o.agent_id = ${agentId}::uuid))`,
         // issue 15: a blocked agent must not wake the blocker, nor spend its hourly wake budget
         blocked: sql<boolean>`exists (select 1 from agent_blocks k
           where (k.blocker_id = ${agentId}::uuid and k.blocked_id = ${event.from.id}::uuid)

@@ -14,10 +14,11 @@ import { errorResponse } from "../common/errors";
 import { LIMITS, SOCKET_LIMITS } from "../common/limits";
 import { persistPresence } from "../common/presence";
 import { logJson, REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
-import type { PersonalEvent } from "../protocol";
+import type { OwnerEvent, PersonalEvent } from "../protocol";
 import {
   CLOSE,
   type HubServerOp,
+  ownerEventFrame,
   PROTOCOL_LIMITS,
   type PresenceState,
   personalEventFrame,
@@ -41,6 +42,9 @@ const HubAttachment = z.object({
   fam: z.string().nullable().optional(),
 });
 
+/** Issue 19: what the hub counts for the owner console. */
+export type HubCounter = "rate_limit_refusals" | "slow_modes";
+
 export class AgentHub extends DurableObject<Bindings> {
   /** GET /ws is also the spec's gateway socket: subscriptions to channels (durable-objects/gateway/) */
   readonly gateway = new GatewayHub(this.ctx, this.env);
@@ -54,7 +58,41 @@ export class AgentHub extends DurableObject<Bindings> {
     ctx.storage.sql.exec(
       "create table if not exists outbound (id integer primary key check (id = 1), window integer not null, count integer not null)",
     );
+    // issue 19: hourly counters for the owner console (refusals and slow modes the agent met)
+    ctx.storage.sql.exec(
+      "create table if not exists counters (hour integer not null, kind text not null, n integer not null, primary key (hour, kind))",
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"op":"ping"}', '{"op":"pong"}'));
+  }
+
+  /**
+   * Issue 19: count something the agent met (a 429 rate-limit refusal, a loop-breaker slow mode) in the
+   * current hour; hours older than a day are dropped as new ones are written.
+   */
+  async count(kind: HubCounter, nowMs: number = Date.now()): Promise<void> {
+    const hour = Math.floor(nowMs / 3_600_000);
+    const sqlite = this.ctx.storage.sql;
+    sqlite.exec(
+      "insert into counters (hour, kind, n) values (?, ?, 1) on conflict (hour, kind) do update set n = n + 1",
+      hour,
+      kind,
+    );
+    sqlite.exec("delete from counters where hour < ?", hour - 24);
+  }
+
+  /** Issue 19: the counters of the last 24 hours (the owner console). */
+  async counters(nowMs: number = Date.now()): Promise<Record<HubCounter, number>> {
+    const hour = Math.floor(nowMs / 3_600_000);
+    const out: Record<HubCounter, number> = { rate_limit_refusals: 0, slow_modes: 0 };
+    for (const r of this.ctx.storage.sql
+      .exec<{ kind: string; n: number }>(
+        "select kind, sum(n) as n from counters where hour > ? group by kind",
+        hour - 24,
+      )
+      .toArray()) {
+      if (r.kind === "rate_limit_refusals" || r.kind === "slow_modes") out[r.kind] = Number(r.n);
+    }
+    return out;
   }
 
   #hub(agentId: string) {
@@ -75,6 +113,11 @@ export class AgentHub extends DurableObject<Bindings> {
   async deliverEvent(event: PersonalEvent): Promise<{ sent: number; live: boolean }> {
     const sent = this.#broadcast(personalEventFrame(event));
     return { sent, live: sent > 0 || this.#combined() !== "offline" };
+  }
+
+  /** Issue 19: an owner event (paired, unpaired, paused, resumed) to every personal socket of the agent. */
+  async ownerEvent(event: OwnerEvent): Promise<number> {
+    return this.#broadcast(ownerEventFrame(event));
   }
 
   /**
@@ -268,8 +311,11 @@ export class AgentHub extends DurableObject<Bindings> {
     const gen = this.#hintGen;
     this.#hintLoading ??= withActor(this.#database(), SYSTEM, (tx) =>
       tx.execute<{ h: number | null; idle: number | null; username: string }>(
-        sql`select c.heartbeat_hint_seconds as h, c.idle_timeout_seconds as idle, a.username
-            from agents a left join agent_config c on c.agent_id = a.id where a.id = ${agentId}`,
+        // issue 19: the owner's idle timeout caps the agent's own (least() ignores a null)
+        sql`select c.heartbeat_hint_seconds as h, a.username,
+                   least(coalesce(c.idle_timeout_seconds, ${LIMITS.idleTimeoutDefault}), o.idle_timeout_seconds) as idle
+            from agents a left join agent_config c on c.agent_id = a.id left join agent_owners o on o.agent_id = a.id
+            where a.id = ${agentId}`,
       ),
     )
       .then((rows) => {

@@ -20,6 +20,25 @@ export const PersonalEvent = z.object({
 });
 export type PersonalEvent = z.infer<typeof PersonalEvent>;
 
+/**
+ * Issue 19: what the bot's personal socket hears about its owner (pairing, unpairing from either side,
+ * pause and resume). Never a webhook wake-up: these are facts about the bot, not work for it.
+ */
+export const OWNER_EVENT_TYPES = ["owner_paired", "owner_unpaired", "owner_paused", "owner_resumed"] as const;
+export type OwnerEventType = (typeof OWNER_EVENT_TYPES)[number];
+
+export const OwnerEvent = z.object({
+  type: z.enum(OWNER_EVENT_TYPES),
+  /** the owner account (an observer): its id and display name */
+  owner: z.object({ id: z.uuid(), display_name: z.string().nullable() }),
+  /** who acted: the owner (console) or the agent itself (unpair from the bot's side) */
+  by: z.enum(["owner", "agent"]),
+  /** owner_paused: the owner's reason, if given */
+  reason: z.string().nullable().optional(),
+  created_at: z.string(),
+});
+export type OwnerEvent = z.infer<typeof OwnerEvent>;
+
 /** Webhook wake-up events (the spec's "Webhook Events"). */
 export const WAKE_EVENT_TYPES = [
   "dm.received",

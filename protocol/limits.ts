@@ -88,6 +88,8 @@ export const ERROR_CODES = [
   "unavailable",
   "internal_error",
   "too_many_channels",
+  /** issue 19: the agent's owner paused it (no posts or reactions until resumed) */
+  "agent_paused",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -2,7 +2,7 @@
 // Client → server ops are parsed strictly; server → client ops document exactly what the server sends.
 import { z } from "zod";
 import { Emoji } from "./emoji";
-import { PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
+import { OWNER_EVENT_TYPES, OwnerEvent, PERSONAL_EVENT_TYPES, type PersonalEvent } from "./events";
 import { ERROR_CODES, PROTOCOL_LIMITS } from "./limits";
 import { CONTENT_TYPES, contentShapeProblem, SchemaName, StructuredData } from "./structured";
 import { ThreadCreatedOp, ThreadUpdatedOp, VoteUpdateOp } from "./threads";
@@ -224,5 +224,19 @@ export const HubHelloOp = z.object({
   heartbeat_hint_seconds: z.number().int().positive(),
 });
 /** What GET /ws sends without subscriptions (the gateway adds its ops: protocol/gateway.ts). */
-export const HubServerOp = z.union([HubHelloOp, ContextOp, PersonalEventOp, FriendPresenceOp, PongOp, ErrorOp]);
+/** Issue 19: an owner event on the bot's personal socket (`op` = `type`). */
+export const OwnerEventOp = OwnerEvent.extend({ op: z.enum(OWNER_EVENT_TYPES) });
+export type OwnerEventOp = z.infer<typeof OwnerEventOp>;
+
+export const ownerEventFrame = (e: OwnerEvent): OwnerEventOp => ({ op: e.type, ...e });
+
+export const HubServerOp = z.union([
+  HubHelloOp,
+  ContextOp,
+  PersonalEventOp,
+  OwnerEventOp,
+  FriendPresenceOp,
+  PongOp,
+  ErrorOp,
+]);
 export type HubServerOp = z.infer<typeof HubServerOp>;

@@ -43,6 +43,11 @@ export const agents = pgTable(
     capabilities: jsonb().$type<string[]>().notNull().default([]),
     createdAt: now().$type<Date>(),
     lastSeenAt: ts().$type<Date | null>(),
+    // addition (issue 19): owner pause and key rotation; only the platform changes them (0010_owners.sql)
+    pausedAt: ts(),
+    pauseReason: varchar("pause_reason", { length: 200 }),
+    rotationPublicKey: text("rotation_public_key"),
+    rotationAuthorisedAt: ts(),
     // addition: full-text search vector for discovery (issue 4)
     search: tsvector().generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(username, '') || ' ' || coalesce(display_name, '') || ' ' || coalesce(bio, ''))`,
@@ -648,4 +653,44 @@ export const apiKeys = pgTable(
     lastUsedAt: ts(),
   },
   (t) => [uniqueIndex("api_keys_hash_key").on(t.keyHash), index("api_keys_agent_idx").on(t.agentId, t.createdAt, t.id)],
+);
+
+// addition (issue 19): one owner (an observer) per bot, with the owner-set limits (0010_owners.sql)
+export const agentOwners = pgTable(
+  "agent_owners",
+  {
+    agentId: uuid("agent_id")
+      .primaryKey()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => observers.id, { onDelete: "cascade" }),
+    pairedAt: now(),
+    maxOutboundPerHour: integer("max_outbound_per_hour"),
+    maxInboundWakesPerHour: integer("max_inbound_wakes_per_hour"),
+    idleTimeoutSeconds: integer("idle_timeout_seconds"),
+    updatedAt: now(),
+  },
+  (t) => [index("agent_owners_owner_idx").on(t.ownerId, t.pairedAt, t.agentId)],
+);
+
+// addition (issue 19): pairing codes, stored hashed, 10 minutes, single use (0010_owners.sql)
+export const pairingCodes = pgTable(
+  "pairing_codes",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    codeHash: varchar("code_hash", { length: 64 }).notNull(),
+    createdAt: now(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    usedAt: ts(),
+    usedBy: uuid("used_by").references(() => observers.id, { onDelete: "set null" }),
+    attempts: integer().notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("pairing_codes_hash_key").on(t.codeHash),
+    index("pairing_codes_agent_idx").on(t.agentId, t.createdAt),
+  ],
 );

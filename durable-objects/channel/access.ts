@@ -65,6 +65,8 @@ export interface MemberInfo {
   revokedFamilies: readonly string[];
   idleTimeoutSeconds: number;
   maxOutboundPerHour: number;
+  /** issue 19: the owner paused the agent: it reads, but may not post or react (403 agent_paused) */
+  paused: boolean;
   loadedAt: number;
 }
 
@@ -161,6 +163,9 @@ export async function loadMembers(
       idle_timeout_seconds: number | null;
       max_outbound_per_hour: number | null;
       revoked_families: string[] | null;
+      paused: boolean;
+      owner_idle_timeout_seconds: number | null;
+      owner_max_outbound_per_hour: number | null;
     }>(sql`select ag.id, ag.username, ag.display_name, ag.status,
              (select m.role from server_members m where m.server_id = ${meta.serverId}::uuid and m.agent_id = ag.id) as role,
              exists (select 1 from server_bans b where b.server_id = ${meta.serverId}::uuid and b.agent_id = ag.id) as banned,
@@ -168,9 +173,12 @@ export async function loadMembers(
                                                   or (k.blocker_id = ${b}::uuid and k.blocked_id = ${a}::uuid)) as blocked,
              exists (select 1 from friendships f where f.agent_a_id = ${a}::uuid and f.agent_b_id = ${b}::uuid) as friends,
              cf.idle_timeout_seconds, cf.max_outbound_per_hour,
+             ag.paused_at is not null as paused, ow.idle_timeout_seconds as owner_idle_timeout_seconds,
+             ow.max_outbound_per_hour as owner_max_outbound_per_hour,
              array(select f.id::text from token_families f where f.agent_id = ag.id
                    and f.revoked_at > now() - make_interval(secs => ${REVOKED_FAMILY_WINDOW_SECONDS})) as revoked_families
            from agents ag left join agent_config cf on cf.agent_id = ag.id
+             left join agent_owners ow on ow.agent_id = ag.id
            where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`),
   );
   const out = new Map<string, MemberInfo>();
@@ -199,7 +207,15 @@ interface MemberRow {
   idle_timeout_seconds: number | null;
   max_outbound_per_hour: number | null;
   revoked_families?: string[] | null;
+  /** issue 19 */
+  paused?: boolean;
+  owner_idle_timeout_seconds?: number | null;
+  owner_max_outbound_per_hour?: number | null;
 }
+
+/** Issue 19: an owner-set limit caps the agent's own setting (null: no owner limit). */
+export const capped = (own: number, owner: number | null | undefined): number =>
+  owner === null || owner === undefined ? own : Math.min(own, owner);
 
 /** Pure: what one agent may do in this channel. */
 export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | undefined, now: number): MemberInfo {
@@ -207,9 +223,13 @@ export function memberInfo(meta: ChannelMeta, agentId: string, r: MemberRow | un
     agentId,
     username: r?.username ?? "",
     displayName: r?.display_name ?? null,
-    idleTimeoutSeconds: r?.idle_timeout_seconds ?? LIMITS.idleTimeoutDefault,
-    maxOutboundPerHour: outboundPerHour(r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR),
+    idleTimeoutSeconds: capped(r?.idle_timeout_seconds ?? LIMITS.idleTimeoutDefault, r?.owner_idle_timeout_seconds),
+    maxOutboundPerHour: capped(
+      outboundPerHour(r?.max_outbound_per_hour ?? DEFAULT_MAX_OUTBOUND_PER_HOUR),
+      r?.owner_max_outbound_per_hour,
+    ),
     revokedFamilies: r?.revoked_families ?? [],
+    paused: r?.paused === true,
     loadedAt: now,
   };
   if (r?.status !== "verified") return { ...base, standing: "inactive", moderator: false, canPost: false };

@@ -103,6 +103,12 @@ export class LoopWatch {
     for (const id of looping) {
       core.store.putSlow({ agentId: id, until, lastPostAt: now });
       names.push(core.username(id) ?? id);
+      // issue 19: the owner console counts slow modes (the agent's hub keeps the hourly counters)
+      core.ctx.waitUntil(
+        core.env.AGENT_HUB.get(core.env.AGENT_HUB.idFromName(id))
+          .count("slow_modes")
+          .catch(() => undefined),
+      );
     }
     core.broadcast({
       op: "slow_mode",

@@ -14,7 +14,7 @@ export const outboundRetryAfter = (now: number) =>
   Math.max(1, Math.ceil(((outboundWindow(now) + 1) * OUTBOUND_WINDOW_MS - now) / 1000));
 
 export class OutboundLeases {
-  #leases = new Map<string, { window: number; tokens: number }>();
+  #leases = new Map<string, { window: number; tokens: number; limit?: number }>();
 
   constructor(private readonly env: Pick<Bindings, "AGENT_HUB">) {}
 
@@ -22,16 +22,18 @@ export class OutboundLeases {
   async take(agentId: string, limit: number, now: number): Promise<boolean> {
     const w = outboundWindow(now);
     let lease = this.#leases.get(agentId);
-    if (!lease || lease.window !== w) {
-      lease = { window: w, tokens: 0 };
+    // issue 19: a changed limit (an owner's cap) drops the tokens leased under the old one (strict side)
+    if (!lease || lease.window !== w || (lease.limit !== undefined && lease.limit !== limit)) {
+      lease = { window: w, tokens: 0, limit };
       this.#leases.set(agentId, lease);
     }
+    lease.limit = limit;
     if (lease.tokens === 0) {
       const hub = this.env.AGENT_HUB.get(this.env.AGENT_HUB.idFromName(agentId));
       const granted = await hub.takeOutbound(limit, OUTBOUND_LEASE, now);
       const cur = this.#leases.get(agentId);
       if (cur && cur.window === w) cur.tokens += granted;
-      else this.#leases.set(agentId, { window: w, tokens: granted });
+      else this.#leases.set(agentId, { window: w, tokens: granted, limit });
       lease = this.#leases.get(agentId) ?? lease;
     }
     if (lease.tokens <= 0) return false;

@@ -97,6 +97,7 @@ describe("connect decisions", () => {
     agentId: "a",
     username: "a",
     displayName: null,
+    paused: false,
     standing,
     moderator: false,
     revokedFamilies: [],

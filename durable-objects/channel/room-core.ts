@@ -208,7 +208,16 @@ export class RoomCore {
     this.#order.set(agentId, chain);
     await prev;
     try {
-      return await this.#post(agentId, input, release);
+      const r = await this.#post(agentId, input, release);
+      // issue 19: the owner console counts the refusals the agent met (its hub keeps hourly counters)
+      if (!r.ok && r.status === 429) {
+        this.ctx.waitUntil(
+          this.env.AGENT_HUB.get(this.env.AGENT_HUB.idFromName(agentId))
+            .count("rate_limit_refusals")
+            .catch(() => undefined),
+        );
+      }
+      return r;
     } catch (e) {
       // the database failed while authorising (meta / membership not cached): retryable, never a 500
       if (toApiErrorFromDb(e)?.status !== 503) throw e;
@@ -232,6 +241,15 @@ export class RoomCore {
     const m = await this.member(agentId);
     if (input.family && m.revokedFamilies.includes(input.family)) {
       return { ok: false, status: 401, code: "unauthorized", message: "access revoked; log in again" };
+    }
+    // issue 19: the owner's pause outranks every other reason (the agent still reads)
+    if (m.paused && m.standing !== "inactive") {
+      return {
+        ok: false,
+        status: 403,
+        code: "agent_paused",
+        message: "your owner paused this agent: it may not post or react until resumed",
+      };
     }
     if (!m.canPost) {
       const message =

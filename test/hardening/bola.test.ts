@@ -6,6 +6,7 @@
 // Afterwards the victim's rows are exactly as before.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ApiResponse, api, createAgent, type TestAgent } from "../helpers";
+import { newKeyPair } from "../identity";
 import { createObserver } from "../support/channel-fixtures";
 import {
   diffSnapshots,
@@ -37,6 +38,10 @@ interface Probe {
 interface Fixture extends World {
   revokedInvite: string;
   bystander: TestAgent;
+  /** issue 19: an API key of the victim O (O is also paired with the world's observer B) */
+  victimKey: { id: string; key: string };
+  /** issue 19: a fresh, valid Ed25519 public key for the rotate-key probe */
+  freshPublicKey: string;
 }
 
 const pm = (w: Fixture) => [
@@ -169,6 +174,33 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
     { what: "private thread", params: { id: w.privateThread } },
     { what: "public post", params: { id: w.publicPost }, kind: "public" },
   ],
+  // issue 19: API keys and owners. The victim O holds a key and is owned by the world's observer B; the
+  // sweep's agent is refused the observer routes (403), its observer owns nothing (404), anonymous is 401.
+  "DELETE /api/v1/agents/@me/keys/{id}": (w) => [{ what: "the victim's API key", params: { id: w.victimKey.id } }],
+  "GET /api/v1/owners/pairing/{code}": () => [{ what: "an unknown pairing code", params: { code: "reef-AAAA" } }],
+  "POST /api/v1/owners/pairing/{code}/confirm": () => [
+    { what: "an unknown pairing code", params: { code: "reef-AAAA" } },
+  ],
+  "GET /api/v1/owners/me/bots/{id}": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
+  "DELETE /api/v1/owners/me/bots/{id}": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
+  "PATCH /api/v1/owners/me/bots/{id}/limits": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id }, body: { max_outbound_per_hour: 1 } },
+  ],
+  "POST /api/v1/owners/me/bots/{id}/pause": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id }, body: { reason: "pwned" } },
+  ],
+  "POST /api/v1/owners/me/bots/{id}/resume": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id } },
+  ],
+  "POST /api/v1/owners/me/bots/{id}/rotate-key": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id }, body: { public_key: w.freshPublicKey } },
+  ],
+  "GET /api/v1/owners/me/bots/{id}/audit": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
+  "GET /api/v1/owners/me/bots/{id}/keys": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": (w) => [
+    { what: "another owner's bot's key", params: { id: w.owner.id, keyId: w.victimKey.id } },
+  ],
 };
 
 /** Strings that only the victim's private resources contain. */
@@ -207,7 +239,25 @@ beforeAll(async () => {
     body: { webhook_url: "https://victim.example.com/hook" },
   });
   expect(set.status).toBe(200);
-  w = { ...world, revokedInvite: revoked.body.code, bystander: await createAgent() };
+  // issue 19: O mints an API key and is paired with the world's observer B
+  const key = await api<{ id: string; key: string }>("POST", "/api/v1/agents/@me/keys", {
+    token: world.owner.token,
+    body: { name: "victim", scopes: ["read", "write"] },
+  });
+  expect(key.status).toBe(201);
+  const code = await api<{ code: string }>("POST", "/api/v1/agents/@me/pairing", { token: world.owner.token });
+  expect(code.status).toBe(201);
+  const paired = await api("POST", `/api/v1/owners/pairing/${code.body.code}/confirm`, {
+    token: world.observer.token,
+  });
+  expect(paired.status).toBe(201);
+  w = {
+    ...world,
+    revokedInvite: revoked.body.code,
+    bystander: await createAgent(),
+    victimKey: key.body,
+    freshPublicKey: (await newKeyPair()).publicKeyB64,
+  };
   [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
 });
 
@@ -240,9 +290,11 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     const failures: string[] = [];
     let calls = 0;
     let denied = 0;
-    // the attacker's own per-subject budget (100/min) is plenty: fewer than 100 calls per actor
+    let probes = 0;
     for (const op of ops) {
       for (const p of (PROBES[op.key] ?? (() => []))(w)) {
+        // a fresh attacker pair every 80 probes keeps each within its 100 calls a minute (issue 19 added probes)
+        if (++probes % 80 === 0) [attacker, observer] = await Promise.all([createAgent(), createObserver()]);
         for (const [who, token] of [
           ["agent", attacker.token],
           ["observer", observer.token],
@@ -257,6 +309,12 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
       }
     }
     const after = await snapshot(ids);
+    // issue 19: the victim's key, ownership and standing survived the sweep
+    expect((await api("GET", "/api/v1/agents/@me", { token: w.victimKey.key })).status).toBe(200);
+    const bots = await api<{ items: { id: string; paused_at: string | null }[] }>("GET", "/api/v1/owners/me/bots", {
+      token: w.observer.token,
+    });
+    expect(bots.body.items.map((b) => [b.id, b.paused_at])).toEqual([[w.owner.id, null]]);
     report("bola", { operations: ops.length, calls, denied, failures: failures.length });
     expect(failures).toEqual([]);
     expect(diffSnapshots(before, after)).toEqual([]);
@@ -282,5 +340,11 @@ describe("BOLA sweep: another agent's ids in every path-parameter route", () => 
     // the victim still sees its own
     const own = await api("GET", "/api/v1/agents/@me/config", { token: w.owner.token });
     expect(JSON.stringify(own.body)).toContain("victim.example.com");
+    // issue 19: @me keys and @me owner are the caller's own; the victim's never show
+    const keys = await api("GET", "/api/v1/agents/@me/keys?include_revoked=true", { token: attacker.token });
+    expect(keys.status).toBe(200);
+    expect(JSON.stringify(keys.body)).not.toContain(w.victimKey.id);
+    const mine = await api<{ owner_id: string | null }>("GET", "/api/v1/agents/@me/owner", { token: attacker.token });
+    expect(mine.body.owner_id).toBeNull();
   });
 });

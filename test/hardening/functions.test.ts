@@ -87,11 +87,19 @@ let w: World;
 beforeAll(async () => {
   ops = await operations();
   w = await makeWorld();
+  // issue 19: the world's observer becomes the owner of agent O
+  const code = await api<{ code: string }>("POST", "/api/v1/agents/@me/pairing", { token: w.owner.token });
+  const paired = await api("POST", `/api/v1/owners/pairing/${code.body.code}/confirm`, { token: w.observer.token });
+  if (paired.status !== 201) throw new Error(`pairing failed: ${paired.status}`);
 });
 
 describe("function-level authorisation", () => {
   it("observer tokens get 403 on every agent mutation in the OpenAPI document", { timeout: 120_000 }, async () => {
-    const mutations = ops.filter((o) => MUTATING.has(o.method) && o.secured && !OBSERVER_OWN.has(o.key));
+    // issue 19: the observer owns the victim agent (paired in beforeAll): an owner's token is still an
+    // observer token, read-only towards agents — a compromised owner password cannot post as its bot
+    const mutations = ops.filter(
+      (o) => MUTATING.has(o.method) && o.secured && !OBSERVER_OWN.has(o.key) && !o.path.startsWith("/api/v1/owners/"),
+    );
     expect(mutations.length).toBeGreaterThan(30);
     const wrong: string[] = [];
     for (const op of mutations) {
@@ -103,6 +111,24 @@ describe("function-level authorisation", () => {
       if (r.status !== 403 || p.length > 0) wrong.push(safe(`${op.key} → ${r.status} ${JSON.stringify(r.body)}`, 300));
     }
     report("function-level", { observer_mutations: mutations.length, wrong: wrong.length });
+    expect(wrong).toEqual([]);
+  });
+
+  it("owner routes refuse agent tokens and API keys (403): a bot cannot act as its owner", async () => {
+    const ownerOps = ops.filter((o) => MUTATING.has(o.method) && o.path.startsWith("/api/v1/owners/"));
+    expect(ownerOps.length).toBeGreaterThanOrEqual(8);
+    const key = await api<{ key: string }>("POST", "/api/v1/agents/@me/keys", {
+      token: w.owner.token,
+      body: { name: "functions", scopes: ["read", "write"] },
+    });
+    const wrong: string[] = [];
+    for (const op of ownerOps) {
+      for (const token of [w.owner.token, key.body.key]) {
+        const path = fillPath(op.path, { id: w.owner.id, keyId: w.publicServer, code: "reef-AAAA" });
+        const r = await api(op.method, path, { token, body: bodyFor(op, w) });
+        if (r.status !== 403) wrong.push(`${op.key} → ${r.status}`);
+      }
+    }
     expect(wrong).toEqual([]);
   });
 

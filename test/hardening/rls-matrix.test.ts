@@ -249,6 +249,21 @@ const CASES: Record<string, TableCase> = {
     }),
     expect: { anon: "", observer: "", owner: "SIU", other: "", system: "SIUD" },
   },
+  // issue 19: the owner link of agent O to observer B; O and B read it, only the platform writes it
+  agent_owners: {
+    row: async (w) => ({ agent_id: w.owner, owner_id: w.observer }),
+    expect: { anon: "", observer: "S", owner: "S", other: "", system: "SIUD" },
+  },
+  // issue 19: O's pairing code (hash only); O reads its own, only the platform writes them
+  pairing_codes: {
+    row: async (w) => ({
+      id: rand(),
+      agent_id: w.owner,
+      code_hash: (rand() + rand()).replaceAll("-", "").slice(0, 64),
+      expires_at: later(),
+    }),
+    expect: { anon: "", observer: "", owner: "S", other: "", system: "SIUD" },
+  },
   moltstack_migrations: {
     row: async () => ({ name: uniqueName("mig") }),
     // bookkeeping of the migrator (owner role only): invisible to the application, even to the system actor

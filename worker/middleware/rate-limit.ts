@@ -4,14 +4,29 @@
 // so they run before body validation: malformed attempts count too, and probing is not free.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../common/errors";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { enforceRate, refundRate } from "../services/rate-limit";
 
 /** Count a hit of `rule` for `key`; sets the X-RateLimit-* headers, throws the 429 when over. */
 export async function rateLimit(c: Context<AppEnv>, rule: RateRule, key: string): Promise<void> {
-  const headers = await enforceRate(c.env, rule, key);
+  let headers: Record<string, string>;
+  try {
+    headers = await enforceRate(c.env, rule, key);
+  } catch (e) {
+    // issue 19: an agent's refusals are counted by its hub for its owner's console
+    const actor = c.get("actor");
+    if (e instanceof ApiError && e.status === 429 && actor?.kind === "agent") {
+      runAfter(
+        c,
+        "refusal count",
+        c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(actor.id)).count("rate_limit_refusals"),
+      );
+    }
+    throw e;
+  }
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
 }
 

@@ -31,7 +31,7 @@ const KEY_PROBLEMS = {
   not_a_point: "not a usable Ed25519 public key",
 } as const;
 
-const PublicKey = z
+export const PublicKey = z
   .string()
   .max(64, KEY_PROBLEMS.wrong_length)
   .superRefine((s, ctx) => {

@@ -13,6 +13,7 @@ import { keyRoutes } from "./keys";
 import { messageRoutes } from "./messages";
 import { moderationRoutes } from "./moderation";
 import { observerRoutes } from "./observers";
+import { ownerRoutes } from "./owners";
 import { recommendationRoutes } from "./recommendations";
 import { searchRoutes } from "./search";
 import { serverRoutes } from "./servers";
@@ -28,7 +29,8 @@ export function mountFeatureRoutes(app: App): void {
   app.route("/", observerRoutes());
   app.route("/", statsRoutes());
   app.route("/", watchedRoutes());
-  app.route("/", keyRoutes()); // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
+  app.route("/", keyRoutes());
+  app.route("/", ownerRoutes()); // issue 19: before agentRoutes (/agents/@me/owner, /agents/@me/pairing) // issue 19: before agentRoutes (/agents/@me/keys is not a {username})
   app.route("/", agentRoutes());
   app.route("/", friendRoutes());
   app.route("/", blockRoutes());

@@ -56,7 +56,9 @@ describe("the OpenAPI document", () => {
       let url = path;
       for (const p of params)
         url = url.replace(`{${p.name}}`, p.schema?.format === "uuid" ? NON_RFC : (PLACEHOLDER[p.name] ?? "x"));
-      const token = path.startsWith("/api/v1/observers/") ? observer.token : agent.token;
+      // observer routes: the watch list, and the owner console (issue 19)
+      const token =
+        path.startsWith("/api/v1/observers/") || path.startsWith("/api/v1/owners/") ? observer.token : agent.token;
       const res = await api<{ error: { code: string; message: string } }>(method.toUpperCase(), url, {
         token,
         ...(op.requestBody ? { body: {} } : {}),

@@ -12,6 +12,7 @@ import { LIMITS } from "../../common/limits";
 import { challengeMessage, verifySignature } from "../auth/ed25519";
 import { audit, type RequestMeta } from "./audit";
 import { issueTokens, type TokenPair } from "./auth-tokens";
+import { completeRotation } from "./owners";
 
 export interface Challenge {
   agent_id: string;
@@ -118,7 +119,12 @@ export async function verifyChallenge(
       return { ok: false as const, message };
     };
     const [agent] = await tx
-      .select({ id: agents.id, publicKey: agents.publicKey, status: agents.status })
+      .select({
+        id: agents.id,
+        publicKey: agents.publicKey,
+        status: agents.status,
+        rotationPublicKey: agents.rotationPublicKey,
+      })
       .from(agents)
       .where(eq(agents.id, input.agentId));
     if (!agent) return fail("unknown_agent", "unknown agent or no live challenge", null);
@@ -142,7 +148,9 @@ export async function verifyChallenge(
         "no unused, unexpired challenge for this agent; get one from POST /api/v1/auth/challenge",
       );
     }
-    const key = fromBase64Url(agent.publicKey);
+    // issue 19: once the owner authorised a rotation, only the new key logs in (and the login swaps it in)
+    const rotating = agent.rotationPublicKey;
+    const key = fromBase64Url(rotating ?? agent.publicKey);
     let matched: { id: string } | undefined;
     for (const ch of live) {
       if (key && (await verifySignature(input.signature, challengeMessage(agent.id, ch.nonce), key))) {
@@ -153,7 +161,9 @@ export async function verifyChallenge(
     if (!matched) {
       return fail(
         "bad_signature",
-        "signature does not verify: sign the UTF-8 bytes of 'moltstack:verify:<agent_id>:<challenge_nonce>' with the registered key",
+        rotating
+          ? "signature does not verify: your owner authorised a new key; sign 'moltstack:verify:<agent_id>:<challenge_nonce>' with it"
+          : "signature does not verify: sign the UTF-8 bytes of 'moltstack:verify:<agent_id>:<challenge_nonce>' with the registered key",
       );
     }
     const [consumed] = await tx
@@ -165,6 +175,7 @@ export async function verifyChallenge(
     if (agent.status === "pending") {
       await tx.update(agents).set({ status: "verified" }).where(eq(agents.id, agent.id));
     }
+    if (rotating) await completeRotation(tx, agent.id, rotating, meta);
     const pair = await issueTokens(tx, env, { scope: "agent", id: agent.id }, { now });
     await audit(tx, {
       event: "agent.verified",

@@ -2,11 +2,13 @@
 // durable group commit and live broadcast as a socket post), and a REST reaction spends one of the
 // agent's max_outbound_per_hour tokens at its hub object (the channel object spends them for posts).
 // Both answer in REST terms: the object's socket error codes become API codes through SOCKET_TO_API.
+import { sql } from "drizzle-orm";
 import { agentActor } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { ApiError, SOCKET_TO_API } from "../../common/errors";
 import { LIMITS, outboundPerHour } from "../../common/limits";
+import { capped } from "../../durable-objects/channel/access";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import type { PostFailure, PostResult } from "../../durable-objects/channel-room";
 import type { ContentType, MessageView } from "../../protocol";
@@ -20,6 +22,10 @@ export interface PostMessageInput {
   reply_to?: string | null;
   nonce?: string | null;
 }
+
+/** Issue 19: the refusal of a paused agent's post or reaction (the channel object answers the same). */
+export const pausedError = (): ApiError =>
+  new ApiError(403, "agent_paused", "your owner paused this agent: it may not post or react until resumed");
 
 /** The channel object's refusal as the REST error (retry_after also as Retry-After; slow mode says so). */
 export function postError(r: PostFailure): ApiError {
@@ -45,15 +51,22 @@ export async function postMessage(
   return { message: r.message, duplicate: r.duplicate };
 }
 
-/** One outbound action other than a post (a reaction): 429 once the agent's hourly budget is spent. */
+/**
+ * One outbound action other than a post (a reaction, a vote): 403 agent_paused while the owner paused the
+ * agent (issue 19), 429 once the agent's hourly budget is spent (its own max_outbound_per_hour, capped by
+ * its owner's). Every front door that reacts calls this first.
+ */
 export async function spendOutbound(db: Database, env: Pick<Bindings, "AGENT_HUB">, agentId: string): Promise<void> {
-  const cfg = await withActor(db, agentActor(agentId), (tx) =>
-    tx.query.agentConfig.findFirst({
-      where: (t, { eq }) => eq(t.agentId, agentId),
-      columns: { maxOutboundPerHour: true },
-    }),
+  const rows = await withActor(db, agentActor(agentId), (tx) =>
+    tx.execute<{ own: number | null; owner: number | null; paused: boolean }>(
+      sql`select cf.max_outbound_per_hour as own, ow.max_outbound_per_hour as owner, a.paused_at is not null as paused
+            from agents a left join agent_config cf on cf.agent_id = a.id left join agent_owners ow on ow.agent_id = a.id
+           where a.id = ${agentId}::uuid`,
+    ),
   );
-  const limit = outboundPerHour(cfg?.maxOutboundPerHour);
+  const cfg = rows.rows[0];
+  if (cfg?.paused) throw pausedError();
+  const limit = capped(outboundPerHour(cfg?.own), cfg?.owner);
   const hub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId));
   if ((await hub.takeOutbound(limit, 1)) < 1) {
     const retry = outboundRetryAfter(Date.now());
