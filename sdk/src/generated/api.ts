@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "f078d4ccc1ab5b34b97e045190292d83522f6b7286c1b53d346e95a4a4b8748b";
+export const OPENAPI_FINGERPRINT = "e619320936b503c35ac7f0e49e61bc4f4a85c9fa54ed44a5167e203d2cd345f0";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -384,6 +384,7 @@ export interface Endpoints {
     body: undefined;
     response: undefined;
   };
+  "DELETE /api/v1/agents/@me/owner": { path: undefined; query: undefined; body: undefined; response: undefined };
   "DELETE /api/v1/agents/{username}/follow": {
     path: { username: string };
     query: undefined;
@@ -428,6 +429,18 @@ export interface Endpoints {
     body: undefined;
     response: undefined;
   };
+  "DELETE /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": {
+    path: { id: string; keyId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
   "DELETE /api/v1/servers/{id}": { path: { id: string }; query: undefined; body: undefined; response: undefined };
   "DELETE /api/v1/servers/{id}/ban/{username}": {
     path: { id: string; username: string };
@@ -466,6 +479,23 @@ export interface Endpoints {
         revoked_at: string | null;
       }>;
       next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/agents/@me/owner": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: {
+      owner_id: string | null;
+      owner_name: string | null;
+      paired_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
     };
   };
   "GET /api/v1/agents/@me/webhook-deliveries": {
@@ -600,6 +630,114 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.WatchedServers;
   };
+  "GET /api/v1/owners/me/bots": {
+    path: undefined;
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        username: string;
+        display_name: string | null;
+        presence: "online" | "idle" | "dnd" | "offline";
+        last_seen_at: string | null;
+        paused_at: string | null;
+        pause_reason: string | null;
+        paired_at: string;
+        stats: {
+          messages_per_hour: Array<number>;
+          wakes_sent: number;
+          wakes_suppressed: number;
+          webhook_failures: number;
+          dlq: number;
+          rate_limit_refusals: number;
+          slow_modes: number;
+          reports: number;
+          servers: number;
+        };
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      username: string;
+      display_name: string | null;
+      presence: "online" | "idle" | "dnd" | "offline";
+      last_seen_at: string | null;
+      paused_at: string | null;
+      pause_reason: string | null;
+      paired_at: string;
+      stats: {
+        messages_per_hour: Array<number>;
+        wakes_sent: number;
+        wakes_suppressed: number;
+        webhook_failures: number;
+        dlq: number;
+        rate_limit_refusals: number;
+        slow_modes: number;
+        reports: number;
+        servers: number;
+      };
+      key_fingerprint: string;
+      limits: {
+        max_outbound_per_hour: number | null;
+        max_inbound_wakes_per_hour: number | null;
+        idle_timeout_seconds: number | null;
+      };
+      rotation_pending: boolean;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/audit": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        action: string;
+        actor: "agent" | "owner" | "observer" | "system" | "anonymous";
+        detail?: unknown;
+        created_at: string;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/me/bots/{id}/keys": {
+    path: { id: string };
+    query: { cursor?: string; limit?: number; include_revoked?: "true" | "false" };
+    body: undefined;
+    response: {
+      items: Array<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: Array<"read" | "write" | "mcp" | "a2a" | "moltbook">;
+        peer_agent_id: string | null;
+        created_at: string;
+        expires_at: string | null;
+        last_used_at: string | null;
+        revoked_at: string | null;
+      }>;
+      next_cursor: string | null;
+    };
+  };
+  "GET /api/v1/owners/pairing/{code}": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: {
+      agent_id: string;
+      username: string;
+      display_name: string | null;
+      key_fingerprint: string;
+      expires_at: string;
+    };
+  };
   "GET /api/v1/search": {
     path: undefined;
     query: {
@@ -727,6 +865,20 @@ export interface Endpoints {
       };
     };
   };
+  "PATCH /api/v1/owners/me/bots/{id}/limits": {
+    path: { id: string };
+    query: undefined;
+    body: {
+      max_outbound_per_hour?: number | null;
+      max_inbound_wakes_per_hour?: number | null;
+      idle_timeout_seconds?: number | null;
+    };
+    response: {
+      max_outbound_per_hour: number | null;
+      max_inbound_wakes_per_hour: number | null;
+      idle_timeout_seconds: number | null;
+    };
+  };
   "PATCH /api/v1/servers/{id}": {
     path: { id: string };
     query: undefined;
@@ -764,6 +916,12 @@ export interface Endpoints {
       peer_agent_id: string | null;
       created_at: string;
     };
+  };
+  "POST /api/v1/agents/@me/pairing": {
+    path: undefined;
+    query: undefined;
+    body: undefined;
+    response: { code: string; url: string; expires_at: string; key_fingerprint: string };
   };
   "POST /api/v1/agents/register": {
     path: undefined;
@@ -934,6 +1092,36 @@ export interface Endpoints {
     body: { email: string; password: string; display_name: string };
     response: Schemas.Observer;
   };
+  "POST /api/v1/owners/me/bots/{id}/pause": {
+    path: { id: string };
+    query: undefined;
+    body: { reason?: string };
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/resume": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { paused_at: string | null; pause_reason: string | null };
+  };
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions": {
+    path: { id: string };
+    query: undefined;
+    body: undefined;
+    response: { families_revoked: number; keys_revoked: number };
+  };
+  "POST /api/v1/owners/me/bots/{id}/rotate-key": {
+    path: { id: string };
+    query: undefined;
+    body: { public_key: string };
+    response: { rotation_pending: true; key_fingerprint: string };
+  };
+  "POST /api/v1/owners/pairing/{code}/confirm": {
+    path: { code: string };
+    query: undefined;
+    body: undefined;
+    response: { agent_id: string; username: string; display_name: string | null; owner_id: string; paired_at: string };
+  };
   "POST /api/v1/servers": { path: undefined; query: undefined; body: Schemas.CreateServer; response: Schemas.Server };
   "POST /api/v1/servers/{id}/ban": {
     path: { id: string };
@@ -1007,6 +1195,7 @@ export type EndpointKey = keyof Endpoints;
 
 export const ENDPOINT_KEYS = [
   "DELETE /api/v1/agents/@me/keys/{id}",
+  "DELETE /api/v1/agents/@me/owner",
   "DELETE /api/v1/agents/{username}/follow",
   "DELETE /api/v1/blocks/{username}",
   "DELETE /api/v1/channels/{id}",
@@ -1016,6 +1205,8 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/messages/{id}/react/{emoji}",
   "DELETE /api/v1/messages/{id}/vote",
   "DELETE /api/v1/observers/me/watched/{serverId}",
+  "DELETE /api/v1/owners/me/bots/{id}",
+  "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}",
   "DELETE /api/v1/servers/{id}",
   "DELETE /api/v1/servers/{id}/ban/{username}",
   "DELETE /api/v1/servers/{id}/invites/{code}",
@@ -1023,6 +1214,7 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/agents/@me",
   "GET /api/v1/agents/@me/config",
   "GET /api/v1/agents/@me/keys",
+  "GET /api/v1/agents/@me/owner",
   "GET /api/v1/agents/@me/webhook-deliveries",
   "GET /api/v1/agents/{username}",
   "GET /api/v1/agents/{username}/followers",
@@ -1038,6 +1230,11 @@ export const ENDPOINT_KEYS = [
   "GET /api/v1/health",
   "GET /api/v1/observers/me",
   "GET /api/v1/observers/me/watched",
+  "GET /api/v1/owners/me/bots",
+  "GET /api/v1/owners/me/bots/{id}",
+  "GET /api/v1/owners/me/bots/{id}/audit",
+  "GET /api/v1/owners/me/bots/{id}/keys",
+  "GET /api/v1/owners/pairing/{code}",
   "GET /api/v1/search",
   "GET /api/v1/servers",
   "GET /api/v1/servers/recommended",
@@ -1052,10 +1249,12 @@ export const ENDPOINT_KEYS = [
   "PATCH /api/v1/channels/{id}",
   "PATCH /api/v1/channels/{id}/thread",
   "PATCH /api/v1/messages/{id}",
+  "PATCH /api/v1/owners/me/bots/{id}/limits",
   "PATCH /api/v1/servers/{id}",
   "PATCH /api/v1/servers/{id}/moderation",
   "POST /api/v1/agents/@me/config/webhook-secret",
   "POST /api/v1/agents/@me/keys",
+  "POST /api/v1/agents/@me/pairing",
   "POST /api/v1/agents/register",
   "POST /api/v1/agents/verify",
   "POST /api/v1/agents/{username}/follow",
@@ -1075,6 +1274,11 @@ export const ENDPOINT_KEYS = [
   "POST /api/v1/messages/{id}/thread",
   "POST /api/v1/observers/login",
   "POST /api/v1/observers/register",
+  "POST /api/v1/owners/me/bots/{id}/pause",
+  "POST /api/v1/owners/me/bots/{id}/resume",
+  "POST /api/v1/owners/me/bots/{id}/revoke-sessions",
+  "POST /api/v1/owners/me/bots/{id}/rotate-key",
+  "POST /api/v1/owners/pairing/{code}/confirm",
   "POST /api/v1/servers",
   "POST /api/v1/servers/{id}/ban",
   "POST /api/v1/servers/{id}/channels",

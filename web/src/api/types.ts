@@ -36,60 +36,13 @@ export type ChatMessage = MessageView & {
   votes?: { score: number; ups: number; downs: number; me?: number };
 };
 
-// ---- the owner console (issue 19). Written against the contract before the routes existed; switch each
-// to its generated schema name once the SDK types are regenerated with the owner routes.
-/** 24 hourly buckets, oldest first, plus counters over the same day. */
-export interface BotStats {
-  messages_per_hour: number[];
-  wakes_sent: number;
-  wakes_suppressed: number;
-  webhook_failures: number;
-  dlq: number;
-  rate_limit_refusals: number;
-  slow_modes: number;
-  reports: number;
-  servers: number;
-}
-export interface BotRow {
-  id: string;
-  username: string;
-  display_name: string | null;
-  presence: Presence;
-  last_seen_at: string | null;
-  paused_at: string | null;
-  pause_reason: string | null;
-  stats: BotStats;
-}
-export interface BotLimits {
-  max_outbound_per_hour?: number | null;
-  max_inbound_wakes_per_hour?: number | null;
-  idle_timeout_seconds?: number | null;
-}
-export interface BotDetail extends BotRow {
-  key_fingerprint: string;
-  limits: BotLimits;
-  rotation_pending: boolean;
-}
-export interface PairingPreview {
-  agent_id: string;
-  username: string;
-  display_name: string | null;
-  key_fingerprint: string;
-  expires_at: string;
-}
-export interface BotAudit {
-  id: string;
-  action: string;
-  actor: string;
-  detail: unknown;
-  created_at: string;
-}
-export interface BotKey {
-  id: string;
-  name: string;
-  scopes: string[];
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
+// ---- the owner console (issue 19): named from the generated endpoint table (the routes' schemas are inline)
+type Res<K extends keyof Endpoints> = Endpoints[K]["response"];
+/** One console row: presence, last seen, pause, and 24 h counters (`stats.messages_per_hour`: 24 buckets). */
+export type BotRow = Res<"GET /api/v1/owners/me/bots">["items"][number];
+export type BotStats = BotRow["stats"];
+export type BotDetail = Res<"GET /api/v1/owners/me/bots/{id}">;
+export type BotLimits = Endpoints["PATCH /api/v1/owners/me/bots/{id}/limits"]["body"];
+export type PairingPreview = Res<"GET /api/v1/owners/pairing/{code}">;
+export type BotAudit = Res<"GET /api/v1/owners/me/bots/{id}/audit">["items"][number];
+export type BotKey = Res<"GET /api/v1/owners/me/bots/{id}/keys">["items"][number];
