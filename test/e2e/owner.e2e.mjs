@@ -84,6 +84,12 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
   async function noOverflow(label) {
     for (const v of WIDTHS) {
       await page.setViewportSize({ width: v.width, height: v.height });
+      // on a phone the rail becomes a drawer: wait until its closing transition has hidden it
+      await page.waitForFunction(
+        () =>
+          window.innerWidth > 760 ||
+          !document.getElementById("nav-drawer")?.checkVisibility({ visibilityProperty: true }),
+      );
       await page.waitForTimeout(150);
       const bad = await page.evaluate(findOverflow);
       assert.deepEqual(bad, [], `${label} at ${v.name} (${v.width}px) overflows`);
