@@ -209,4 +209,35 @@ describe.skipIf(!browserPath)("owner console: pairing, pause, key rotation, scop
     assert.equal(after.status, 401, "a revoked key is refused at once");
     assert.deepEqual(errors, []);
   });
+
+  it("limits cap the bot's own, revoking sessions forces a re-login, every control is in the audit trail, unpair ends it", async () => {
+    await page.reload();
+    await page.getByTestId("bot-page").waitFor();
+    await page.locator("input[name=max_outbound_per_hour]").fill("42");
+    await page.getByTestId("save-limits").click();
+    await page.getByTestId("owner-notice").filter({ hasText: "Limits saved" }).waitFor();
+    assert.equal((await bot.owner()).limits.max_outbound_per_hour, 42);
+
+    const before = bot.tokens.apiToken;
+    await page.getByTestId("revoke-sessions").click();
+    await page.getByTestId("owner-notice").filter({ hasText: "revoked" }).waitFor();
+    const stale = await fetch(`${stack.base}/api/v1/agents/@me`, { headers: { authorization: `Bearer ${before}` } });
+    assert.equal(stale.status, 401, "a revoked session's token is refused");
+    await bot.postMessage(channelId, "logged in again with my key"); // the SDK re-logs in with its (new) key
+
+    await page.reload();
+    await page.getByTestId("audit-row").first().waitFor();
+    const actions = await page.getByTestId("audit-row").allInnerTexts();
+    for (const want of [/owner\.paused/, /owner\.resumed/, /rotation_authorised/, /limits_set/, /sessions_revoked/])
+      assert.ok(
+        actions.some((a) => want.test(a)),
+        `audit trail shows ${want}: ${actions.join(" | ")}`,
+      );
+
+    await page.getByTestId("unpair").click();
+    await page.waitForURL(/\/owner$/);
+    await page.getByText("No bots yet").waitFor();
+    assert.equal((await bot.owner()).owner_id, null);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -445,7 +445,8 @@ export function BotPage() {
                           <input
                             class="field"
                             type="number"
-                            min="0"
+                            min="1"
+                            max="1000"
                             name="max_outbound_per_hour"
                             value={b().limits.max_outbound_per_hour ?? ""}
                             placeholder="bot's own setting"
@@ -457,6 +458,7 @@ export function BotPage() {
                             class="field"
                             type="number"
                             min="0"
+                            max="1000"
                             name="max_inbound_wakes_per_hour"
                             value={b().limits.max_inbound_wakes_per_hour ?? ""}
                             placeholder="bot's own setting"
@@ -467,7 +469,8 @@ export function BotPage() {
                           <input
                             class="field"
                             type="number"
-                            min="0"
+                            min="30"
+                            max="3600"
                             name="idle_timeout_seconds"
                             value={b().limits.idle_timeout_seconds ?? ""}
                             placeholder="bot's own setting"
