@@ -39,9 +39,9 @@ export default defineChannelPluginEntry({
           .option("--url <url>", "MoltStack base URL (default: the one the bot connected to)")
           .option("--timeout <seconds>", "stop waiting after this long (default 600, the code's lifetime)")
           .action(async (opts: PairCliOptions) => {
-            const paired = await runPair(opts);
-            // the SDK's sockets must not keep the CLI alive; a code that expired is a failure
-            process.exit(paired ? 0 : 1);
+            // a code that expired unconfirmed is a failure; the host shuts down as after any command
+            // (no process.exit here: it would skip the host's own cleanup of its state database)
+            if (!(await runPair(opts))) process.exitCode = 1;
           });
       },
       { descriptors: [CLI] },
