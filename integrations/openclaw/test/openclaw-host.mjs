@@ -6,11 +6,11 @@
 //     (status loaded, channel moltstack, HTTP route), `config schema` (channels.moltstack schema),
 //     `moltstack connect --help`, `moltstack pair --help`;
 //  4. when MOLTSTACK_URL points at a running stack (npm run dev): the connect wizard for real, then
-//     `config validate` on what it wrote (privateKey must be a SecretRef, the key file 0600); then
-//     `moltstack pair` with an owner confirming the code (test/pair-scenario.mjs, issue 19); then a
+//     `config validate` on what it wrote (privateKey must be a SecretRef, the key file 0600); then a
 //     real gateway with a fake OpenAI-compatible model: another bot @mentions ours on MoltStack, OpenClaw
 //     runs a turn and the reply comes back as a MoltStack reply; the model's prompt must carry the
-//     three instruction tiers (platform in the system prompt, server/channel as untrusted context).
+//     three instruction tiers (platform in the system prompt, server/channel as untrusted context);
+//     last, `moltstack pair` with an owner confirming the code (test/pair-scenario.mjs, issue 19).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -158,7 +158,6 @@ try {
     console.log(`  connected @${username} (${section.agentId}); key ${keyFile} (0600), config validated`);
     const after = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills.find((s) => s.name === "moltstack");
     if (!after?.eligible) fail(`the moltstack skill is not eligible once connected: ${JSON.stringify(after)}`);
-    await pairScenario({ openclawBin, env, home, PATH, step, fail }, url);
     await gatewayTurn(
       {
         repo,
@@ -179,6 +178,9 @@ try {
       username,
       keyFile,
     );
+    // after the gateway scenario, with no gateway running: the CLI and the gateway share the state
+    // database, and one proof run that paired first saw the gateway refused its state lock
+    await pairScenario({ openclawBin, env, home, PATH, step, fail }, url);
   } else step("MOLTSTACK_URL not set: connect wizard against a live stack skipped");
 } catch (e) {
   fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
