@@ -15,6 +15,7 @@ export default defineConfig({
           NEON_WS_PROXY: inject("neonWsProxy"),
           OWNER_DATABASE_URL: inject("ownerDatabaseUrl"),
           JWT_SECRET: "test-only-jwt-secret-0123456789abcdef-0123456789",
+          WEBHOOK_AUTH_KEY: "test-only-webhook-auth-key-0123456789abcdef",
           ALLOW_LOOPBACK_WEBHOOKS: "true",
           LOG_REQUESTS: "false",
         },

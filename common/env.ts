@@ -5,6 +5,12 @@ export interface Secrets {
   DATABASE_URL: string;
   /** HS256 signing key for access tokens, at least 32 bytes. */
   JWT_SECRET: string;
+  /**
+   * Issue 19: encrypts the webhooks' extra auth header secrets (AES-256-GCM, key = SHA-256 of this value),
+   * at least 32 bytes. Changing it makes the stored header secrets undecryptable (deliveries then fail
+   * with a clear error until the header is set again).
+   */
+  WEBHOOK_AUTH_KEY?: string;
   /** Set only for the local stack: host:port/v2 of scripts/neon-proxy.mjs. */
   NEON_WS_PROXY?: string;
   /** "true" lets webhook URLs target http://127.0.0.1 (development and tests only). */

@@ -30,6 +30,8 @@ export const API_ERROR_CODES = [
   "upgrade_required",
   "rate_limited",
   "database_unavailable",
+  /** issue 19: a feature whose server-side secret is not set (WEBHOOK_AUTH_KEY) */
+  "not_configured",
   "internal_error",
 ] as const;
 export type ErrorCode = (typeof API_ERROR_CODES)[number];

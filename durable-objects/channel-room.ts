@@ -12,6 +12,7 @@ import {
   type ClientOp,
   type ContentType,
   type ErrorCode,
+  type OwnerEventOp,
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
   parseClientFrame,
@@ -359,6 +360,20 @@ export class ChannelRoom extends DurableObject<Bindings> {
     for (const ws of sockets) safeClose(ws, code, reason);
     const ended = this.core.gateway.end(agentId, code === CLOSE.unauthorized ? "unauthorized" : "forbidden", reason);
     return sockets.length + (ended ? 1 : 0);
+  }
+
+  /**
+   * Issue 19: the agent's owner changed its standing (pause, resume, limits, unpairing): re-read it, and
+   * tell the agent's sockets here why (owner_paused / owner_resumed) when `frame` is given.
+   */
+  async ownerChanged(channelId: string, agentId: string, frame: OwnerEventOp | null): Promise<number> {
+    this.core.bind(channelId);
+    this.core.invalidate(agentId);
+    if (!frame) return 0;
+    const data = JSON.stringify(frame);
+    let sent = 0;
+    for (const ws of this.ctx.getWebSockets(agentTag(agentId))) if (safeSend(ws, data)) sent++;
+    return sent;
   }
 
   /**

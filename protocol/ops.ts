@@ -154,6 +154,15 @@ export const SlowModeOp = z.object({
   interval_seconds: z.number().int(),
 });
 
+/**
+ * Issue 19: an owner event (`op` = `type`): on the bot's personal socket all four; on its channel sockets
+ * owner_paused / owner_resumed, so a socket that only posts learns why its sends are refused.
+ */
+export const OwnerEventOp = OwnerEvent.extend({ op: z.enum(OWNER_EVENT_TYPES) });
+export type OwnerEventOp = z.infer<typeof OwnerEventOp>;
+
+export const ownerEventFrame = (e: OwnerEvent): OwnerEventOp => ({ op: e.type, ...e });
+
 export const ServerOp = z.discriminatedUnion("op", [
   ContextOp,
   PresenceOp,
@@ -171,6 +180,7 @@ export const ServerOp = z.discriminatedUnion("op", [
   ThreadCreatedOp,
   ThreadUpdatedOp,
   VoteUpdateOp,
+  OwnerEventOp,
 ]);
 export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
@@ -224,12 +234,6 @@ export const HubHelloOp = z.object({
   heartbeat_hint_seconds: z.number().int().positive(),
 });
 /** What GET /ws sends without subscriptions (the gateway adds its ops: protocol/gateway.ts). */
-/** Issue 19: an owner event on the bot's personal socket (`op` = `type`). */
-export const OwnerEventOp = OwnerEvent.extend({ op: z.enum(OWNER_EVENT_TYPES) });
-export type OwnerEventOp = z.infer<typeof OwnerEventOp>;
-
-export const ownerEventFrame = (e: OwnerEvent): OwnerEventOp => ({ op: e.type, ...e });
-
 export const HubServerOp = z.union([
   HubHelloOp,
   ContextOp,

@@ -71,6 +71,12 @@ if (!fs.existsSync(devVars)) {
   fs.copyFileSync(path.join(root, ".dev.vars.example"), devVars);
   log("created .dev.vars from .dev.vars.example");
 }
+// issue 19: a .dev.vars from before WEBHOOK_AUTH_KEY existed gets a fresh random one
+if (!/^WEBHOOK_AUTH_KEY=/m.test(fs.readFileSync(devVars, "utf8"))) {
+  const key = crypto.randomBytes(36).toString("base64url");
+  fs.appendFileSync(devVars, `\n# added by scripts/dev.mjs (issue 19)\nWEBHOOK_AUTH_KEY=${key}\n`);
+  log("added WEBHOOK_AUTH_KEY to .dev.vars");
+}
 
 let db;
 try {

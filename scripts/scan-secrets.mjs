@@ -19,6 +19,7 @@ export const PATTERNS = [
   ["MoltStack refresh token", /\bmsrt_[A-Za-z0-9_-]{32,}/],
   ["JWT", /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}/],
   ["webhook secret", /\bwhsec_[A-Za-z0-9_+/=-]{16,}/],
+  ["MoltStack API key", /\bms_sk_[A-Za-z0-9_-]{43}/],
   ["AWS access key", /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/],
   ["GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
   ["Slack token", /\bxox[abprs]-[A-Za-z0-9-]{10,}/],

@@ -499,6 +499,9 @@ export const agentConfig = pgTable(
     heartbeatHintSeconds: integer("heartbeat_hint_seconds").notNull().default(14400),
     // addition: HMAC key for webhook signatures; returned once on set/rotate, never read back by the API
     webhookSecret: text("webhook_secret"),
+    // addition (issue 19): the extra auth header; the secret is AES-GCM ciphertext (services/webhook-auth.ts)
+    webhookAuthName: varchar("webhook_auth_name", { length: 64 }),
+    webhookAuthSecret: text("webhook_auth_secret"),
     updatedAt: now(),
   },
   (t) => [

@@ -196,6 +196,12 @@ const PROBES: Record<string, (w: Fixture) => Probe[]> = {
   "POST /api/v1/owners/me/bots/{id}/rotate-key": (w) => [
     { what: "another owner's bot", params: { id: w.owner.id }, body: { public_key: w.freshPublicKey } },
   ],
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id }, body: { name: "X-Pwned", secret: "pwned" } },
+  ],
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth": (w) => [
+    { what: "another owner's bot", params: { id: w.owner.id } },
+  ],
   "GET /api/v1/owners/me/bots/{id}/audit": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
   "GET /api/v1/owners/me/bots/{id}/keys": (w) => [{ what: "another owner's bot", params: { id: w.owner.id } }],
   "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": (w) => [

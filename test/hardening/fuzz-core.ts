@@ -38,6 +38,8 @@ const CASES_PER_CHUNK = 20;
 export const CLASSES: [string, RegExp][] = [
   ["identity", /^\/api\/v1\/(agents\/(register|verify)$|auth\/|observers\/(register|login)$)/],
   ["observers", /^\/api\/v1\/observers\//],
+  // issue 19: pairing and the owner console (observer routes)
+  ["owners", /^\/api\/v1\/owners\//],
   ["config", /^\/api\/v1\/agents\/@me\/(config|webhook)/],
   ["agents", /^\/api\/v1\/agents\//],
   ["social", /^\/api\/v1\/(friends|blocks)/],
@@ -259,6 +261,8 @@ export function validPathValues(op: Operation, name: string, w: World): string[]
         return [w.privateChannel, w.publicChannel, w.dmChannel, w.privateThread, w.publicForum, w.publicPost];
       if (op.path.startsWith("/api/v1/messages/"))
         return [w.privateMessage, w.publicMessage, w.dmMessage, w.publicPostMessage];
+      // issue 19: another agent's id where the owner console expects one of the observer's bots
+      if (op.path.startsWith("/api/v1/owners/")) return [w.owner.id, w.member.id];
       return [w.privateServer];
     default:
       return ["x"];

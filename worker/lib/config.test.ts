@@ -7,6 +7,7 @@ const good = {
   ENVIRONMENT: "production",
   JWT_SECRET: "k".repeat(48),
   DATABASE_URL: "postgres://moltstack_app:pw@ep-x.neon.tech/neondb",
+  WEBHOOK_AUTH_KEY: "w".repeat(48),
 };
 
 describe("production configuration guard", () => {
@@ -23,6 +24,15 @@ describe("production configuration guard", () => {
       DATABASE_URL: "postgres://moltstack_app:moltstack_app_dev@127.0.0.1:54329/moltstack",
     });
     expect(problems).toHaveLength(5);
+  });
+
+  it("requires a real WEBHOOK_AUTH_KEY in production (issue 19)", () => {
+    expect(configProblems({ ...good, WEBHOOK_AUTH_KEY: undefined })).toEqual([
+      "WEBHOOK_AUTH_KEY must be set and at least 32 bytes",
+    ]);
+    expect(configProblems({ ...good, WEBHOOK_AUTH_KEY: "dev-only-webhook-auth-key-change-me-0123456789" })).toEqual([
+      "WEBHOOK_AUTH_KEY is a development value",
+    ]);
   });
 
   it("refuses the development rate limits in production, and an unknown limits profile anywhere", () => {

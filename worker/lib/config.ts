@@ -7,7 +7,13 @@ import { MIN_JWT_SECRET_BYTES } from "../auth/tokens";
 
 type ConfigEnv = Pick<
   Bindings,
-  "ENVIRONMENT" | "JWT_SECRET" | "NEON_WS_PROXY" | "ALLOW_LOOPBACK_WEBHOOKS" | "DATABASE_URL" | "MOLTSTACK_LIMITS"
+  | "ENVIRONMENT"
+  | "JWT_SECRET"
+  | "NEON_WS_PROXY"
+  | "ALLOW_LOOPBACK_WEBHOOKS"
+  | "DATABASE_URL"
+  | "MOLTSTACK_LIMITS"
+  | "WEBHOOK_AUTH_KEY"
 >;
 
 const DEV_SECRET = /^(dev|test)-only|change-me/i;
@@ -27,6 +33,10 @@ export function configProblems(env: ConfigEnv): string[] {
     if (env.ALLOW_LOOPBACK_WEBHOOKS === "true")
       problems.push("ALLOW_LOOPBACK_WEBHOOKS must not be enabled in production");
     if (env.JWT_SECRET && DEV_SECRET.test(env.JWT_SECRET)) problems.push("JWT_SECRET is a development value");
+    // issue 19: webhook auth header secrets are encrypted with it
+    if (!env.WEBHOOK_AUTH_KEY || new TextEncoder().encode(env.WEBHOOK_AUTH_KEY).length < 32) {
+      problems.push("WEBHOOK_AUTH_KEY must be set and at least 32 bytes");
+    } else if (DEV_SECRET.test(env.WEBHOOK_AUTH_KEY)) problems.push("WEBHOOK_AUTH_KEY is a development value");
     if (env.MOLTSTACK_LIMITS === "dev")
       problems.push("MOLTSTACK_LIMITS=dev (the local development rate limits) must not be set in production");
     if (env.DATABASE_URL && /@(127\.0\.0\.1|localhost)[:/]/.test(env.DATABASE_URL)) {

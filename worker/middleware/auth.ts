@@ -61,7 +61,7 @@ async function authenticate(
     const k = await authenticateApiKey(c.env, token);
     claims = keyClaims(k);
     keyByRequest.set(c.req.raw, k);
-    runAfter(c, "api key touch", touchApiKey(c.var.db, k.keyId));
+    runAfter(c, "api key touch", touchApiKey(c.env, k.keyId));
   } else {
     claims = await verifyAccessToken(c.env, token);
     await assertTokenLive(c.env, claims);

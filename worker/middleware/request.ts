@@ -31,7 +31,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
           level: "info",
           msg: "request",
           method: c.req.method,
-          path: c.req.path,
+          path: redactPath(c.req.path),
           status: c.res.status,
           duration_ms: Math.round((performance.now() - started) * 100) / 100,
           request_id: requestId,
@@ -41,3 +41,11 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     }
   }
 });
+
+/**
+ * Issue 19: a path that carries a secret is logged without it (a pairing code is a 10-minute capability
+ * to own a bot; the console's /owner/pair/:code page is served as a static asset, never logged here).
+ */
+export function redactPath(path: string): string {
+  return path.replace(/^(\/api\/v1\/owners\/pairing\/)[^/]+/, "$1<code>");
+}

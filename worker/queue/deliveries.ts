@@ -13,6 +13,7 @@ import { isUuid } from "../../common/ids";
 import { LIMITS } from "../../common/limits";
 import type { WakePayload } from "../../protocol";
 import { checkWebhookUrl, urlPolicyFrom } from "../services/ssrf";
+import { decryptHeaderSecret } from "../services/webhook-auth";
 import {
   type AttemptOutcome,
   backoffSeconds,
@@ -34,7 +35,7 @@ export type MessageResult =
   | { action: "ack"; reason: string }
   | { action: "retry"; delaySeconds: number; reason: string };
 
-type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS">;
+type QueueEnv = Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS" | "WEBHOOK_AUTH_KEY">;
 
 /** Decide and perform one delivery attempt; the caller applies the ack/retry to the message. */
 export async function processDelivery(
@@ -53,6 +54,9 @@ export async function processDelivery(
         payload: webhookDeliveries.payload,
         url: agentConfig.webhookUrl,
         secret: agentConfig.webhookSecret,
+        agentId: webhookDeliveries.agentId,
+        authName: agentConfig.webhookAuthName,
+        authSecret: agentConfig.webhookAuthSecret,
       })
       .from(webhookDeliveries)
       .leftJoin(agentConfig, eq(agentConfig.agentId, webhookDeliveries.agentId))
@@ -71,13 +75,28 @@ export async function processDelivery(
   } else if (check && !check.ok) {
     outcome = { kind: "failed", statusCode: null, error: `webhook URL refused: ${check.reason}` };
   } else {
-    const req = await buildWakeRequest(
-      loaded.url,
-      loaded.secret,
-      loaded.payload as WakePayload,
-      Math.floor(now() / 1000),
-    );
-    outcome = await deliver(req, deps);
+    // issue 19: the extra auth header, decrypted only here, only for this request
+    let extra: { name: string; value: string } | null | "undecryptable" = null;
+    if (loaded.authName && loaded.authSecret) {
+      const value = await decryptHeaderSecret(env.WEBHOOK_AUTH_KEY, loaded.agentId, loaded.authSecret);
+      extra = value === null ? "undecryptable" : { name: loaded.authName, value };
+    }
+    if (extra === "undecryptable") {
+      outcome = {
+        kind: "failed",
+        statusCode: null,
+        error: "the webhook auth header cannot be decrypted (the server key changed): set it again",
+      };
+    } else {
+      const req = await buildWakeRequest(
+        loaded.url,
+        loaded.secret,
+        loaded.payload as WakePayload,
+        Math.floor(now() / 1000),
+        extra,
+      );
+      outcome = await deliver(req, deps);
+    }
   }
 
   const lastRetry = queueAttempts > LIMITS.webhookMaxRetries;

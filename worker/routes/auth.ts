@@ -14,7 +14,7 @@ import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { issueChallenge, registerAgent, verifyChallenge } from "../services/auth-agents";
 import { logout, logoutAll, refreshTokens } from "../services/auth-tokens";
 import { pushRevocation } from "../services/revocation";
-import { body, errorResponse, json, security } from "./openapi";
+import { body, errorResponse, json, loginSecurity } from "./openapi";
 
 const USERNAME_RULE = `${LIMITS.usernameMin}–${LIMITS.usernameMax} characters of lowercase a-z, digits and '_'`;
 
@@ -147,7 +147,7 @@ const logoutRoute = createRoute({
   path: "/api/v1/auth/logout",
   tags: ["identity"],
   summary: "Revoke the token family of the calling access token (its refresh tokens stop working)",
-  security,
+  security: loginSecurity,
   middleware: [requireAuth, loginOnly] as const,
   responses: {
     204: { description: "Logged out" },

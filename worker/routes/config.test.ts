@@ -44,6 +44,7 @@ describe("GET/PATCH /api/v1/agents/@me/config", () => {
       max_inbound_wakes_per_hour: 10,
       heartbeat_hint_seconds: 14400,
       webhook_secret_set: false,
+      webhook_auth_header: null,
       updated_at: null,
     });
     expect((await api("GET", CONFIG)).status).toBe(401);

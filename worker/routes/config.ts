@@ -8,6 +8,7 @@ import type { AppEnv } from "../context";
 import { decodeCursor, PageQuery, PageSchema } from "../lib/pagination";
 import { currentAgentId, requireAgent } from "../middleware/auth";
 import { urlPolicyFrom } from "../services/ssrf";
+import { WebhookAuthHeader, WebhookAuthHeaderView } from "../services/webhook-auth";
 import { DELIVERY_STATUSES, getConfig, listDeliveries, rotateSecret, updateConfig } from "../services/webhooks";
 import { body, errorResponses, json, security } from "./openapi";
 
@@ -24,6 +25,9 @@ const ConfigSchema = z
     max_inbound_wakes_per_hour: z.number().int(),
     heartbeat_hint_seconds: z.number().int(),
     webhook_secret_set: z.boolean(),
+    webhook_auth_header: WebhookAuthHeaderView.nullable().openapi({
+      description: "issue 19: the extra auth header sent with every wake-up; its secret is never returned",
+    }),
     updated_at: z.string().nullable().openapi({ description: "null while every value is the default" }),
   })
   .openapi("AgentConfig");
@@ -68,6 +72,10 @@ const ConfigPatchSchema = z
       LIMITS.maxInboundWakesPerHourDefault,
     ),
     heartbeat_hint_seconds: int(LIMITS.heartbeatHintMin, LIMITS.heartbeatHintMax, LIMITS.heartbeatHintDefault),
+    webhook_auth_header: WebhookAuthHeader.nullable().optional().openapi({
+      description:
+        "issue 19: one extra header for receivers behind an auth gateway ({name, secret}; null removes it). The secret is stored encrypted and never returned; names the platform sets (Host, Content-*, X-MoltStack-*, …) are refused",
+    }),
   })
   .strict()
   .openapi("AgentConfigPatch");
@@ -152,7 +160,13 @@ export function configRoutes() {
     .openapi(getRoute, async (c) => c.json(await getConfig(c.get("db"), currentAgentId(c)), 200))
     .openapi(patchRoute, async (c) => {
       const me = currentAgentId(c);
-      const out = await updateConfig(c.get("db"), me, c.req.valid("json"), urlPolicyFrom(c.env));
+      const out = await updateConfig(
+        c.get("db"),
+        me,
+        c.req.valid("json"),
+        urlPolicyFrom(c.env),
+        c.env.WEBHOOK_AUTH_KEY,
+      );
       // the hub caches the heartbeat hint (issue 15); the next hub socket must see the new one
       await c.env.AGENT_HUB.get(c.env.AGENT_HUB.idFromName(me))
         .configChanged()

@@ -59,6 +59,17 @@ describe("scoped API keys", () => {
     const me = await api<{ id: string }>("GET", "/api/v1/agents/@me", { token: k.key });
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(a.id);
+    // last_used_at is recorded after the response
+    let used: string | null = null;
+    for (let i = 0; i < 50 && !used; i++) {
+      const rows = await queryAs<{ u: string | null }>(
+        SYSTEM,
+        sql`select last_used_at::text as u from api_keys where id = ${k.id}`,
+      );
+      used = rows[0]?.u ?? null;
+      if (!used) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(used).not.toBeNull();
     const w = await api<ErrBody>("PATCH", "/api/v1/agents/@me", { token: k.key, body: { bio: "x" } });
     expect(w.status).toBe(403);
     expect(w.body.error.code).toBe("insufficient_scope");

@@ -6,7 +6,7 @@ import { type AppEnv, requestMeta } from "../context";
 import { currentObserverId, requireObserver } from "../middleware/auth";
 import { rateLimitByIp, rateLimitSuccessByIp } from "../middleware/rate-limit";
 import { loginObserver, observerProfile, registerObserver } from "../services/auth-observers";
-import { body, errorResponse, json, security } from "./openapi";
+import { body, errorResponse, json, loginSecurity } from "./openapi";
 
 const Email = z
   .email("must be an email address")
@@ -83,7 +83,7 @@ const me = createRoute({
   path: "/api/v1/observers/me",
   tags: ["observers"],
   summary: "The calling observer's own profile",
-  security,
+  security: loginSecurity,
   middleware: [requireObserver] as const,
   responses: {
     200: json(ObserverSchema, "Profile"),

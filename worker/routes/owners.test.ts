@@ -194,12 +194,17 @@ describe("owner controls", () => {
     const { bot, owner, channel, msg } = await ownedBotInServer();
     const hub = await connect("", { path: "/ws", token: bot.token });
     await hub.next("hello");
+    const chanSock = await connect(channel, { token: bot.token });
+    await chanSock.next("context");
     const p = await api<{ paused_at: string }>("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, {
       token: owner.token,
       body: { reason: "going too fast" },
     });
     expect(p.status).toBe(200);
     expect(await hub.next("owner_paused")).toMatchObject({ reason: "going too fast" });
+    // a socket that only posts in a channel is told too
+    expect(await chanSock.next("owner_paused")).toMatchObject({ reason: "going too fast", by: "owner" });
+    chanSock.close();
     const post = await api<ErrBody>("POST", `/api/v1/channels/${channel}/messages`, {
       token: bot.token,
       body: { content: "after" },
@@ -234,6 +239,23 @@ describe("owner controls", () => {
     expect(ok.status).toBe(201);
   });
 
+  it("a paused bot cannot edit its messages or open threads either (403 agent_paused)", async () => {
+    const { bot, owner, msg } = await ownedBotInServer();
+    await api("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, { token: owner.token, body: {} });
+    const edit = await api<ErrBody>("PATCH", `/api/v1/messages/${msg}`, {
+      token: bot.token,
+      body: { content: "edited" },
+    });
+    expect(edit.status).toBe(403);
+    expect(edit.body.error.code).toBe("agent_paused");
+    const thread = await api<ErrBody>("POST", `/api/v1/messages/${msg}/thread`, {
+      token: bot.token,
+      body: { name: "t" },
+    });
+    expect(thread.status).toBe(403);
+    expect(thread.body.error.code).toBe("agent_paused");
+  });
+
   it("the bot cannot lift its own pause (the platform alone changes paused_at)", async () => {
     const { bot, owner } = await ownedBotInServer();
     await api("POST", `/api/v1/owners/me/bots/${bot.id}/pause`, { token: owner.token, body: {} });
@@ -259,6 +281,19 @@ describe("owner controls", () => {
     });
     expect(r.status).toBe(429);
     expect(r.body.error.message).toContain("max_outbound_per_hour (1)");
+    // the console counts what the bot met: its message this hour and the refusal (counted by its hub)
+    let stats: { messages_per_hour: number[]; rate_limit_refusals: number; servers: number } | undefined;
+    for (let i = 0; i < 50; i++) {
+      const d = await api<{ stats: NonNullable<typeof stats> }>("GET", `/api/v1/owners/me/bots/${bot.id}`, {
+        token: owner.token,
+      });
+      stats = d.body.stats;
+      if (stats.rate_limit_refusals >= 1) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(stats?.rate_limit_refusals).toBeGreaterThanOrEqual(1);
+    expect(stats?.messages_per_hour.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(stats?.servers).toBe(1);
     const mine = await api<{ limits: Record<string, number | null> }>("GET", "/api/v1/agents/@me/owner", {
       token: bot.token,
     });

@@ -34,11 +34,13 @@ import {
   pauseAgent,
   resumeAgent,
   revokeBotSessions,
+  setBotWebhookAuth,
   setOwnerLimits,
   unpair,
 } from "../services/owners";
 import { confirmPairing, previewPairing, startPairing } from "../services/pairing";
 import { pushRevocation } from "../services/revocation";
+import { WebhookAuthHeader, WebhookAuthHeaderView } from "../services/webhook-auth";
 import { PublicKey } from "./auth";
 import { KeyListQuery } from "./keys";
 import { body, errorResponses, json, loginSecurity, optionalBody, security, uuidParam } from "./openapi";
@@ -291,6 +293,32 @@ const revokeBotKeyRoute = createRoute({
   responses: { 204: { description: "Revoked" }, ...obsErrors() },
 });
 
+const webhookAuthRoute = createRoute({
+  method: "put",
+  path: "/api/v1/owners/me/bots/{id}/webhook-auth",
+  tags,
+  summary: "Set the bot's webhook auth header ({name, secret}; the secret is stored encrypted, never returned)",
+  security: ownerSecurity,
+  middleware: [requireObserver] as const,
+  request: { params: BotParam, body: body(WebhookAuthHeader) },
+  responses: {
+    200: json(WebhookAuthHeaderView, "Configured"),
+    ...obsErrors({ 503: "WEBHOOK_AUTH_KEY is not set on this server (not_configured)" }),
+    ...errorResponses(413, 415),
+  },
+});
+
+const clearWebhookAuthRoute = createRoute({
+  method: "delete",
+  path: "/api/v1/owners/me/bots/{id}/webhook-auth",
+  tags,
+  summary: "Remove the bot's webhook auth header",
+  security: ownerSecurity,
+  middleware: [requireObserver] as const,
+  request: { params: BotParam },
+  responses: { 204: { description: "Removed" }, ...obsErrors() },
+});
+
 export function ownerRoutes() {
   const app = new OpenAPIHono<AppEnv>();
   const counters =
@@ -387,6 +415,22 @@ export function ownerRoutes() {
     );
     await effects(c, id, out);
     return c.json({ rotation_pending: true as const, key_fingerprint: out.key_fingerprint }, 202);
+  });
+  app.openapi(webhookAuthRoute, async (c) => {
+    const id = c.req.valid("param").id;
+    const out = await setBotWebhookAuth(
+      c.var.db,
+      currentObserverId(c),
+      id,
+      c.req.valid("json"),
+      c.env.WEBHOOK_AUTH_KEY,
+      requestMeta(c),
+    );
+    return c.json(out ?? { name: "", configured: true as const }, 200);
+  });
+  app.openapi(clearWebhookAuthRoute, async (c) => {
+    await setBotWebhookAuth(c.var.db, currentObserverId(c), c.req.valid("param").id, null, undefined, requestMeta(c));
+    return c.body(null, 204);
   });
   app.openapi(auditRoute, async (c) =>
     c.json(await botAudit(c.var.db, currentObserverId(c), c.req.valid("param").id, c.req.valid("query")), 200),

@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import { currentObserverId, requireObserver } from "../middleware/auth";
 import { listWatched, unwatchServer, watchServer } from "../services/watched";
-import { errorResponses, json, security, uuidParam } from "./openapi";
+import { errorResponses, json, loginSecurity, uuidParam } from "./openapi";
 
 export const WatchedServerSchema = z
   .object({
@@ -27,7 +27,7 @@ const list = createRoute({
   path: "/api/v1/observers/me/watched",
   tags: ["observers"],
   summary: "Servers the observer watches (newest first)",
-  security,
+  security: loginSecurity,
   middleware: [requireObserver] as const,
   responses: { 200: json(WatchedListSchema, "Watched servers"), ...errorResponses(authErrors) },
 });
@@ -37,7 +37,7 @@ const watch = createRoute({
   path: "/api/v1/observers/me/watched/{serverId}",
   tags: ["observers"],
   summary: "Watch a public server (idempotent)",
-  security,
+  security: loginSecurity,
   middleware: [requireObserver] as const,
   request: { params: ServerParam },
   responses: {
@@ -51,7 +51,7 @@ const unwatch = createRoute({
   path: "/api/v1/observers/me/watched/{serverId}",
   tags: ["observers"],
   summary: "Stop watching a server (idempotent)",
-  security,
+  security: loginSecurity,
   middleware: [requireObserver] as const,
   request: { params: ServerParam },
   responses: { 204: { description: "Not watched any more" }, ...errorResponses(authErrors) },

@@ -7,7 +7,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Actor, agentActor, SYSTEM } from "../../common/db/actor";
-import { type Database, type Tx, withActor } from "../../common/db/client";
+import { createDatabase, type Database, type DbEnv, type Tx, withActor } from "../../common/db/client";
 import { readAsActor } from "../../common/db/http";
 import { agents, apiKeys } from "../../common/db/schema";
 import { randomBytes, sha256Hex, toBase64Url } from "../../common/encoding";
@@ -308,17 +308,25 @@ export async function resolveApiKey(db: Database, secret: string): Promise<Resol
   });
 }
 
-/** Record a key's use (at most once a minute per key per isolate); run it after the response. */
-export async function touchApiKey(db: Database, keyId: string, now: number = Date.now()): Promise<void> {
+/**
+ * Record a key's use (at most once a minute per key per isolate); run it after the response. Its own
+ * short-lived connection: the request's database handle is closed when the response is done.
+ */
+export async function touchApiKey(env: DbEnv, keyId: string, now: number = Date.now()): Promise<void> {
   const last = touched.get(keyId) ?? 0;
   if (now - last < TOUCH_EVERY_MS) return;
   touched.set(keyId, now);
   if (touched.size > 10_000) touched.clear();
-  await withActor(db, SYSTEM, (tx) =>
-    tx
-      .update(apiKeys)
-      .set({ lastUsedAt: sql`now()` })
-      .where(eq(apiKeys.id, keyId))
-      .then(() => undefined),
-  );
+  const db = createDatabase(env);
+  try {
+    await withActor(db, SYSTEM, (tx) =>
+      tx
+        .update(apiKeys)
+        .set({ lastUsedAt: sql`now()` })
+        .where(eq(apiKeys.id, keyId))
+        .then(() => undefined),
+    );
+  } finally {
+    await db.close();
+  }
 }

@@ -4,10 +4,10 @@
 // Both answer in REST terms: the object's socket error codes become API codes through SOCKET_TO_API.
 import { sql } from "drizzle-orm";
 import { agentActor } from "../../common/db/actor";
-import { type Database, withActor } from "../../common/db/client";
+import { type Database, type Tx, withActor } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { ApiError, SOCKET_TO_API } from "../../common/errors";
-import { LIMITS, outboundPerHour } from "../../common/limits";
+import { outboundPerHour } from "../../common/limits";
 import { capped } from "../../durable-objects/channel/access";
 import { outboundRetryAfter } from "../../durable-objects/channel/outbound";
 import type { PostFailure, PostResult } from "../../durable-objects/channel-room";
@@ -26,6 +26,17 @@ export interface PostMessageInput {
 /** Issue 19: the refusal of a paused agent's post or reaction (the channel object answers the same). */
 export const pausedError = (): ApiError =>
   new ApiError(403, "agent_paused", "your owner paused this agent: it may not post or react until resumed");
+
+/**
+ * Issue 19: 403 agent_paused inside a transaction that writes the agent's words without the channel object
+ * (edits, threads opened from a message). Posts and reactions are refused by the object / spendOutbound.
+ */
+export async function assertNotPausedTx(tx: Tx, agentId: string): Promise<void> {
+  const r = await tx.execute<{ paused: boolean }>(
+    sql`select paused_at is not null as paused from agents where id = ${agentId}::uuid`,
+  );
+  if (r.rows[0]?.paused) throw pausedError();
+}
 
 /** The channel object's refusal as the REST error (retry_after also as Retry-After; slow mode says so). */
 export function postError(r: PostFailure): ApiError {

@@ -12,6 +12,7 @@ import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/me
 import { logJson } from "../../common/trace";
 import type { ContentType, MessageView, ServerOp, VoteTally } from "../../protocol";
 import { parseMentions } from "../../protocol";
+import { assertNotPausedTx } from "./message-send";
 import { votesSql } from "./votes";
 
 export interface ReactionCount {
@@ -169,6 +170,7 @@ export async function editMessage(
   },
 ): Promise<{ view: MessageView; frame: ServerOp }> {
   return withActor(db, { kind: "agent", id: agentId }, async (tx) => {
+    await assertNotPausedTx(tx, agentId); // issue 19: a paused agent's words do not change either
     const names = parseMentions(input.content);
     // issue 18: data alone makes it json; json without data keeps a json message's payload (a text message
     // turned json without data fails messages_json_shape: 400); any other type clears the payload

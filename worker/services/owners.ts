@@ -18,12 +18,14 @@ import { fromBase64Url, sha256Hex } from "../../common/encoding";
 import type { Bindings } from "../../common/env";
 import { ApiError } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
-import type { OwnerEvent } from "../../protocol";
+import { type OwnerEvent, ownerEventFrame } from "../../protocol";
 import { decodeCursor, type Page, pageOf } from "../lib/pagination";
 import { revokeAllApiKeys } from "./api-keys";
 import { audit, type RequestMeta } from "./audit";
 import { pausedError } from "./message-send";
 import { type Revocation, revokeAllSessions } from "./revocation";
+import type { WebhookAuthHeader, WebhookAuthHeaderView } from "./webhook-auth";
+import { setWebhookAuthHeader } from "./webhooks";
 
 // ---------------------------------------------------------------- shapes
 
@@ -147,8 +149,8 @@ export async function assertNotPaused(db: Database, agentId: string): Promise<vo
 
 /** GET /agents/@me/owner: the bot's own view (all fields null but limits when it has no owner). */
 export async function agentOwnerView(db: Database, agentId: string): Promise<AgentOwnerView> {
-  return withActor(db, agentActor(agentId), async (tx) => {
-    const [r] = await tx
+  const r = await withActor(db, agentActor(agentId), async (tx) => {
+    const [row] = await tx
       .select({
         ownerId: agentOwners.ownerId,
         pairedAt: agentOwners.pairedAt,
@@ -161,30 +163,30 @@ export async function agentOwnerView(db: Database, agentId: string): Promise<Age
       .from(agents)
       .leftJoin(agentOwners, eq(agentOwners.agentId, agents.id))
       .where(eq(agents.id, agentId));
-    // the owner's display name: the agent cannot read observers, so the platform looks it up
-    let ownerName: string | null = null;
-    if (r?.ownerId) {
-      const [o] = await withActor(db, SYSTEM, (t2) =>
-        t2
-          .select({ n: observers.displayName })
-          .from(observers)
-          .where(eq(observers.id, r.ownerId as string)),
-      );
-      ownerName = o?.n ?? null;
-    }
-    return {
-      owner_id: r?.ownerId ?? null,
-      owner_name: ownerName,
-      paired_at: iso(r?.pairedAt),
-      paused_at: iso(r?.pausedAt),
-      pause_reason: r?.pauseReason ?? null,
-      limits: {
-        max_outbound_per_hour: r?.mo ?? null,
-        max_inbound_wakes_per_hour: r?.mw ?? null,
-        idle_timeout_seconds: r?.it ?? null,
-      },
-    };
+    return row;
   });
+  // the owner's display name: the agent cannot read observers, so the platform looks it up (after the
+  // agent's transaction: never two connections at once for one request)
+  let ownerName: string | null = null;
+  const ownerId = r?.ownerId ?? null;
+  if (ownerId) {
+    const [o] = await withActor(db, SYSTEM, (tx) =>
+      tx.select({ n: observers.displayName }).from(observers).where(eq(observers.id, ownerId)),
+    );
+    ownerName = o?.n ?? null;
+  }
+  return {
+    owner_id: ownerId,
+    owner_name: ownerName,
+    paired_at: iso(r?.pairedAt),
+    paused_at: iso(r?.pausedAt),
+    pause_reason: r?.pauseReason ?? null,
+    limits: {
+      max_outbound_per_hour: r?.mo ?? null,
+      max_inbound_wakes_per_hour: r?.mw ?? null,
+      idle_timeout_seconds: r?.it ?? null,
+    },
+  };
 }
 
 // ---------------------------------------------------------------- ownership checks
@@ -466,6 +468,29 @@ export async function unpair(
   });
 }
 
+/** Issue 19: the owner sets (header) or clears (null) its bot's webhook auth header; audited. */
+export async function setBotWebhookAuth(
+  db: Database,
+  ownerId: string,
+  agentId: string,
+  header: WebhookAuthHeader | null,
+  authKey: string | undefined,
+  meta: RequestMeta,
+): Promise<WebhookAuthHeaderView | null> {
+  return withActor(db, SYSTEM, async (tx) => {
+    await ownedLink(tx, ownerId, agentId);
+    const out = await setWebhookAuthHeader(tx, agentId, header, authKey);
+    await audit(tx, {
+      event: "webhook.auth_header_set",
+      actor: ownerActor(ownerId),
+      targetId: agentId,
+      ...meta,
+      detail: { name: header?.name ?? null, by: "owner" },
+    });
+    return out;
+  });
+}
+
 // ---------------------------------------------------------------- the console
 
 const BotCursor = z.object({ t: z.string(), id: z.uuid() });
@@ -693,8 +718,11 @@ export async function applyOwnerEffects(
   if (out.revocation) await push(out.revocation);
   if (out.standingChanged) {
     const ids = await agentChannelIds(db, agentId);
+    // the agent's channel sockets hear why their sends are (no longer) refused
+    const tell = out.event?.type === "owner_paused" || out.event?.type === "owner_resumed" ? out.event : null;
+    const frame = tell ? ownerEventFrame(tell) : null;
     await Promise.allSettled(
-      ids.map((id) => env.CHANNEL.get(env.CHANNEL.idFromName(id)).invalidateMembership(id, agentId)),
+      ids.map((id) => env.CHANNEL.get(env.CHANNEL.idFromName(id)).ownerChanged(id, agentId, frame)),
     );
     try {
       await env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId)).configChanged();

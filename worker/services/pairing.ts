@@ -1,5 +1,5 @@
 // Pairing a bot with its owner (issue 19). The bot asks for a code (`reef-X4B2`: a word and four
-// characters from a 32-letter alphabet without look-alikes, ~2^26 codes), shows it to its human, who
+// characters from a 32-letter alphabet without look-alikes: 32 · 32^4 = 2^25 codes), shows it to its human, who
 // (logged in as an observer) previews the bot — id, username, display name, key fingerprint — and confirms.
 //
 // Brute force: codes live 10 minutes and are single use; only their SHA-256 is stored, looked up by hash
@@ -181,6 +181,8 @@ type Looked =
  * transaction commits so the entry persists.
  */
 async function lookCode(tx: Tx, observerId: string, raw: string, meta: RequestMeta): Promise<Looked> {
+  // one look at a time per observer: concurrent guesses cannot all pass the lockout check together
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pairing:${observerId}`}, 0))`);
   await assertNotLockedOut(tx, observerId);
   const code = normalizeCode(raw);
   const fail = async (reason: "malformed" | "unknown" | "expired" | "used" | "burnt"): Promise<Looked> => {

@@ -12,6 +12,7 @@ import { uuidv7 } from "../../common/ids";
 import type { ServerOp, ThreadView } from "../../protocol";
 import { DEFAULT_AUTO_ARCHIVE_MINUTES } from "../../protocol";
 import { decodeCursor, isoMicros, type Page, pageOf } from "../lib/pagination";
+import { assertNotPausedTx } from "./message-send";
 import { isModerator, requireMember, serverAccess } from "./permissions";
 import {
   ARCHIVED,
@@ -40,6 +41,7 @@ export async function createThread(
 ): Promise<ThreadView> {
   const title = input.name.trim();
   return withActor(db, agentActor(agentId), async (tx) => {
+    await assertNotPausedTx(tx, agentId); // issue 19
     const r = await tx.execute<{ channel_id: string; type: string; server_id: string | null; deleted: boolean }>(
       sql`select m.channel_id, c.type, c.server_id, m.deleted_at is not null as deleted
           from messages m join channels c on c.id = m.channel_id where m.id = ${messageId}`,

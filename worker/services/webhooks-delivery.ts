@@ -37,6 +37,8 @@ export async function buildWakeRequest(
   secret: string,
   payload: WakePayload,
   nowSeconds: number,
+  /** issue 19: the agent's extra auth header (its name was checked not to clobber the ones below) */
+  extra: { name: string; value: string } | null = null,
 ): Promise<Request> {
   const body = wakeBody(payload);
   return new Request(url, {
@@ -44,6 +46,7 @@ export async function buildWakeRequest(
     redirect: "manual",
     body,
     headers: {
+      ...(extra ? { [extra.name]: extra.value } : {}),
       "content-type": "application/json",
       "user-agent": "MoltStack-Webhooks/1",
       [HEADER.event]: payload.type,

@@ -11,6 +11,7 @@ import { LIMITS } from "../../common/limits";
 import type { WakeEventType } from "../../protocol";
 import { type Page, pageOf } from "../lib/pagination";
 import { checkWebhookUrl, type UrlPolicy } from "./ssrf";
+import { encryptHeaderSecret, type WebhookAuthHeader, type WebhookAuthHeaderView } from "./webhook-auth";
 import { generateWebhookSecret } from "./webhooks-signing";
 
 export interface AgentConfigView {
@@ -22,10 +23,12 @@ export interface AgentConfigView {
   heartbeat_hint_seconds: number;
   /** whether a signing secret exists (the secret itself is never shown again) */
   webhook_secret_set: boolean;
+  /** issue 19: the extra auth header sent with every wake-up (its secret is never shown) */
+  webhook_auth_header: WebhookAuthHeaderView | null;
   updated_at: string | null;
 }
 
-export const DEFAULT_CONFIG: Omit<AgentConfigView, "updated_at" | "webhook_secret_set"> = {
+export const DEFAULT_CONFIG: Omit<AgentConfigView, "updated_at" | "webhook_secret_set" | "webhook_auth_header"> = {
   webhook_url: null,
   webhook_events: ["dm.received", "mention.received", "reply.received"],
   idle_timeout_seconds: LIMITS.idleTimeoutDefault,
@@ -41,12 +44,14 @@ export interface ConfigPatch {
   max_outbound_per_hour?: number;
   max_inbound_wakes_per_hour?: number;
   heartbeat_hint_seconds?: number;
+  /** issue 19: set (object) or remove (null) the extra auth header */
+  webhook_auth_header?: WebhookAuthHeader | null;
 }
 
 type ConfigRow = typeof agentConfig.$inferSelect;
 
 function view(row: ConfigRow | undefined): AgentConfigView {
-  if (!row) return { ...DEFAULT_CONFIG, webhook_secret_set: false, updated_at: null };
+  if (!row) return { ...DEFAULT_CONFIG, webhook_secret_set: false, webhook_auth_header: null, updated_at: null };
   return {
     webhook_url: row.webhookUrl,
     webhook_events: row.webhookEvents as WakeEventType[],
@@ -55,6 +60,7 @@ function view(row: ConfigRow | undefined): AgentConfigView {
     max_inbound_wakes_per_hour: row.maxInboundWakesPerHour,
     heartbeat_hint_seconds: row.heartbeatHintSeconds,
     webhook_secret_set: row.webhookSecret !== null,
+    webhook_auth_header: row.webhookAuthName ? { name: row.webhookAuthName, configured: true } : null,
     updated_at: row.updatedAt.toISOString(),
   };
 }
@@ -72,7 +78,12 @@ export async function updateConfig(
   agentId: string,
   patch: ConfigPatch,
   policy: UrlPolicy,
+  authKey?: string,
 ): Promise<AgentConfigView & { webhook_secret?: string }> {
+  // issue 19: encrypted before the transaction (the key check fails fast with 503 not_configured)
+  const authSecret = patch.webhook_auth_header
+    ? await encryptHeaderSecret(authKey, agentId, patch.webhook_auth_header.secret)
+    : undefined;
   let url: string | null | undefined = patch.webhook_url;
   if (typeof url === "string") {
     const check = checkWebhookUrl(url, policy);
@@ -100,6 +111,14 @@ export async function updateConfig(
     if (patch.max_outbound_per_hour !== undefined) set.maxOutboundPerHour = patch.max_outbound_per_hour;
     if (patch.max_inbound_wakes_per_hour !== undefined) set.maxInboundWakesPerHour = patch.max_inbound_wakes_per_hour;
     if (patch.heartbeat_hint_seconds !== undefined) set.heartbeatHintSeconds = patch.heartbeat_hint_seconds;
+    if (patch.webhook_auth_header && authSecret) {
+      set.webhookAuthName = patch.webhook_auth_header.name;
+      set.webhookAuthSecret = authSecret;
+    } else if (patch.webhook_auth_header === null || url === null) {
+      // removing the webhook forgets its auth header too
+      set.webhookAuthName = null;
+      set.webhookAuthSecret = null;
+    }
     const [row] = await tx
       .insert(agentConfig)
       .values({ agentId, ...set })
@@ -176,4 +195,24 @@ export async function listDeliveries(
       delivered_at: r.deliveredAt?.toISOString() ?? null,
     }),
   );
+}
+
+/**
+ * Issue 19: the owner sets (or clears, `header` null) its bot's webhook auth header. The caller checked
+ * the ownership (services/owners.ts setBotWebhookAuth); runs as the platform, creating the config row
+ * when the bot has none.
+ */
+export async function setWebhookAuthHeader(
+  tx: import("../../common/db/client").Tx,
+  agentId: string,
+  header: WebhookAuthHeader | null,
+  authKey: string | undefined,
+): Promise<WebhookAuthHeaderView | null> {
+  const secret = header ? await encryptHeaderSecret(authKey, agentId, header.secret) : null;
+  const set = { webhookAuthName: header?.name ?? null, webhookAuthSecret: secret, updatedAt: new Date() };
+  await tx
+    .insert(agentConfig)
+    .values({ agentId, ...set })
+    .onConflictDoUpdate({ target: agentConfig.agentId, set });
+  return header ? { name: header.name, configured: true } : null;
 }

@@ -2,7 +2,7 @@
 // Do not edit by hand: sdk/test/endpoints.test.ts fails when the API drifts from this file.
 /* eslint-disable */
 
-export const OPENAPI_FINGERPRINT = "e619320936b503c35ac7f0e49e61bc4f4a85c9fa54ed44a5167e203d2cd345f0";
+export const OPENAPI_FINGERPRINT = "5f32ce6f4b349d0248d2e273d1f0aa6b9cdef553834af19c64a8043908f72ff9";
 
 export namespace Schemas {
   export type AgentConfig = {
@@ -13,6 +13,7 @@ export namespace Schemas {
     max_inbound_wakes_per_hour: number;
     heartbeat_hint_seconds: number;
     webhook_secret_set: boolean;
+    webhook_auth_header: { name: string; configured: true } | null;
     updated_at: string | null;
   };
   export type AgentConfigPatch = {
@@ -22,6 +23,7 @@ export namespace Schemas {
     max_outbound_per_hour?: number;
     max_inbound_wakes_per_hour?: number;
     heartbeat_hint_seconds?: number;
+    webhook_auth_header?: { name: string; secret: string } | null;
   };
   export type AgentConfigUpdated = Schemas.AgentConfig & { webhook_secret?: string };
   export type AgentSummary = {
@@ -116,6 +118,7 @@ export namespace Schemas {
         | "upgrade_required"
         | "rate_limited"
         | "database_unavailable"
+        | "not_configured"
         | "internal_error";
       message: string;
       [key: string]: unknown;
@@ -437,6 +440,12 @@ export interface Endpoints {
   };
   "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}": {
     path: { id: string; keyId: string };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
     query: undefined;
     body: undefined;
     response: undefined;
@@ -1177,6 +1186,12 @@ export interface Endpoints {
     body: undefined;
     response: Schemas.WatchedServer;
   };
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth": {
+    path: { id: string };
+    query: undefined;
+    body: { name: string; secret: string };
+    response: { name: string; configured: true };
+  };
   "PUT /api/v1/servers/{id}/instructions": {
     path: { id: string };
     query: undefined;
@@ -1207,6 +1222,7 @@ export const ENDPOINT_KEYS = [
   "DELETE /api/v1/observers/me/watched/{serverId}",
   "DELETE /api/v1/owners/me/bots/{id}",
   "DELETE /api/v1/owners/me/bots/{id}/keys/{keyId}",
+  "DELETE /api/v1/owners/me/bots/{id}/webhook-auth",
   "DELETE /api/v1/servers/{id}",
   "DELETE /api/v1/servers/{id}/ban/{username}",
   "DELETE /api/v1/servers/{id}/invites/{code}",
@@ -1289,6 +1305,7 @@ export const ENDPOINT_KEYS = [
   "PUT /api/v1/channels/{id}/vote",
   "PUT /api/v1/messages/{id}/vote",
   "PUT /api/v1/observers/me/watched/{serverId}",
+  "PUT /api/v1/owners/me/bots/{id}/webhook-auth",
   "PUT /api/v1/servers/{id}/instructions",
   "PUT /api/v1/servers/{id}/members/{agentId}/role",
 ] as const satisfies readonly EndpointKey[];
