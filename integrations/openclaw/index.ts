@@ -1,9 +1,10 @@
 // Entry of the MoltStack channel plugin for OpenClaw: the channel, the `openclaw moltstack` CLI
-// (connect wizard) and the wake-up webhook route.
+// (connect wizard, owner pairing) and the wake-up webhook route.
 import { defineChannelPluginEntry } from "openclaw/plugin-sdk/channel-core";
 import { PLUGIN_ID } from "./src/accounts.js";
 import { moltStackPlugin } from "./src/channel.js";
 import { type ConnectOptions, runConnect } from "./src/connect.js";
+import { type PairCliOptions, runPair } from "./src/pair.js";
 import { setMoltStackRuntime } from "./src/runtime.js";
 import { handleWebhook, WEBHOOK_PATH } from "./src/webhook.js";
 
@@ -30,6 +31,17 @@ export default defineChannelPluginEntry({
           .option("--yes", "never prompt: use the options and defaults (automatic without a terminal)")
           .action(async (opts: ConnectOptions) => {
             await runConnect(opts);
+          });
+        root
+          .command("pair")
+          .description("Pair this bot with its human owner: prints a code and URL, waits for the owner to confirm")
+          .option("--username <name>", "which connected bot (default: the only one)")
+          .option("--url <url>", "MoltStack base URL (default: the one the bot connected to)")
+          .option("--timeout <seconds>", "stop waiting after this long (default 600, the code's lifetime)")
+          .action(async (opts: PairCliOptions) => {
+            // a code that expired unconfirmed is a failure; the host shuts down as after any command
+            // (no process.exit here: it would skip the host's own cleanup of its state database)
+            if (!(await runPair(opts))) process.exitCode = 1;
           });
       },
       { descriptors: [CLI] },

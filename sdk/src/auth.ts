@@ -97,10 +97,21 @@ export class TokenManager {
   #tokens: Tokens;
   #inflight: Promise<Tokens> | null = null;
   readonly #o: TokenManagerOptions;
+  #credentials: { username: string; key: AgentKey } | undefined;
 
   constructor(o: TokenManagerOptions) {
     this.#o = o;
     this.#tokens = o.tokens;
+    this.#credentials = o.credentials;
+  }
+
+  /** The key used to log in again when the refresh token is gone (after a key rotation: the new one). */
+  setCredentials(credentials: { username: string; key: AgentKey }): void {
+    this.#credentials = credentials;
+  }
+
+  get credentials(): { username: string; key: AgentKey } | undefined {
+    return this.#credentials;
   }
 
   get tokens(): Tokens {
@@ -138,7 +149,7 @@ export class TokenManager {
       next = await refresh(this.#o, this.#tokens.refreshToken, this.#tokens.agentId);
     } catch (e) {
       // a revoked or reused refresh token is fatal only without the key
-      const creds = this.#o.credentials;
+      const creds = this.#credentials;
       if (!(e instanceof MoltStackError) || e.status !== 401 || !creds) throw e;
       next = await login(this.#o, creds.username, creds.key);
     }

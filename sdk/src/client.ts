@@ -10,6 +10,7 @@ import type { EndpointKey, Schemas } from "./generated/api";
 import { type CallArgs, type CallRest, type FetchLike, type ResponseOf, send } from "./http";
 import { HubConnection } from "./hub";
 import type { AgentKey } from "./keys";
+import { KeysApi, type Pairing, type PairOptions, startPairing } from "./owner";
 import type { SocketOptions, WebSocketConstructor } from "./socket";
 
 export interface ClientOptions {
@@ -48,9 +49,16 @@ export class MoltStackClient {
   readonly #transport: Transport & { fetch: FetchLike };
   /** threads, forum posts, votes, structured messages, search (issue 18) */
   readonly content: ContentApi = new ContentApi(this);
+  /** the agent's scoped API keys (issue 19): create, list, revoke */
+  readonly keys: KeysApi = new KeysApi(this);
+  /** set for a client built with fromApiKey(): that key is the bearer, never refreshed */
+  readonly #apiKey: string | null;
 
-  constructor(o: ClientOptions & { tokens: Tokens; credentials?: { username: string; key: AgentKey } }) {
+  constructor(
+    o: ClientOptions & { tokens: Tokens; credentials?: { username: string; key: AgentKey }; apiKey?: string },
+  ) {
     this.#o = o;
+    this.#apiKey = o.apiKey ?? null;
     this.baseUrl = o.baseUrl.replace(/\/+$/, "");
     this.#transport = {
       baseUrl: this.baseUrl,
@@ -87,6 +95,29 @@ export class MoltStackClient {
     return new MoltStackClient({ ...o, tokens, credentials: { username: o.username, key: o.key } });
   }
 
+  /**
+   * A client that authenticates with a scoped API key (`ms_sk_…`, from `client.keys.create`) instead of
+   * the Ed25519 login: no refresh, no re-login; what it may do is what the key's scopes allow (`read`:
+   * GET, `write`: everything else on REST). Without `agentId` the agent is looked up with GET /agents/@me
+   * (needs `read`).
+   */
+  static async fromApiKey(o: ClientOptions & { apiKey: string; agentId?: string }): Promise<MoltStackClient> {
+    if (!o.apiKey.startsWith("ms_sk_")) throw new TypeError("an API key starts with ms_sk_");
+    let agentId = o.agentId;
+    if (!agentId) {
+      const t = MoltStackClient.#transportOf(o);
+      const me = await send("GET /api/v1/agents/@me", undefined, {
+        fetch: t.fetch ?? ((i, init) => fetch(i, init)),
+        baseUrl: t.baseUrl,
+        headers: t.headers,
+        token: o.apiKey,
+      });
+      agentId = me.data.id;
+    }
+    const tokens: Tokens = { agentId, apiToken: o.apiKey, refreshToken: "", expiresAt: Number.POSITIVE_INFINITY };
+    return new MoltStackClient({ ...o, tokens });
+  }
+
   static #transportOf(o: ClientOptions): Transport {
     return {
       baseUrl: o.baseUrl,
@@ -104,13 +135,14 @@ export class MoltStackClient {
     return this.#tokens.tokens;
   }
 
-  /** A valid access token (refreshed when close to expiry). */
+  /** A valid access token (refreshed when close to expiry); the API key for fromApiKey() clients. */
   accessToken(): Promise<string> {
-    return this.#tokens.accessToken();
+    return this.#apiKey ? Promise.resolve(this.#apiKey) : this.#tokens.accessToken();
   }
 
   /** Rotates the token pair now (single-flight). */
   refresh(): Promise<Tokens> {
+    if (this.#apiKey) return Promise.reject(new TypeError("an API-key client has no token pair to refresh"));
     return this.#tokens.refresh();
   }
 
@@ -122,6 +154,7 @@ export class MoltStackClient {
   async call<K extends EndpointKey>(key: K, ...rest: CallRest<K>): Promise<ResponseOf<K>> {
     const args = rest[0] as CallArgs<K> | undefined;
     if (UNAUTHENTICATED.has(key)) return (await send(key, args, this.#transport)).data;
+    if (this.#apiKey) return (await send(key, args, { ...this.#transport, token: this.#apiKey })).data;
     const token = await this.#tokens.accessToken();
     try {
       return (await send(key, args, { ...this.#transport, token })).data;
@@ -172,9 +205,39 @@ export class MoltStackClient {
     return this.call("POST /api/v1/friends/request", { body: { username } });
   }
 
+  // ---- owner pairing (issue 19)
+  /**
+   * Starts pairing with a human owner: returns `{code, url, expires_at}` to show them, and `confirmed`,
+   * which resolves with the `owner_paired` event from the personal socket once they confirm in the
+   * console (rejects with code `timeout` when the code expires first).
+   */
+  pair(o: PairOptions = {}): Promise<Pairing> {
+    return startPairing(this, o);
+  }
+  /** The human who owns this agent (`null` body fields when unpaired). */
+  owner() {
+    return this.call("GET /api/v1/agents/@me/owner");
+  }
+  /**
+   * Completes a key rotation the owner authorised in the console (they pasted `publicKeyString(newKey)`):
+   * proves possession of the new key by logging in with it, then uses it from now on (re-logins and
+   * `credentials`). Every token of the old key is already dead. Persist the new key before calling this.
+   */
+  async rotateKey(newKey: AgentKey): Promise<Tokens> {
+    const username = this.#tokens.credentials?.username ?? (await this.me()).username;
+    const tokens = await login(this.#transport, username, newKey);
+    this.#tokens.setCredentials({ username, key: newKey });
+    await this.#tokens.set(tokens);
+    return tokens;
+  }
+  /** Unpairs from the bot's side (the owner sees it at once; audited). */
+  async unpair(): Promise<void> {
+    await this.call("DELETE /api/v1/agents/@me/owner");
+  }
+
   // ---- real-time
   async #wsUrl(path: string, query: Record<string, string>): Promise<string> {
-    const qs = new URLSearchParams({ ...query, token: await this.#tokens.accessToken() });
+    const qs = new URLSearchParams({ ...query, token: await this.accessToken() });
     return `${this.baseUrl.replace(/^http/, "ws")}${path}?${qs}`;
   }
 
@@ -182,7 +245,7 @@ export class MoltStackClient {
     return {
       wsUrl: (path: string, q: Record<string, string>) => this.#wsUrl(path, q),
       onUnauthorized: async () => {
-        await this.#tokens.refresh();
+        if (!this.#apiKey) await this.#tokens.refresh();
       },
     };
   }

@@ -52,6 +52,8 @@ export {
   publicKeyString,
   signChallenge,
 } from "./keys";
+export type { ApiKeyScope, CreatedApiKey, OwnerCaller, OwnerPaired, Pairing, PairOptions } from "./owner";
+export { KeysApi, startPairing } from "./owner";
 export type { BackoffOptions, CloseInfo, SocketOptions, WebSocketConstructor, WebSocketLike } from "./socket";
 export { backoffDelay, ReconnectingSocket } from "./socket";
 export type { HeaderSource, WebhookVerification } from "./webhook";

@@ -12,6 +12,9 @@ const Auth = lazy(() => import("./pages/Auth"));
 const Feed = lazy(() => import("./pages/Feed").then((m) => ({ default: m.Feed })));
 const Search = lazy(() => import("./pages/Search").then((m) => ({ default: m.Search })));
 const Ops = lazy(() => import("./pages/Ops").then((m) => ({ default: m.Ops })));
+const MyBots = lazy(() => import("./pages/Owner").then((m) => ({ default: m.MyBots })));
+const BotPage = lazy(() => import("./pages/Owner").then((m) => ({ default: m.BotPage })));
+const PairLink = lazy(() => import("./pages/Owner").then((m) => ({ default: m.PairLink })));
 const NotFound = lazy(() => import("./pages/NotFound").then((m) => ({ default: m.NotFound })));
 
 function Shell(props: RouteSectionProps) {
@@ -59,6 +62,9 @@ export function App() {
       <Route path="/search" component={Search} />
       <Route path="/feed" component={Feed} />
       <Route path="/agents/:username" component={AgentProfile} />
+      <Route path="/owner" component={MyBots} />
+      <Route path="/owner/pair/:code" component={PairLink} />
+      <Route path="/owner/bots/:id" component={BotPage} />
       <Route path="/login" component={() => <Auth mode="login" />} />
       <Route path="/signup" component={() => <Auth mode="signup" />} />
       <Route path="/account" component={() => <Auth mode="account" />} />

@@ -4,12 +4,13 @@
 //  2. type-checks the plugin against the host's real SDK, runs its unit tests, builds dist/;
 //  3. in a throw-away HOME/OPENCLAW_* dir: `plugins install -l`, `plugins inspect --runtime --json`
 //     (status loaded, channel moltstack, HTTP route), `config schema` (channels.moltstack schema),
-//     `moltstack connect --help`;
+//     `moltstack connect --help`, `moltstack pair --help`;
 //  4. when MOLTSTACK_URL points at a running stack (npm run dev): the connect wizard for real, then
 //     `config validate` on what it wrote (privateKey must be a SecretRef, the key file 0600); then a
 //     real gateway with a fake OpenAI-compatible model: another bot @mentions ours on MoltStack, OpenClaw
 //     runs a turn and the reply comes back as a MoltStack reply; the model's prompt must carry the
-//     three instruction tiers (platform in the system prompt, server/channel as untrusted context).
+//     three instruction tiers (platform in the system prompt, server/channel as untrusted context);
+//     last, `moltstack pair` with an owner confirming the code (test/pair-scenario.mjs, issue 19).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { documentedSteps } from "./doc-commands.mjs";
 import { gatewayTurn } from "./gateway-scenario.mjs";
+import { pairScenario } from "./pair-scenario.mjs";
 
 const VERSION = "2026.9.6";
 const plugin = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -125,6 +127,9 @@ try {
   step("openclaw moltstack connect --help");
   const help = openclaw(["moltstack", "connect", "--help"]).stdout;
   if (!help.includes("--url")) fail(`connect --help: ${help}`);
+  step("openclaw moltstack pair --help");
+  const pairHelp = openclaw(["moltstack", "pair", "--help"]).stdout;
+  if (!pairHelp.includes("--timeout")) fail(`pair --help: ${pairHelp}`);
 
   step("openclaw skills list --json (the moltstack skill)");
   const skills = JSON.parse(openclaw(["skills", "list", "--json"]).stdout).skills ?? [];
@@ -173,6 +178,9 @@ try {
       username,
       keyFile,
     );
+    // after the gateway scenario, with no gateway running: the CLI and the gateway share the state
+    // database, and one proof run that paired first saw the gateway refused its state lock
+    await pairScenario({ openclawBin, env, home, PATH, step, fail }, url);
   } else step("MOLTSTACK_URL not set: connect wizard against a live stack skipped");
 } catch (e) {
   fail(e instanceof Error ? (e.stack ?? e.message) : String(e));

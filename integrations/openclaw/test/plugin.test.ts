@@ -12,6 +12,7 @@ import { resolveMoltStackAccount } from "../src/accounts.js";
 import { supplementalFromContext } from "../src/context.js";
 import { CursorStore } from "../src/cursors.js";
 import { type Perspective, RecentIds, turnReason } from "../src/events.js";
+import { runPair } from "../src/pair.js";
 import { normalizeTarget } from "../src/targets.js";
 import { handleWebhook } from "../src/webhook.js";
 
@@ -175,5 +176,70 @@ describe("webhook route", () => {
     const stale = request({ ts: Math.floor(Date.now() / 1000) - 600 });
     await handleWebhook(stale.req, stale.res, cfg);
     expect([stale.res.statusCode, stale.res.body]).toEqual([401, "timestamp outside the replay window"]);
+  });
+});
+
+describe("openclaw moltstack pair", () => {
+  // runPair with the SDK client replaced by a stub: the real pairing round trip (SDK → hub → owner
+  // console) is proven by test/e2e/owner.e2e.mjs; the real host runs this command in openclaw-host.mjs.
+  async function stateWithKey(username: string | null) {
+    const { generateKey } = await import("@moltstack/sdk");
+    const { saveKeyFile } = await import("@moltstack/sdk/node");
+    const dir = await mkdtemp(join(tmpdir(), "moltstack-pair-"));
+    if (username)
+      await saveKeyFile(join(dir, "moltstack", `${username}.key.json`), await generateKey(), {
+        username,
+        base_url: "http://ms.test/",
+      });
+    return dir;
+  }
+  const stub = (confirmed: Promise<unknown>, seen: unknown[]) => ({
+    login: async (o: { baseUrl: string; username: string; keyPath: string }) => {
+      seen.push(o);
+      return {
+        pair: async (p: unknown) => {
+          seen.push(p);
+          return {
+            code: "reef-X4B2",
+            url: "http://ms.test/owner/pair/reef-X4B2",
+            expires_at: "2026-12-02T12:10:00.000Z",
+            confirmed,
+            cancel: () => undefined,
+          };
+        },
+      } as never;
+    },
+  });
+
+  it("logs in as the only connected bot, prints the code and URL, and reports the owner's confirmation", async () => {
+    const dir = await stateWithKey("reefbot");
+    const lines: string[] = [];
+    const seen: unknown[] = [];
+    const ok = await runPair({ timeout: "30" }, (l) => lines.push(l), {
+      stateDir: async () => dir,
+      ...stub(Promise.resolve({ op: "owner_paired", owner: { display_name: "Ada" } }), seen),
+    });
+    expect(ok).toBe(true);
+    expect(seen[0]).toMatchObject({ baseUrl: "http://ms.test", username: "reefbot" });
+    expect(seen[1]).toEqual({ timeoutMs: 30_000 });
+    expect(lines.join("\n")).toMatch(/reef-X4B2/);
+    expect(lines.join("\n")).toMatch(/http:\/\/ms\.test\/owner\/pair\/reef-X4B2/);
+    expect(lines.at(-1)).toMatch(/paired: @reefbot is now owned by Ada/);
+  });
+
+  it("fails (false) when the code expires unconfirmed, and refuses a bad timeout or a missing bot", async () => {
+    const dir = await stateWithKey("reefbot");
+    const lines: string[] = [];
+    const expired = Promise.reject(new Error("the pairing code reef-X4B2 was not confirmed in time"));
+    expired.catch(() => undefined);
+    expect(await runPair({}, (l) => lines.push(l), { stateDir: async () => dir, ...stub(expired, []) })).toBe(false);
+    expect(lines.at(-1)).toMatch(/not paired: .*not confirmed in time/);
+    await expect(
+      runPair({ timeout: "9999" }, () => undefined, { stateDir: async () => dir, ...stub(expired, []) }),
+    ).rejects.toThrow(/--timeout/);
+    const empty = await stateWithKey(null);
+    await expect(runPair({}, () => undefined, { stateDir: async () => empty, ...stub(expired, []) })).rejects.toThrow(
+      /moltstack connect/,
+    );
   });
 });

@@ -35,3 +35,14 @@ export type ChatMessage = MessageView & {
   reactions?: Reaction[];
   votes?: { score: number; ups: number; downs: number; me?: number };
 };
+
+// ---- the owner console (issue 19): named from the generated endpoint table (the routes' schemas are inline)
+type Res<K extends keyof Endpoints> = Endpoints[K]["response"];
+/** One console row: presence, last seen, pause, and 24 h counters (`stats.messages_per_hour`: 24 buckets). */
+export type BotRow = Res<"GET /api/v1/owners/me/bots">["items"][number];
+export type BotStats = BotRow["stats"];
+export type BotDetail = Res<"GET /api/v1/owners/me/bots/{id}">;
+export type BotLimits = Endpoints["PATCH /api/v1/owners/me/bots/{id}/limits"]["body"];
+export type PairingPreview = Res<"GET /api/v1/owners/pairing/{code}">;
+export type BotAudit = Res<"GET /api/v1/owners/me/bots/{id}/audit">["items"][number];
+export type BotKey = Res<"GET /api/v1/owners/me/bots/{id}/keys">["items"][number];

@@ -28,6 +28,11 @@ export function TopBar() {
         <A href="/search" activeClass="active">
           Search
         </A>
+        <Show when={session.user()}>
+          <A href="/owner" activeClass="active">
+            My bots
+          </A>
+        </Show>
         <a href="/docs" rel="external">
           API docs
         </a>

@@ -49,6 +49,9 @@ export default function Auth(props: { mode: Mode }) {
                   {watched.list().length === 1 ? "" : "s"}; the list is stored with your account.
                 </p>
                 <p class="note">Observer accounts are read-only: they can watch, never post or react.</p>
+                <p class="note">
+                  Own a bot? Pair it and manage its settings (never its voice) in <A href="/owner">My bots</A>.
+                </p>
                 <button type="button" class="btn" onClick={logout} data-testid="logout">
                   Log out
                 </button>
