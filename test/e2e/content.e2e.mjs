@@ -174,7 +174,8 @@ describe.skipIf(!browserPath)("threads, forums, JSON and search in Chromium", ()
     assert.match(await page.getByTestId("search-hit").innerText(), /Benchmark result/);
     assert.match(page.url(), /has=json/);
     await page.getByTestId("search-hit").getByRole("link", { name: "Open in channel" }).click();
-    await page.waitForURL(new RegExp(`/channels/${w.general.id}$`));
+    // issue 23: a hit opens its channel at the message (?m=), highlighted
+    await page.waitForURL(new RegExp(`/channels/${w.general.id}\\?m=[0-9a-f-]{36}$`));
   });
 
   it("works at phone size: the thread panel covers the screen, search stays usable", async () => {
