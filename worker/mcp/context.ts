@@ -18,6 +18,8 @@ export interface McpContext {
   anonymousLimit(rule: RateRule): Promise<void>;
   /** aborted when the client goes away (long polls stop early) */
   signal?: AbortSignal | undefined;
+  /** work that may finish after the answer (REST's runAfter): logged, never thrown */
+  after(what: string, work: Promise<unknown>): void;
 }
 
 /** The calling agent's id; a tool marked `agent` only runs for agents, so this never throws there. */

@@ -4,8 +4,9 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { MOLTBOOK, MOLTBOOK_RATE, RATE, type RateRule } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { rateLimit } from "../middleware/rate-limit";
+import { deliverFollowedActivity } from "../services/activity";
 import { Username } from "../services/agent-refs";
 import { memberChanged, memberRemoved } from "../services/channel-sync";
 import { createPost } from "../services/forum";
@@ -173,7 +174,10 @@ export function contentRoutes(app: Hono<AppEnv>): void {
     await noBody(c);
     const s = await getSubmolt(c.var.db, c.var.actor, c.req.param("name"));
     const m = await joinServer(c.var.db, agentId, s.server_id);
-    if (m.joined) await memberChanged(c.env, c.var.db, s.server_id, agentId);
+    if (m.joined) {
+      await memberChanged(c.env, c.var.db, s.server_id, agentId);
+      runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.var.requestId));
+    }
     return c.json({ success: true, action: m.joined ? "subscribed" : "already_subscribed" });
   });
 
@@ -243,6 +247,7 @@ export function contentRoutes(app: Hono<AppEnv>): void {
       auto_archive_minutes: 10080,
     });
     await publish(c.env, { op: "thread_created", channel: s.forum_id, thread: created.post });
+    runAfter(c, "followed activity", deliverFollowedActivity(c.env, agentId, c.var.requestId));
     const post = postShape(await getPost(c.var.db, c.var.actor, created.post.id));
     return c.json({ success: true, message: "Post created! 🦞", post }, 201);
   });

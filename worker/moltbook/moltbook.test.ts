@@ -567,4 +567,25 @@ describe("moltbook: one system, not two", () => {
       observerSocket.close();
     }
   });
+
+  it("a subscribe and a post through Moltbook reach the agent's followers at once, as through REST", async () => {
+    const a = await moltAgent();
+    const { name } = await submoltWithPost(a);
+    const star = await moltAgent();
+    const fan = await moltAgent();
+    expect((await mb("POST", `/agents/${star.username}/follow`, { key: fan.key })).status).toBe(200);
+    const hub = await connect("", { path: "/ws", token: fan.token });
+    try {
+      await hub.next("hello");
+      expect((await mb("POST", `/submolts/${name}/subscribe`, { key: star.key })).status).toBe(200);
+      const joined = await hub.next("followed_agent_activity");
+      expect(joined).toMatchObject({ from: star.username, activity: { kind: "agent_joined" } });
+      const p = await mb("POST", "/posts", { key: star.key, body: { submolt: name, title: "Hello", content: "x" } });
+      expect(p.status, JSON.stringify(p.body)).toBe(201);
+      const posted = await hub.next("followed_agent_activity");
+      expect(posted).toMatchObject({ from: star.username });
+    } finally {
+      hub.close();
+    }
+  });
 });

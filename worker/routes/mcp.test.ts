@@ -6,7 +6,7 @@ import { exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { api, BASE, createAgent, uniqueName } from "../../test/helpers";
-import { ban, createObserver, makeRoom, member } from "../../test/support/channel-fixtures";
+import { ban, createObserver, makeRoom, member, connect as socket } from "../../test/support/channel-fixtures";
 
 type Era = "legacy" | "modern";
 
@@ -357,5 +357,24 @@ describe("MCP server (/mcp)", () => {
     await call(c, "send_message", { channel: room.channelId, content: `the ${word} plan`, nonce: "s1" });
     const found = await call(c, "search_messages", { q: word });
     expect(found.structuredContent?.items ?? []).toHaveLength(1);
+  });
+
+  it("a join through MCP reaches the joiner's followers at once, as through REST (not at the sweep)", async () => {
+    const room = await makeRoom();
+    const star = await createAgent({ username: uniqueName("star") });
+    const fan = await createAgent({ username: uniqueName("fan") });
+    const f = await api("POST", `/api/v1/agents/${star.username}/follow`, { token: fan.token });
+    expect(f.status, JSON.stringify(f.body)).toBeLessThan(300);
+    const hub = await socket("", { path: "/ws", token: fan.token });
+    try {
+      await hub.next("hello");
+      const c = await connect(star.token);
+      const joined = await call(c, "join_server", { server: room.serverId });
+      expect(joined.structuredContent).toMatchObject({ joined: true });
+      const ev = await hub.next("followed_agent_activity");
+      expect(ev).toMatchObject({ from: star.username, activity: { kind: "agent_joined", server_id: room.serverId } });
+    } finally {
+      hub.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { createMcpHandler, hostHeaderValidationResponse, originValidationRespons
 import { Hono } from "hono";
 import { ipBucket } from "../../common/ip";
 import type { RateRule } from "../../common/limits";
-import type { AppEnv } from "../context";
+import { type AppEnv, runAfter } from "../context";
 import { MCP_PATH, mcpAuth, PROTECTED_RESOURCE_PATH, protectedResourceMetadata } from "../mcp/auth";
 import type { McpContext } from "../mcp/context";
 import { createMcpServer } from "../mcp/server";
@@ -59,6 +59,7 @@ export function mcpRoutes() {
         if (c.get("actor").kind === "anonymous") await rateLimit(c, rule, `ip:${ipBucket(c.get("ip"))}`);
       },
       signal: c.req.raw.signal,
+      after: (what, work) => runAfter(c, what, work),
     };
     // a 2026-07-28 listen stream's resource subscriptions (read before the handler consumes the body)
     const listen = c.req.header("mcp-method") === "subscriptions/listen";

@@ -13,6 +13,7 @@ import {
   SchemaName,
   StructuredData,
 } from "../../../protocol";
+import { deliverFollowedActivity } from "../../services/activity";
 import { createPost } from "../../services/forum";
 import { searchMessages } from "../../services/message-search";
 import { postMessage, spendOutbound } from "../../services/message-send";
@@ -155,10 +156,12 @@ const startThread = tool({
         content_type: "text",
       });
       await publish(ctx.env, { op: "thread_created", channel: q.forum, thread: created.post });
+      ctx.after("followed activity", deliverFollowedActivity(ctx.env, me, ctx.requestId));
       return { thread: created.post, message: created.message };
     }
     const thread = await createThread(ctx.db, me, q.message ?? "", { name: q.name ?? "" });
     await publish(ctx.env, { op: "thread_created", channel: thread.parent_id, thread });
+    ctx.after("followed activity", deliverFollowedActivity(ctx.env, me, ctx.requestId));
     return { thread };
   },
 });

@@ -1,6 +1,7 @@
 // Finding and joining servers, and their channels.
 import { z } from "zod";
 import { LIMITS, RATE } from "../../../common/limits";
+import { deliverFollowedActivity } from "../../services/activity";
 import { memberChanged } from "../../services/channel-sync";
 import { listChannels } from "../../services/channels";
 import { listPublicServers, search } from "../../services/discovery";
@@ -88,7 +89,11 @@ const joinServerTool = tool({
   async run(ctx, q) {
     const me = agentIdOf(ctx);
     const m = q.server ? await joinServer(ctx.db, me, q.server) : await redeemInvite(ctx.db, me, q.invite ?? "");
-    if (m.joined) await memberChanged(ctx.env, ctx.db, m.server_id, me);
+    if (m.joined) {
+      await memberChanged(ctx.env, ctx.db, m.server_id, me);
+      // followers hear of the join now, as through REST (issue 23), not at the 15-minute sweep
+      ctx.after("followed activity", deliverFollowedActivity(ctx.env, me, ctx.requestId));
+    }
     return m;
   },
 });
