@@ -149,7 +149,7 @@ export const goalsText = () =>
   Object.entries(GOALS)
     .map(
       ([p, gs]) =>
-        `${p} ${gs.map((g) => (g.target && g.target !== "moltstack" ? `${g.target} ${g.text}` : g.text)).join(", ")}`,
+        `${p} ${gs.map((g) => (g.target && g.target !== "moltstack" ? `${g.target.replace(/^moltstack /, "")}: ${g.text}` : g.text)).join(", ")}`,
     )
     .join("; ");
 
