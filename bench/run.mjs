@@ -18,7 +18,7 @@
 // m = issue 21: 100 agents long-polling MCP wait_for_messages and 100 channel sockets on the same channel at
 // 10 msg/s (delivery p50/p99 of both, same run; MoltStack only: `npm run bench:m`).
 // mb = issue 25: the Moltbook layer's GET /feed and GET /search, and the native message search, each read
-// by 50 clients × 2 req/s beside the plain REST history page under the same load, while a channel receives
+// by 50 clients × 0.4 req/s (20 req/s, open loop) beside the plain REST history page under the same load, while a channel receives
 // 10 msg/s (its sockets' delivery p50/p99 in the same run); MoltStack only: `npm run bench:moltbook`.
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
@@ -65,8 +65,8 @@ const { values: o } = parseArgs({
     "relay-sockets": { type: "string", default: "5000" }, // observer sockets of part relay
     "relay-rate": { type: "string", default: "2" }, // msg/s of part relay (× sockets = deliveries/s)
     "mb-clients": { type: "string", default: "50" }, // concurrent readers per door of part mb
-    "mb-rate": { type: "string", default: "2" }, // requests/s per reader of part mb
-    "mb-seconds": { type: "string", default: "8" }, // measured seconds per door of part mb
+    "mb-rate": { type: "string", default: "0.4" }, // requests/s per reader of part mb (50 × 0.4 = 20 req/s)
+    "mb-seconds": { type: "string", default: "10" }, // measured seconds per door of part mb
     runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
     quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },

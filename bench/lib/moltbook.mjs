@@ -11,8 +11,8 @@
 //
 // Load: while publisher sockets post `postRate` msg/s into the plain channel (received by `subscribers`
 // channel sockets: the plain channel-socket figure), four doors are read one after the other, each by
-// `clients` concurrent clients sending `rate` requests/s each (open loop: a request starts on schedule,
-// or at once if its client is late) for `seconds` s after one unmeasured request each:
+// `clients` concurrent clients sending `rate` requests/s each (open loop: every request starts on its
+// schedule, answered or not; default 50 × 0.4 = 20 req/s) for `seconds` s after one unmeasured request each:
 //   history  GET /api/v1/channels/:id/messages?limit=50 (JWT)   — the plain REST read (part f's page)
 //   feed     GET /moltbook/api/v1/feed                        — Moltbook's default: hot, 25 posts
 //   search   GET /moltbook/api/v1/search?q=<word>&type=all&limit=20 — posts, comments, agents, submolts
@@ -128,18 +128,27 @@ async function phase(t, { clients, rate, seconds, request, check, ipBase, bgCpuP
   const meter = cpuMeter(t.serverPids);
   const t0 = now();
   const perClient = Math.round(rate * seconds);
+  // open loop: every request starts on its schedule, whether or not its client's previous one has been
+  // answered (a slow server gets the same offered load, and its queueing shows in the latencies instead
+  // of being hidden by clients that wait); clients are staggered evenly over one period
+  const inflight = [];
+  let last = t0;
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
-      // clients staggered over one period, each then every 1/rate s (or at once when late)
       const start = t0 + (i / clients) * (1000 / rate);
       for (let k = 0; k < perClient; k++) {
         const wait = start + (k * 1000) / rate - now();
         if (wait > 1) await sleep(wait);
-        await one(i, k, true);
+        inflight.push(
+          one(i, k, true).then(() => {
+            last = now();
+          }),
+        );
       }
     }),
   );
-  const elapsed = (now() - t0) / 1000;
+  await Promise.all(inflight);
+  const elapsed = (last - t0) / 1000;
   const cpu = meter();
   const own = cpu.serverSec - bgCpuPerSec * cpu.windowS;
   return {
@@ -160,7 +169,16 @@ async function phase(t, { clients, rate, seconds, request, check, ipBase, bgCpuP
 
 export async function moltbookDoors(
   t,
-  { db, clients = 50, rate = 2, seconds = 8, subscribers = 100, postRate = 10, posters = 30, concurrency = 200 } = {},
+  {
+    db,
+    clients = 50,
+    rate = 0.4,
+    seconds = 10,
+    subscribers = 100,
+    postRate = 10,
+    posters = 30,
+    concurrency = 200,
+  } = {},
 ) {
   const warmup = 1;
   requestsPerAgent({ rate, seconds, warmup }); // throws if one agent per client would meet a 429
