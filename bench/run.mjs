@@ -4,11 +4,11 @@
 //
 //   npm run dev                                    # other terminal (the stack under test; quieter:
 //                                                  #   npm run dev -- --var LOG_REQUESTS:false --log-level warn)
-//   npm run bench                                  # parts a,b,b2,b3,c,d,mem,e,f,floor, every target
+//   npm run bench                                  # parts a,b,b2,b3,c,c40,d,mem,e,f,floor,g1,g2,m,mb
 //   node bench/run.mjs --parts a,c --target moltstack --url http://127.0.0.1:8787
 //
 // Parts: a = 100 subscribers, senders as fast as acks allow (deliveries/s); b = 10 subscribers, max acked
-// msg/s from 200 publisher sockets (b2: REST senders; b3: senders that also subscribe); c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes); d = 1,000
+// msg/s from 200 publisher sockets (b2: REST senders; b3: senders that also subscribe); c = 1,000 subscribers at 20 msg/s (fan-out p50/p99/max, lost/reordered/dupes, server CPU µs per delivery); c40 = the same at 40 msg/s (keeps up? delivered ÷ offered); d = 1,000
 // authenticated sockets connect (total, per-socket p50/p99, warm single connect); mem = RSS per 1,000
 // idle sockets; e = reconnect storm with resume (lost/reordered = 0); f = history page of 50 via REST;
 // floor = a request that does nothing: MoltStack (unknown route), a no-op Worker in workerd, the baseline.
@@ -17,6 +17,9 @@
 // gateway sockets (fan-out p99 of both). g parts run against MoltStack only (`npm run bench:g`).
 // m = issue 21: 100 agents long-polling MCP wait_for_messages and 100 channel sockets on the same channel at
 // 10 msg/s (delivery p50/p99 of both, same run; MoltStack only: `npm run bench:m`).
+// mb = issue 25: the Moltbook layer's GET /feed and GET /search, and the native message search, each read
+// by 50 clients × 0.4 req/s (20 req/s, open loop) beside the plain REST history page under the same load, while a channel receives
+// 10 msg/s (its sockets' delivery p50/p99 in the same run); MoltStack only: `npm run bench:moltbook`.
 // The baseline (bench/baseline/ws-broadcast.mjs) is started here, in the same invocation. With taskset,
 // the servers are pinned to core 0 and this generator to core 1 (the dev stack's processes are re-pinned).
 // Issue 25: every part runs once as a discarded warm-up, then --runs N times (default 3; --quick: once, no
@@ -32,10 +35,11 @@ import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
 import { mcpLongPoll } from "./lib/mcp.mjs";
+import { moltbookDoors } from "./lib/moltbook.mjs";
 import { affinity, devStack, hasTaskset, loadavg, pin, settle, tree } from "./lib/proc.mjs";
 import { relayFanout } from "./lib/relay.mjs";
 import { fanout, floor, history, storm } from "./lib/scenarios.mjs";
-import { aggregate, GOALS, goalVerdict, headlineCell } from "./lib/stats.mjs";
+import { aggregate, goalsText, goalVerdict, HEADLINE, headlineCell, sameRunVs } from "./lib/stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,7 +48,7 @@ const describeStack = (stack) =>
   `${stack.pids.length} processes (workerd ${stack.workerd.length}, postgres ${stack.postgres.length} incl. backends, other ${stack.pids.length - stack.workerd.length - stack.postgres.length})`;
 const { values: o } = parseArgs({
   options: {
-    parts: { type: "string", default: "a,b,b2,b3,c,d,mem,e,f,floor,g1,g2" },
+    parts: { type: "string", default: "a,b,b2,b3,c,c40,d,mem,e,f,floor,g1,g2,m,mb" },
     target: { type: "string", default: "both" }, // both | moltstack | baseline
     url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
     db: {
@@ -60,6 +64,9 @@ const { values: o } = parseArgs({
     "no-pin": { type: "boolean", default: false }, // leave every process where the scheduler puts it
     "relay-sockets": { type: "string", default: "5000" }, // observer sockets of part relay
     "relay-rate": { type: "string", default: "2" }, // msg/s of part relay (× sockets = deliveries/s)
+    "mb-clients": { type: "string", default: "50" }, // concurrent readers per door of part mb
+    "mb-rate": { type: "string", default: "0.4" }, // requests/s per reader of part mb (50 × 0.4 = 20 req/s)
+    "mb-seconds": { type: "string", default: "10" }, // measured seconds per door of part mb
     runs: { type: "string", default: "3" }, // measured runs per part (after one discarded warm-up run)
     quick: { type: "boolean", default: false }, // one run, no warm-up (a smoke check, not a figure)
     json: { type: "boolean", default: false },
@@ -189,12 +196,25 @@ async function runParts(t, label = "") {
     await step("b3", () => fanout(t, { part: "b3", N: 10, mode: "max", senders: 200, concurrency: conc }));
   if (parts.includes("c"))
     await step("c", () => fanout(t, { part: "c", N, mode: "rate", rate: 20, duration: 10, concurrency: conc }));
+  // issue 25's fourth row: the same 1,000 subscribers at 40 msg/s (does it keep up? p99)
+  if (parts.includes("c40"))
+    await step("c40", () => fanout(t, { part: "c40", N, mode: "rate", rate: 40, duration: 10, concurrency: conc }));
   if (["d", "mem", "e"].some((p) => parts.includes(p)))
     await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
   if (parts.includes("f")) await step("f", () => history(t));
   if (t.name === "moltstack" && parts.includes("g1")) await step("g1", () => gatewayWide(t, { concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("g2")) await step("g2", () => gatewayMany(t, { N, concurrency: conc }));
   if (t.name === "moltstack" && parts.includes("m")) await step("m", () => mcpLongPoll(t, { concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("mb"))
+    await step("mb", () =>
+      moltbookDoors(t, {
+        db: o.db,
+        clients: Number(o["mb-clients"]),
+        rate: Number(o["mb-rate"]),
+        seconds: Number(o["mb-seconds"]),
+        concurrency: conc,
+      }),
+    );
   if (parts.includes("floor")) {
     const p = t.name === "moltstack" ? "/api/v1/nope" : t.name === "baseline" ? "/api/v1/channels/x/messages" : "/";
     await step("floor", () => floor(t, { path: p }));
@@ -263,27 +283,12 @@ const ratio = (a, b, higherBetter) =>
     ? `${(a / b).toFixed(2)}× (${higherBetter ? "higher" : "lower"} is better)`
     : "";
 
-/** The headline metric of each part (value, baseline value, higher is better, label). */
-const HEADLINE = {
-  a: (r) => [r.deliveriesPerSec, true, "deliveries/s"],
-  b: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  b2: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  b3: (r) => [r.ackedPerSec, true, "acked msg/s"],
-  c: (r) => [r.p99, false, "fan-out p99 ms"],
-  d: (r) => [r.connectTotal, false, "connect total ms"],
-  mem: (r) => [r.rssPer1000, false, "MB per 1,000"],
-  e: (r) => [r.connectTotal, false, "reconnect total ms"],
-  f: (r) => [r.p99, false, "p99 ms"],
-  floor: (r) => [r.reqPerSec, true, "req/s"],
-  m: (r) => [r.p99, false, "delivery p99 ms"],
-};
-
 const cols = [
   ["part", (r) => r.part],
   ["target", (r) => r.target],
   ["scenario", (r) => r.what],
   ["headline: median [min–max] (runs)", (r) => headlineCell(r)],
-  ["goal", (r) => (r.target === "moltstack" ? goalVerdict(r) : "")],
+  ["goal", (r) => goalVerdict(r)],
   ["acked", (r) => f0(r.acked)],
   ["acked msg/s", (r) => f0(r.ackedPerSec)],
   ["req/s", (r) => f0(r.reqPerSec)],
@@ -313,26 +318,41 @@ const cols = [
           ? `${f0(r.serverCpu)} / ${f0(r.generatorCpu)}`
           : "n/a (window < 1 s)",
   ],
-  [
-    "server CPU µs per delivery",
-    (r) => (r.serverCpuSec !== undefined && r.deliveries > 0 ? f1((r.serverCpuSec / r.deliveries) * 1e6) : "-"),
-  ],
+  // derived per run, then the median (bench/lib/stats.mjs derive)
+  ["server CPU µs per delivery", (r) => f1(r.cpuUsPerDelivery)],
+  ["delivered ÷ offered", (r) => (Number.isFinite(r.keepsUp) ? r.keepsUp.toFixed(3) : "-")],
+  ["server CPU µs per request (mb: background subtracted)", (r) => f0(r.cpuUsPerRequest)],
   ["vs baseline", (r) => r.vs ?? ""],
   ["load avg", (r) => r.load ?? ""],
   ["errors", (r) => (r.errors && Object.keys(r.errors).length ? JSON.stringify(r.errors) : "")],
 ];
 
 for (const r of all) {
-  if (r.target !== "moltstack" || r.vs) continue;
+  if (r.vs) continue;
+  // comparisons inside one run (gateway / MCP vs channel sockets, Moltbook vs the REST history page)
+  const same = sameRunVs(r);
+  if (same) {
+    r.vs = same;
+    continue;
+  }
+  if (r.target !== "moltstack") continue;
   const b = all.find((x) => x.target === "baseline" && x.part === r.part);
   const h = HEADLINE[r.part];
   if (!b || !h) continue;
   const [v, hi, label] = h(r);
   const [bv] = h(b);
+  const vs = [];
   const x = ratio(v, bv, hi);
-  r.vs = x ? `${label}: ${x}` : "";
+  if (x) vs.push(`${label}: ${x}`);
+  if (r.part === "d") {
+    const single = ratio(r.singleP99, b.singleP99, false);
+    if (single) vs.push(`single connect p99: ${single}`);
+  }
+  const cpu = ratio(r.cpuUsPerDelivery, b.cpuUsPerDelivery, false);
+  if (cpu) vs.push(`CPU µs per delivery: ${cpu}`);
+  r.vs = vs.join("; ");
 }
-const order = ["a", "b", "b2", "b3", "c", "d", "mem", "e", "f", "floor", "g1", "g2", "m", "relay"];
+const order = ["a", "b", "b2", "b3", "c", "c40", "d", "mem", "e", "f", "floor", "g1", "g2", "m", "mb", "relay"];
 all.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part) || x.target.localeCompare(y.target));
 
 if (o.json) console.log(JSON.stringify(all, null, 2));
@@ -345,11 +365,7 @@ console.log(
 console.log(
   `runs: ${RUNS} measured per part${WARMUP ? " after 1 discarded warm-up run" : " (--quick: no warm-up; a smoke check, not a figure)"}; every column is the median of the runs, the headline with its [min–max]; lost / reordered / dup and errors are summed over the runs`,
 );
-console.log(
-  `goals (met only when the MEDIAN meets it): ${Object.entries(GOALS)
-    .map(([p, g]) => `${p} ${g.text}`)
-    .join("; ")}`,
-);
+console.log(`goals (met only when the MEDIAN meets it): ${goalsText()}`);
 const load1 = Number(startLoad.split(" ")[0]);
 if (load1 > 1.5)
   console.log(

@@ -11,7 +11,14 @@ import { fanout, PER_SENDER, pct } from "./scenarios.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
 /** Gateway sockets connecting at once in g2 (see the note where it is used). */
-const GATEWAY_CONNECT_CONCURRENCY = 50;
+const GATEWAY_CONNECT_CONCURRENCY = 25;
+/**
+ * g1's sender sockets connecting at once: 200 at once to 100 cold channel objects (each authorising on a
+ * Postgres connection of its own, plus the Worker's token check per upgrade) reached 206 connections on
+ * the local Postgres (max 200) on 2026-12-02 and failed the part with 503 database_unavailable. The
+ * senders' connect time is not a figure of the part.
+ */
+const SENDER_CONNECT_CONCURRENCY = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const wsUrl = (t) => t.url.replace(/^http/, "ws");
 
@@ -144,7 +151,7 @@ export async function gatewayWide(t, { channels = 100, rate = 20, duration = 10,
         return s;
       }),
     ),
-    concurrency,
+    Math.min(concurrency, SENDER_CONNECT_CONCURRENCY),
   );
   await sleep(300);
   const la = loadavg();
@@ -211,7 +218,8 @@ export async function gatewayMany(t, { N = 1000, rate = 20, duration = 10, concu
       return s;
     }),
     // each hub socket's `hello` reads agent_config with a connection of its own: 200 at once exceed the
-    // local Postgres' 200 connections (channel sockets do not go through the hub)
+    // local Postgres' 200 connections (channel sockets do not go through the hub); 50 at once did too on
+    // 2026-12-02 (subscribe refused: unavailable), so 25
     Math.min(concurrency, GATEWAY_CONNECT_CONCURRENCY),
   );
   const connectTotal = now() - t0;
@@ -254,9 +262,8 @@ export async function gatewayMany(t, { N = 1000, rate = 20, duration = 10, concu
     load: la,
   };
   const c = rows[0];
-  if (c && Number.isFinite(c.p99) && Number.isFinite(gw.p99)) {
-    gw.vs = `fan-out p99: ${(gw.p99 / c.p99).toFixed(2)}× channel sockets (goal ≤ 1.5×)`;
-  }
+  // the goal's ratio, per run (the table shows the median of the runs' ratios; bench/lib/stats.mjs)
+  if (c && c.p99 > 0 && Number.isFinite(gw.p99)) gw.p99VsChannel = gw.p99 / c.p99;
   rows.push(gw);
   return rows;
 }

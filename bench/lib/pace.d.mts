@@ -4,3 +4,9 @@ export declare function interleaved<T>(
   perItem: number,
   sendOne: (item: T) => Promise<void>,
 ): Promise<void>;
+export declare function requestsPerAgent(o: {
+  rate: number;
+  seconds: number;
+  warmup?: number;
+  budget?: number;
+}): number;

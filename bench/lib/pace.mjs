@@ -22,3 +22,20 @@ export async function interleaved(items, window, perItem, sendOne) {
       );
   await Promise.all(lanes);
 }
+
+/**
+ * Per-agent request budget of a paced read phase (part mb): the production profile allows 100 requests a
+ * minute per agent (RATE.api, and MOLTBOOK_RATE.requests on the Moltbook layer, both counted per request).
+ * The bench gives every client an agent of its own; it refuses a phase in which one agent would send more
+ * than `budget` requests (default 80: a margin under 100) within a minute, so it never measures a 429.
+ * Returns the requests one agent sends (warm-up included).
+ */
+export function requestsPerAgent({ rate, seconds, warmup = 1, budget = 80 }) {
+  if (!(rate > 0 && seconds > 0)) throw new Error("rate and seconds must be positive");
+  const n = warmup + Math.round(rate * seconds);
+  // within any 60 s window: at most rate × 60 paced requests, plus the warm-up
+  const perMinute = warmup + Math.round(rate * Math.min(seconds, 60));
+  if (perMinute > budget)
+    throw new Error(`${perMinute} requests a minute per agent would exceed the budget of ${budget}: lower the rate`);
+  return n;
+}

@@ -195,6 +195,8 @@ export async function fanout(
       acked: acked.length,
       ackedPerSec: (acked.length / sendElapsed) * 1000,
       deliveriesPerSec: (deliveries / span) * 1000,
+      // paced parts: what the senders offered (N subscribers × rate); deliveriesPerSec ÷ this = kept up
+      ...(mode === "rate" ? { offeredPerSec: N * rate } : {}),
       framesPerSec: ((deliveries + sendSocks.reduce((n, s) => n + s.frames, 0)) / span) * 1000,
       p50: pct(latencies, 50),
       p99: pct(latencies, 99),

@@ -1,0 +1,1 @@
+export declare function newKey(): { secret: string; hash: string; prefix: string };
