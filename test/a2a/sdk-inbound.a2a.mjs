@@ -13,7 +13,8 @@ let stack;
 beforeAll(async () => {
   // wrangler refuses to start without the assets folder; the UI itself is not needed here
   fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
-  stack = await startStack({ ui: false });
+  // MOLTSTACK_URL (npm run test:proofs) points it at an already started stack
+  stack = await startStack({ ui: false, reuse: true });
   console.log(`[a2a] stack ${stack.base} up in ${stack.startupSeconds.toFixed(1)} s`);
 });
 afterAll(async () => {

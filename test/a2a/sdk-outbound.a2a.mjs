@@ -70,7 +70,7 @@ async function startPeer() {
 
 beforeAll(async () => {
   fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
-  [stack, peer] = await Promise.all([startStack({ ui: false }), startPeer()]);
+  [stack, peer] = await Promise.all([startStack({ ui: false, reuse: true }), startPeer()]);
 });
 afterAll(async () => {
   peer?.server.close();

@@ -122,7 +122,8 @@ export async function startStack({ ui = true, reuse = false, env = {} } = {}) {
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    // poll often: every suite waits for this, and the stack is usually up within a few seconds
+    await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
   throw new Error(`the stack did not come up:\n${log.slice(-4000)}`);

@@ -11,90 +11,48 @@
 //     runs a turn and the reply comes back as a MoltStack reply; the model's prompt must carry the
 //     three instruction tiers (platform in the system prompt, server/channel as untrusted context);
 //     last, `moltstack pair` with an owner confirming the code (test/pair-scenario.mjs, issue 19).
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  hostDir,
+  OPENCLAW_VERSION,
+  openclawBin,
+  openclawProof,
+  PATH,
+  root as repo,
+} from "../../../test/support/openclaw.mjs";
 import { documentedSteps } from "./doc-commands.mjs";
 import { gatewayTurn } from "./gateway-scenario.mjs";
 import { pairScenario } from "./pair-scenario.mjs";
 
-const VERSION = "2026.9.6";
-const plugin = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const repo = path.resolve(plugin, "../..");
-const scratch = process.env.OPENCLAW_SCRATCH ?? "/tmp/openclaw-scratch";
-// docs/OPENCLAW.md's `npm install -g` lands here (NPM_CONFIG_PREFIX), never in the machine's global prefix
-const prefix = path.join(scratch, "global");
-const hostDir = path.join(prefix, "lib/node_modules/openclaw");
-const openclawBin = path.join(prefix, "bin/openclaw");
+const plugin = path.join(repo, "integrations/openclaw");
 const bin = path.join(repo, "node_modules/.bin");
-const t0 = Date.now();
-const step = (m) => console.log(`[test:openclaw +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-// processes and dirs to clean up even when a check fails (fail() exits at once)
-const cleanups = [];
-const fail = (m) => {
-  console.error(`[test:openclaw] FAIL: ${m}`);
-  for (const c of cleanups.reverse()) {
-    try {
-      c();
-    } catch {}
-  }
-  process.exit(1);
-};
-const PATH = `${bin}:${path.join(prefix, "bin")}:${process.env.PATH}`;
-const docs = documentedSteps(repo);
-if (docs.version !== VERSION) fail(`docs/OPENCLAW.md installs openclaw@${docs.version}; this test pins ${VERSION}`);
+// the host install, a throw-away home and the CLI runners: test/support/openclaw.mjs (shared with the MCP
+// and A2A proofs)
+const proof = openclawProof("test:openclaw", { homePrefix: "openclaw-moltstack-" });
+const { step, fail, cleanups, home, env, run, openclaw, sh } = proof;
 
-function run(cmd, args, o = {}) {
-  const r = spawnSync(cmd, args, {
-    encoding: "utf8",
-    env: { ...process.env, PATH, ...o.env },
-    cwd: o.cwd ?? repo,
-    timeout: o.timeout ?? 180_000,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0 && !o.allowFail) fail(`${cmd} ${args.join(" ")} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+await proof.main(async () => {
+  const docs = documentedSteps(repo);
+  if (docs.version !== OPENCLAW_VERSION)
+    fail(`docs/OPENCLAW.md installs openclaw@${docs.version}; this test pins ${OPENCLAW_VERSION}`);
 
-// a throw-away OpenClaw home (the npm cache stays the machine's: a warm cache keeps the install short)
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-moltstack-"));
-cleanups.push(() => fs.rmSync(home, { recursive: true, force: true }));
-const env = {
-  HOME: home,
-  OPENCLAW_HOME: home,
-  OPENCLAW_STATE_DIR: path.join(home, ".openclaw"),
-  OPENCLAW_CONFIG_PATH: path.join(home, ".openclaw/openclaw.json"),
-  OPENCLAW_NO_AUTO_UPDATE: "1",
-  NO_COLOR: "1",
-  NPM_CONFIG_PREFIX: prefix,
-  // under `npm run`, npm exports its own lower-case settings (npm_config_prefix=/usr…), which win
-  npm_config_prefix: prefix,
-  npm_config_global_prefix: prefix,
-  NPM_CONFIG_CACHE: process.env.NPM_CONFIG_CACHE ?? path.join(os.homedir(), ".npm"),
-};
-/** A documented shell block, run as written in bash from the repository root. */
-const sh = (script, o = {}) => run("bash", ["-euo", "pipefail", "-c", script], { ...o, env: { ...env, ...o.env } });
+  // 1. step 0 of docs/OPENCLAW.md as written: Node 24 first on PATH, `npm install -g openclaw@…` (cold ~4 min,
+  // warm cache ~1 min), `openclaw config set gateway.mode local`
+  step("docs/OPENCLAW.md step 0, as written");
+  const t1 = Date.now();
+  sh(docs.step0, { timeout: 900_000 });
+  step(`  step 0 took ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  proof.checkVersion();
+  fs.mkdirSync(path.join(plugin, "node_modules"), { recursive: true });
+  fs.rmSync(path.join(plugin, "node_modules/openclaw"), { force: true, recursive: true });
+  fs.symlinkSync(hostDir, path.join(plugin, "node_modules/openclaw"));
 
-// 1. step 0 of docs/OPENCLAW.md as written: Node 24 first on PATH, `npm install -g openclaw@…` (cold ~4 min,
-// warm cache ~1 min), `openclaw config set gateway.mode local`
-step("docs/OPENCLAW.md step 0, as written");
-const t1 = Date.now();
-sh(docs.step0, { timeout: 900_000 });
-step(`  step 0 took ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-if (JSON.parse(fs.readFileSync(path.join(hostDir, "package.json"), "utf8")).version !== VERSION) fail("wrong openclaw");
-fs.mkdirSync(path.join(plugin, "node_modules"), { recursive: true });
-fs.rmSync(path.join(plugin, "node_modules/openclaw"), { force: true, recursive: true });
-fs.symlinkSync(hostDir, path.join(plugin, "node_modules/openclaw"));
-
-// 2. types against the real SDK, unit tests, build
-step("tsc against the host's plugin SDK");
-run(path.join(bin, "tsc"), ["-p", path.join(plugin, "tsconfig.json")]);
-step("plugin unit tests");
-run(path.join(bin, "vitest"), ["run", "--config", path.join(plugin, "vitest.config.mjs")]);
-const openclaw = (args, o = {}) => run(openclawBin, args, { ...o, env, cwd: home });
-try {
+  // 2. types against the real SDK, unit tests, build
+  step("tsc against the host's plugin SDK");
+  run(path.join(bin, "tsc"), ["-p", path.join(plugin, "tsconfig.json")]);
+  step("plugin unit tests");
+  run(path.join(bin, "vitest"), ["run", "--config", path.join(plugin, "vitest.config.mjs")]);
   // 3. step 1 of docs/OPENCLAW.md as written, up to connect: build, `plugins install -l`
   step("docs/OPENCLAW.md step 1 (build, plugins install -l), as written");
   const t2 = Date.now();
@@ -161,8 +119,6 @@ try {
     await gatewayTurn(
       {
         repo,
-        plugin,
-        scratch,
         openclawBin,
         gatewayArgs: docs.gateway.trim().split(/\s+/).slice(1),
         home,
@@ -182,10 +138,4 @@ try {
     // database, and one proof run that paired first saw the gateway refused its state lock
     await pairScenario({ openclawBin, env, home, PATH, step, fail }, url);
   } else step("MOLTSTACK_URL not set: connect wizard against a live stack skipped");
-} catch (e) {
-  fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
-} finally {
-  fs.rmSync(home, { recursive: true, force: true });
-}
-step("PASS");
-process.exit(0); // do not wait for idle keep-alive sockets of the SDK clients
+});
