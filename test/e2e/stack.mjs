@@ -22,7 +22,8 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-const freePort = () =>
+/** A free TCP port on 127.0.0.1. */
+export const freePort = () =>
   new Promise((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
       const { port } = s.address();

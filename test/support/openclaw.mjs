@@ -6,7 +6,6 @@
 // talks to. Every proof still drives the real package; nothing here imitates OpenClaw.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,32 +21,9 @@ export const openclawBin = path.join(prefix, "bin/openclaw");
 /** Node 24 (node_modules/.bin) and the scratch install first. */
 export const PATH = `${path.join(root, "node_modules/.bin")}:${path.join(prefix, "bin")}:${process.env.PATH}`;
 
-export const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-/** A fresh client network for each request: the stack's per-network limits never see two proofs as one. */
-export const randomIp = () =>
-  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-
-/** A JSON REST call from a random network: `{ status, body }`. */
-export async function rest(base, method, p, token, body) {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: {
-      "cf-connecting-ip": randomIp(),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+// free ports (test/e2e/stack.mjs), a random client network and a JSON REST call (test/support/rest.mjs)
+export { freePort } from "../e2e/stack.mjs";
+export { randomIp, rest } from "./rest.mjs";
 
 /**
  * One proof run: `[label +Ns]` step lines, a throw-away OpenClaw home and its environment, the CLI runners,
