@@ -71,7 +71,8 @@ export async function startStack({ ui = true, reuse = false, env = {} } = {}) {
       NEON_PROXY_PORT: String(proxyPort),
       DEV_DATA_DIR: dataDir,
       DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
-      ...(ui ? {} : { DEV_SKIP_UI: "1" }),
+      // MOLTSTACK_UI_PREBUILT: the UI suite's global setup built web/dist once (test/e2e/build-ui-once.mjs)
+      ...(ui && process.env.MOLTSTACK_UI_PREBUILT !== "1" ? {} : { DEV_SKIP_UI: "1" }),
       ...env,
     },
   });
