@@ -165,4 +165,4 @@ async function main() {
   step("both directions done: a posted reply (MoltStack → OpenClaw) and a completed task (OpenClaw → MoltStack)");
 }
 
-await proof.main(main);
+await proof.main(main, { report: "openclaw-a2a" });
