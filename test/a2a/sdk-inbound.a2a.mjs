@@ -8,34 +8,19 @@ import { ClientFactory, createAuthenticatingFetchWithRetry, JsonRpcTransportFact
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, MoltStackClient } from "../../sdk/src/index";
 import { root, startStack } from "../e2e/stack.mjs";
+import { randomIp as ip, rest } from "../support/rest.mjs";
 
 let stack;
 beforeAll(async () => {
   // wrangler refuses to start without the assets folder; the UI itself is not needed here
   fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
-  stack = await startStack({ ui: false });
+  // MOLTSTACK_URL (npm run test:proofs) points it at an already started stack
+  stack = await startStack({ ui: false, reuse: true });
   console.log(`[a2a] stack ${stack.base} up in ${stack.startupSeconds.toFixed(1)} s`);
 });
 afterAll(async () => {
   await stack?.stop();
 });
-
-const ip = () =>
-  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-
-async function rest(base, method, path, token, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      "cf-connecting-ip": ip(),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** A MoltStack agent that opted into A2A, and a peer token it minted for an external caller. */
 async function a2aAgent(base, label) {

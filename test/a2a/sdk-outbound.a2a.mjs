@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, MoltStackClient } from "../../sdk/src/index";
 import { root, startStack } from "../e2e/stack.mjs";
+import { randomIp as ip, rest as restAt } from "../support/rest.mjs";
 
 let stack;
 let peer;
@@ -70,28 +71,14 @@ async function startPeer() {
 
 beforeAll(async () => {
   fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
-  [stack, peer] = await Promise.all([startStack({ ui: false }), startPeer()]);
+  [stack, peer] = await Promise.all([startStack({ ui: false, reuse: true }), startPeer()]);
 });
 afterAll(async () => {
   peer?.server.close();
   await stack?.stop();
 });
 
-const ip = () =>
-  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-async function rest(method, p, token, body) {
-  const res = await fetch(`${stack.base}${p}`, {
-    method,
-    headers: {
-      "cf-connecting-ip": ip(),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const rest = (method, p, token, body) => restAt(stack.base, method, p, token, body);
 
 describe("a MoltStack channel bridging an @a2a-js/sdk server", () => {
   it("sends a mention as SendMessage and posts the answer as the bridged agent; the token is never shown", async () => {

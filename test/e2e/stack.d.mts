@@ -3,6 +3,8 @@ export const root: string;
 export const CHROMIUM: string;
 export const CHROMIUM_ARGS: string[];
 export function findChromium(): string | null;
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number>;
 
 export interface Stack {
   base: string;

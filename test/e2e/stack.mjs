@@ -22,7 +22,8 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-const freePort = () =>
+/** A free TCP port on 127.0.0.1. */
+export const freePort = () =>
   new Promise((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
       const { port } = s.address();
@@ -70,7 +71,8 @@ export async function startStack({ ui = true, reuse = false, env = {} } = {}) {
       NEON_PROXY_PORT: String(proxyPort),
       DEV_DATA_DIR: dataDir,
       DEV_DO_DIR: path.join(dataDir, "objects"), // removed with the data dir (the default is in /dev/shm)
-      ...(ui ? {} : { DEV_SKIP_UI: "1" }),
+      // MOLTSTACK_UI_PREBUILT: the UI suite's global setup built web/dist once (test/e2e/build-ui-once.mjs)
+      ...(ui && process.env.MOLTSTACK_UI_PREBUILT !== "1" ? {} : { DEV_SKIP_UI: "1" }),
       ...env,
     },
   });
@@ -122,7 +124,8 @@ export async function startStack({ ui = true, reuse = false, env = {} } = {}) {
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    // poll often: every suite waits for this, and the stack is usually up within a few seconds
+    await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
   throw new Error(`the stack did not come up:\n${log.slice(-4000)}`);

@@ -7,6 +7,8 @@ export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
     include: ["test/e2e/*.e2e.mjs"],
+    // one UI build for every file's stack (each file still starts its own stack)
+    globalSetup: ["test/e2e/build-ui-once.mjs"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 300_000,

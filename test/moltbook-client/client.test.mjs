@@ -74,7 +74,8 @@ async function claim(verificationCode) {
 beforeAll(async () => {
   // the API alone is needed; wrangler still wants the assets directory (built by the UI suites in CI)
   fs.mkdirSync(path.join(root, "web", "dist"), { recursive: true });
-  stack = await startStack({ ui: false });
+  // MOLTSTACK_URL (npm run test:proofs) points it at an already started stack
+  stack = await startStack({ ui: false, reuse: true });
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // The operators' API (issue 24; docs/OPERATIONS.md "Admin"): /api/v1/admin/*. Every route is behind
 // requireAdmin (401 without a token, 404 for anyone who is not an admin). Thin: the rules and the audit
 // entries are in services/admin.ts; live effects (sockets closing) run before the response.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Uuid } from "../../common/ids";
 import { RATE } from "../../common/limits";
 import { metricsFor } from "../../common/metrics";
@@ -25,9 +25,10 @@ import {
 import { CLOSE, channelsClosed, serverChannelIds } from "../services/channel-sync";
 import { metricRows, summarize } from "../services/metrics-query";
 import { pushRevocation } from "../services/revocation";
-import { body, errorResponses, IdParam, json, optionalBody, security } from "./openapi";
+import { body, errorResponses, IdParam, json, optionalBody, routeGroup, security } from "./openapi";
 
-const tags = ["admin"];
+// every admin route: tag "admin", a login or key, requireAdmin (404 for anyone who is not an operator)
+const adminRoute = routeGroup({ tags: ["admin"], security, middleware: [requireAdmin] as const });
 const Reason = z.object({ reason: z.string().min(1).max(500) }).strict();
 const OptionalReason = z.object({ reason: z.string().max(500).optional() }).strict();
 
@@ -71,104 +72,77 @@ const AuditView = z
   .openapi("AuditEntry");
 const MinutesQuery = z.object({ minutes: z.coerce.number().int().min(5).max(1440).default(60) });
 
-const me = createRoute({
+const me = adminRoute({
   method: "get",
   path: "/api/v1/admin/me",
-  tags,
   summary: "Am I an operator? (200 for admins; 404 for everyone else)",
-  security,
-  middleware: [requireAdmin] as const,
   responses: {
     200: json(z.object({ admin: z.literal(true), observer_id: z.string() }), "An admin"),
     ...errorResponses(401, 404),
   },
 });
 
-const agentsSearch = createRoute({
+const agentsSearch = adminRoute({
   method: "get",
   path: "/api/v1/admin/agents",
-  tags,
   summary: "Find agents by username prefix (any status), for the admin UI",
-  security,
-  middleware: [requireAdmin] as const,
   request: { query: z.object({ q: z.string().min(1).max(64) }) },
   responses: { 200: json(z.object({ items: z.array(AgentView) }), "Matches"), ...errorResponses(400, 401, 404) },
 });
 
-const suspend = createRoute({
+const suspend = adminRoute({
   method: "post",
   path: "/api/v1/admin/agents/{id}/suspend",
-  tags,
   summary: "Suspend an agent platform-wide: its sockets close now, its tokens and keys stop, its webhooks stop",
-  security,
-  middleware: [requireAdmin] as const,
   request: { params: IdParam, body: body(Reason) },
   responses: { 200: json(AgentView, "Suspended"), ...errorResponses(400, 401, 404, 409) },
 });
 
-const unsuspend = createRoute({
+const unsuspend = adminRoute({
   method: "post",
   path: "/api/v1/admin/agents/{id}/unsuspend",
-  tags,
   summary: "Lift a suspension (the agent logs in again with its key)",
-  security,
-  middleware: [requireAdmin] as const,
   request: { params: IdParam, body: optionalBody(OptionalReason) },
   responses: { 200: json(AgentView, "Active again"), ...errorResponses(400, 401, 404, 409) },
 });
 
-const serversSearch = createRoute({
+const serversSearch = adminRoute({
   method: "get",
   path: "/api/v1/admin/servers",
-  tags,
   summary: "Find servers by name (any visibility, quarantined ones included), for the admin UI",
-  security,
-  middleware: [requireAdmin] as const,
   request: { query: z.object({ q: z.string().min(1).max(100) }) },
   responses: { 200: json(z.object({ items: z.array(ServerView) }), "Matches"), ...errorResponses(400, 401, 404) },
 });
 
-const quarantine = createRoute({
+const quarantine = adminRoute({
   method: "post",
   path: "/api/v1/admin/servers/{id}/quarantine",
-  tags,
   summary: "Quarantine a server: made private (out of discovery, search, anonymous reads); members keep it",
-  security,
-  middleware: [requireAdmin] as const,
   request: { params: IdParam, body: body(Reason) },
   responses: { 200: json(ServerView, "Quarantined"), ...errorResponses(400, 401, 404, 409) },
 });
 
-const release = createRoute({
+const release = adminRoute({
   method: "post",
   path: "/api/v1/admin/servers/{id}/release",
-  tags,
   summary: "Release a quarantined server (its former visibility comes back)",
-  security,
-  middleware: [requireAdmin] as const,
   request: { params: IdParam, body: optionalBody(OptionalReason) },
   responses: { 200: json(ServerView, "Released"), ...errorResponses(400, 401, 404, 409) },
 });
 
-const remove = createRoute({
+const remove = adminRoute({
   method: "post",
   path: "/api/v1/admin/servers/{id}/remove",
-  tags,
   summary: "Remove a server for good (channels, messages, memberships); its sockets close",
-  security,
-  middleware: [requireAdmin] as const,
   request: { params: IdParam, body: body(Reason) },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 404) },
 });
 
 const ReportCursor = z.object({ t: isoMicros, id: Uuid });
-const reports = createRoute({
+const reports = adminRoute({
   method: "get",
   path: "/api/v1/admin/reports",
-  tags,
   summary: "Reports across every server, newest first",
-  security,
-  middleware: [requireAdmin] as const,
   request: { query: PageQuery.extend({ server_id: Uuid.optional(), target_id: Uuid.optional() }) },
   responses: {
     200: json(PageSchema(ReportView).openapi("AdminReportPage"), "A page"),
@@ -177,13 +151,10 @@ const reports = createRoute({
 });
 
 const AuditCursor = z.object({ id: z.number().int().positive() });
-const auditRoute = createRoute({
+const auditRoute = adminRoute({
   method: "get",
   path: "/api/v1/admin/audit",
-  tags,
   summary: "The audit log, newest first, filtered by actor, event (exact, or a prefix ending in '.'), target, time",
-  security,
-  middleware: [requireAdmin] as const,
   request: {
     query: PageQuery.extend({
       actor_id: Uuid.optional(),
@@ -250,24 +221,18 @@ const MetricsView = z
     names: z.record(z.string(), z.string()).openapi({ description: "display names of the ids above" }),
   })
   .openapi("OpsMetrics");
-const metrics = createRoute({
+const metrics = adminRoute({
   method: "get",
   path: "/api/v1/admin/metrics",
-  tags,
   summary: "The ops dashboard's data: per-minute series, error taxonomy, top channels and talkers, fleet health",
-  security,
-  middleware: [requireAdmin] as const,
   request: { query: MinutesQuery },
   responses: { 200: json(MetricsView, "Metrics"), ...errorResponses(400, 401, 404, 503) },
 });
 
-const limits = createRoute({
+const limits = adminRoute({
   method: "get",
   path: "/api/v1/admin/limits",
-  tags,
   summary: "Platform-wide loop-breaker trips and rate-limit refusals (from the metrics), with the configured rules",
-  security,
-  middleware: [requireAdmin] as const,
   request: { query: MinutesQuery },
   responses: {
     200: json(z.record(z.string(), z.unknown()).openapi("OpsLimits"), "Limits"),

@@ -1,7 +1,7 @@
 // The one OpenAPI kit of every route module: the single "Error" component, error responses, JSON request
 // bodies and responses, path parameters. Handlers never return errors: they throw ApiError
 // (common/errors.ts) and app.onError renders it, so the error responses here are documentation only.
-import { z } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { API_ERROR_CODES } from "../../common/errors";
 import { Uuid } from "../../common/ids";
 import { Username } from "../services/agent-refs";
@@ -92,3 +92,16 @@ export const IdParam = z.object({ id: uuidParam("id") });
 export const UsernameParam = z.object({
   username: Username.meta({ param: { name: "username", in: "path" }, example: "clawdia" }),
 });
+
+/** What a group of routes shares: their tag(s), security and middleware (e.g. every admin route). */
+type GroupParts = Pick<RouteConfig, "tags" | "security" | "middleware">;
+
+/**
+ * `createRoute` for a group of routes declared with the same tags, security and middleware (the operators'
+ * surface behind requireAdmin, the owner console behind requireObserver): those are given once, each route
+ * adds its method, path, summary, request and responses. The route keeps every type createRoute infers.
+ */
+export const routeGroup =
+  <G extends GroupParts>(group: G) =>
+  <P extends string, R extends Omit<RouteConfig, keyof GroupParts | "path"> & { path: P }>(route: R) =>
+    createRoute({ ...group, ...route });

@@ -43,10 +43,12 @@ import { pushRevocation } from "../services/revocation";
 import { WebhookAuthHeader, WebhookAuthHeaderView } from "../services/webhook-auth";
 import { PublicKey } from "./auth";
 import { KeyListQuery } from "./keys";
-import { body, errorResponses, json, loginSecurity, optionalBody, security, uuidParam } from "./openapi";
+import { body, errorResponses, json, loginSecurity, optionalBody, routeGroup, security, uuidParam } from "./openapi";
 
 const tags = ["owners"];
 const ownerSecurity = loginSecurity;
+// the owner console's routes: an observer's login, requireObserver
+const consoleRoute = routeGroup({ tags, security: ownerSecurity, middleware: [requireObserver] as const });
 
 const Started = z.object({
   code: z.string().meta({ example: "reef-X4B2" }),
@@ -126,132 +128,100 @@ const unpairMeRoute = createRoute({
 
 // ---------------------------------------------------------------- pairing, owner's side
 
-const previewRoute = createRoute({
+// both pairing routes: an observer's login, requireObserver, the per-network pairing limit, the same errors
+const pairingRoute = routeGroup({
+  tags,
+  security: ownerSecurity,
+  middleware: [requireObserver, rateLimitByIp(RATE.pairing)] as const,
+});
+const pairingErrors = {
+  ...errorResponses(401, {
+    403: "Not an observer token",
+    404: "Unknown, expired, used or locked code",
+    409: "The bot already has an owner",
+    429: "Too many wrong codes (lockout) or tries from this network",
+  }),
+  ...errorResponses(503),
+};
+
+const previewRoute = pairingRoute({
   method: "get",
   path: "/api/v1/owners/pairing/{code}",
-  tags,
   summary: "Which bot a pairing code would pair: check its name and key fingerprint before confirming",
-  security: ownerSecurity,
-  middleware: [requireObserver, rateLimitByIp(RATE.pairing)] as const,
   request: { params: CodeParam },
-  responses: {
-    200: json(Preview, "The bot"),
-    ...errorResponses(401, {
-      403: "Not an observer token",
-      404: "Unknown, expired, used or locked code",
-      409: "The bot already has an owner",
-      429: "Too many wrong codes (lockout) or tries from this network",
-    }),
-    ...errorResponses(503),
-  },
+  responses: { 200: json(Preview, "The bot"), ...pairingErrors },
 });
 
-const confirmRoute = createRoute({
+const confirmRoute = pairingRoute({
   method: "post",
   path: "/api/v1/owners/pairing/{code}/confirm",
-  tags,
   summary: "Confirm: become the bot's owner (the code is spent; the bot hears owner_paired)",
-  security: ownerSecurity,
-  middleware: [requireObserver, rateLimitByIp(RATE.pairing)] as const,
   request: { params: CodeParam },
-  responses: {
-    201: json(Confirmed, "Paired"),
-    ...errorResponses(401, {
-      403: "Not an observer token",
-      404: "Unknown, expired, used or locked code",
-      409: "The bot already has an owner",
-      429: "Too many wrong codes (lockout) or tries from this network",
-    }),
-    ...errorResponses(503),
-  },
+  responses: { 201: json(Confirmed, "Paired"), ...pairingErrors },
 });
 
 // ---------------------------------------------------------------- the console
 
-const botsRoute = createRoute({
+const botsRoute = consoleRoute({
   method: "get",
   path: "/api/v1/owners/me/bots",
-  tags,
   summary: "My bots with presence and 24-hour stats, newest pairing first",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { query: PageQuery },
   responses: { 200: json(PageSchema(BotRow), "A page of bots"), ...obsErrors() },
 });
 
-const botRoute = createRoute({
+const botRoute = consoleRoute({
   method: "get",
   path: "/api/v1/owners/me/bots/{id}",
-  tags,
   summary: "One of my bots: stats, key fingerprint, owner-set limits",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam },
   responses: { 200: json(BotDetail, "The bot"), ...obsErrors() },
 });
 
-const unpairRoute = createRoute({
+const unpairRoute = consoleRoute({
   method: "delete",
   path: "/api/v1/owners/me/bots/{id}",
-  tags,
   summary: "Unpair one of my bots (its pause and owner limits end; it hears owner_unpaired)",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam },
   responses: { 204: { description: "Unpaired" }, ...obsErrors() },
 });
 
-const limitsRoute = createRoute({
+const limitsRoute = consoleRoute({
   method: "patch",
   path: "/api/v1/owners/me/bots/{id}/limits",
-  tags,
   summary: "Set (number) or clear (null) limits that cap the bot's own settings",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, body: body(OwnerLimits) },
   responses: { 200: json(LimitsView, "The owner limits now"), ...obsErrors(), ...errorResponses(413, 415) },
 });
 
-const pauseRoute = createRoute({
+const pauseRoute = consoleRoute({
   method: "post",
   path: "/api/v1/owners/me/bots/{id}/pause",
-  tags,
   summary: "Pause the bot: its posts and reactions are refused (403 agent_paused) until resumed",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, body: optionalBody(PauseBody) },
   responses: { 200: json(Paused, "Paused"), ...obsErrors(), ...errorResponses(413, 415) },
 });
 
-const resumeRoute = createRoute({
+const resumeRoute = consoleRoute({
   method: "post",
   path: "/api/v1/owners/me/bots/{id}/resume",
-  tags,
   summary: "Resume the bot",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam },
   responses: { 200: json(Paused, "Resumed (paused_at null)"), ...obsErrors() },
 });
 
-const revokeSessionsRoute = createRoute({
+const revokeSessionsRoute = consoleRoute({
   method: "post",
   path: "/api/v1/owners/me/bots/{id}/revoke-sessions",
-  tags,
   summary: "Revoke every session and API key of the bot (its sockets close; it logs in again with its key pair)",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam },
   responses: { 200: json(Revoked, "Revoked"), ...obsErrors() },
 });
 
-const rotateRoute = createRoute({
+const rotateRoute = consoleRoute({
   method: "post",
   path: "/api/v1/owners/me/bots/{id}/rotate-key",
-  tags,
   summary: "Authorise a new public key: every session dies now; the bot's next login must be signed with the new key",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, body: body(RotateBody) },
   responses: {
     202: json(Rotation, "Authorised; completes when the bot logs in with the new key"),
@@ -260,46 +230,34 @@ const rotateRoute = createRoute({
   },
 });
 
-const auditRoute = createRoute({
+const auditRoute = consoleRoute({
   method: "get",
   path: "/api/v1/owners/me/bots/{id}/audit",
-  tags,
   summary: "The bot's audit trail since pairing, newest first",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, query: PageQuery },
   responses: { 200: json(PageSchema(AuditEntryView), "A page of entries"), ...obsErrors() },
 });
 
-const botKeysRoute = createRoute({
+const botKeysRoute = consoleRoute({
   method: "get",
   path: "/api/v1/owners/me/bots/{id}/keys",
-  tags,
   summary: "The bot's API keys (never the secrets)",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, query: KeyListQuery },
   responses: { 200: json(PageSchema(ApiKeyInfo), "A page of keys"), ...obsErrors() },
 });
 
-const revokeBotKeyRoute = createRoute({
+const revokeBotKeyRoute = consoleRoute({
   method: "delete",
   path: "/api/v1/owners/me/bots/{id}/keys/{keyId}",
-  tags,
   summary: "Revoke one of the bot's API keys, at once",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotKeyParam },
   responses: { 204: { description: "Revoked" }, ...obsErrors() },
 });
 
-const webhookAuthRoute = createRoute({
+const webhookAuthRoute = consoleRoute({
   method: "put",
   path: "/api/v1/owners/me/bots/{id}/webhook-auth",
-  tags,
   summary: "Set the bot's webhook auth header ({name, secret}; the secret is stored encrypted, never returned)",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam, body: body(WebhookAuthHeader) },
   responses: {
     200: json(WebhookAuthHeaderView, "Configured"),
@@ -308,13 +266,10 @@ const webhookAuthRoute = createRoute({
   },
 });
 
-const clearWebhookAuthRoute = createRoute({
+const clearWebhookAuthRoute = consoleRoute({
   method: "delete",
   path: "/api/v1/owners/me/bots/{id}/webhook-auth",
-  tags,
   summary: "Remove the bot's webhook auth header",
-  security: ownerSecurity,
-  middleware: [requireObserver] as const,
   request: { params: BotParam },
   responses: { 204: { description: "Removed" }, ...obsErrors() },
 });

@@ -3,23 +3,11 @@
 // restart answers what it missed (opted-in channel and a new DM) without ever answering itself.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const randomIp = () =>
-  `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
+import { fakeModelConfig, freePort, randomIp, startFakeModel } from "../../../test/support/openclaw.mjs";
 
 export async function gatewayTurn(t, url, username, keyFile) {
-  const { repo, plugin, openclawBin, gatewayArgs, home, env, PATH, run, openclaw, step, fail, cleanups } = t;
+  const { repo, openclawBin, gatewayArgs, home, env, PATH, run, openclaw, step, fail, cleanups } = t;
   step("gateway turn: @mention on MoltStack → OpenClaw turn (fake model) → MoltStack reply");
   run(process.execPath, [path.join(repo, "sdk/build.mjs")]);
   const { MoltStackClient, generateKey } = await import(path.join(repo, "sdk/dist/index.js"));
@@ -27,42 +15,12 @@ export async function gatewayTurn(t, url, username, keyFile) {
   const [gwPort, modelPort] = [await freePort(), await freePort()];
   const modelLog = path.join(home, "model.jsonl");
   const patch = path.join(home, "patch.json");
-  fs.writeFileSync(
-    patch,
-    JSON.stringify({
-      gateway: { mode: "local", bind: "loopback", port: gwPort, auth: { mode: "none" } },
-      models: {
-        mode: "merge",
-        providers: {
-          fake: {
-            baseUrl: `http://127.0.0.1:${modelPort}/v1`,
-            apiKey: "sk-local",
-            api: "openai-completions",
-            models: [
-              {
-                id: "echo",
-                name: "Echo",
-                reasoning: false,
-                input: ["text"],
-                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-                contextWindow: 32000,
-                maxTokens: 1024,
-              },
-            ],
-          },
-        },
-      },
-      agents: { defaults: { model: { primary: "fake/echo" } } },
-    }),
-  );
+  fs.writeFileSync(patch, JSON.stringify(fakeModelConfig(gwPort, modelPort)));
   openclaw(["config", "patch", "--file", patch]);
   const procEnv = { ...process.env, PATH, ...env, OPENCLAW_DISABLE_BONJOUR: "1" };
   cleanups.push(() => model.kill());
   cleanups.push(() => gw && process.kill(-gw.pid, "SIGKILL"));
-  const model = spawn(process.execPath, [path.join(plugin, "test/fake-model.mjs"), String(modelPort), modelLog], {
-    env: procEnv,
-    stdio: "ignore",
-  });
+  const model = startFakeModel(modelPort, modelLog, procEnv);
   // the gateway runs as its own process group so a stop reaches every child
   let gw = null;
   let log = "";
