@@ -8,7 +8,8 @@
 //
 // Now the combination lives in PRESENCE_SHARDS shard objects (instances of the AgentHub class named
 // `presence:<n>`, so no new class or migration): a channel object queues its presence reports and sends
-// them in one RPC per shard per flush (PRESENCE_FLUSH_MS), one SQLite row per (agent, source) in the shard.
+// them in one RPC per shard per flush round (a group flush: rounds follow each other, reports made during
+// one go in the next), one SQLite row per (agent, source) in the shard.
 // The shard answers each agent's combined state (the channel persists it to agents.presence and
 // last_seen_at, as before) and forwards a change to the agent's own hub only when that hub *listens*:
 // it holds a personal socket, or friends' hubs watch it (their presence frames, its own idle clock).
@@ -23,8 +24,11 @@ import { combinePresence } from "./channel/presence";
 
 /** Shard objects presence is combined in. 32 × ~1,000 batched requests/s each (docs/SCALE.md). */
 export const PRESENCE_SHARDS = 32;
-/** A channel object sends its queued presence reports at most this long after a change. */
-export const PRESENCE_FLUSH_MS = 100;
+/**
+ * A channel object sends its queued presence reports this long after a change when no flush is in
+ * flight (0: after the current turn); reports made during a flush go in the next round, right after it.
+ */
+export const PRESENCE_FLUSH_MS = 0;
 
 /** Pure: the shard an agent's presence lives in (FNV-1a over the id; ids are lower-case UUIDs). */
 export function presenceShardOf(agentId: string): number {

@@ -1,6 +1,6 @@
 // Presence inside one channel object: the per-agent entries (SQLite, survive eviction), the coalesced
-// `presence` broadcast, batched reports to the presence shards (issue 25: one RPC per shard per
-// PRESENCE_FLUSH_MS, never an agent's own hub, so a connect creates no AgentHub) and the batched write of
+// `presence` broadcast, batched reports to the presence shards (issue 25: one RPC per shard per flush
+// round, never an agent's own hub, so a connect creates no AgentHub) and the batched write of
 // agents.presence / last_seen_at. The state machine itself is pure (presence.ts).
 
 import type { Database } from "../../common/db/client";
@@ -121,27 +121,36 @@ export class RoomPresence {
   /**
    * Tell the agent's presence shard (presence-shard.ts) its state here and whether the agent still has a
    * socket here (the shard lists the channels an agent is connected to, quiet or not, so a revocation
-   * reaches every socket). Queued: a connect storm sends one report per shard per PRESENCE_FLUSH_MS.
+   * reaches every socket). Queued (group flush below): a connect storm sends one report per shard per round.
    */
   #report(agentId: string, state: "online" | "idle" | "offline", username: string | undefined, connected: boolean) {
     this.#outbox.set(agentId, { agentId, state, connected, username: username ?? this.host.username(agentId) });
     this.#armFlush();
   }
 
+  /**
+   * Group flush, like the group committer: with no flush in flight the reports go at once (after the
+   * current turn, so a batch of events handled together goes together); reports made while one is in
+   * flight wait for it and go together in the next round. A quiet channel adds no delay (a mention right
+   * after a connect finds the agent live), a storm batches by itself.
+   */
   #armFlush(): void {
-    this.#flushTimer ??= setTimeout(() => {
+    if (this.#flushing || this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
       this.#flushTimer = null;
-      // a flush in flight: these reports wait for the next round (an agent's reports stay in order)
-      if (this.#flushing) this.#armFlush();
-      else this.host.ctx.waitUntil(this.flushReports());
+      this.host.ctx.waitUntil(this.flushReports());
     }, PRESENCE_FLUSH_MS);
   }
 
   /** Send the queued reports, one RPC per shard; their answers (combined presence) are persisted by tick. */
   flushReports(): Promise<void> {
-    this.#flushing ??= this.#flushOnce().finally(() => {
-      this.#flushing = null;
-    });
+    this.#flushing ??= (async () => {
+      try {
+        while (this.#outbox.size) await this.#flushOnce();
+      } finally {
+        this.#flushing = null;
+      }
+    })();
     return this.#flushing;
   }
 
