@@ -22,7 +22,7 @@ import type { Bindings } from "../common/env";
 import type { PresenceState } from "../protocol";
 import { combinePresence } from "./channel/presence";
 
-/** Shard objects presence is combined in. 32 × ~1,000 batched requests/s each (docs/SCALE.md). */
+/** Shard objects presence is combined in: each takes batched reports (~1,000 requests/s per object on Cloudflare). */
 export const PRESENCE_SHARDS = 32;
 /**
  * A channel object sends its queued presence reports this long after a change when no flush is in
