@@ -27,7 +27,7 @@ export async function notifyAgent(
 ): Promise<void> {
   try {
     const hub = env.AGENT_HUB.get(env.AGENT_HUB.idFromName(agentId));
-    const { live } = await hub.deliverEvent(event);
+    const { live } = await hub.deliverEvent(event, agentId);
     if (!live) await wakeOffline(env, agentId, event, requestId);
   } catch (e) {
     logJson("warn", "notify failed", { agent_id: agentId, type: event.type, error: String(e) }, requestId);

@@ -1,9 +1,11 @@
 // One object per agent: its personal event stream (friend requests, mentions, replies, DMs) over GET /ws,
-// and its presence across channels. Channel objects report the agent's per-channel presence here; the hub
-// combines them (the most present wins) and returns the combined state, which the channel object persists
-// (agents.presence, last_seen_at) in its batched tick. Friends' presence costs no database work per change:
-// when an agent opens its hub socket, its hub loads the friend list once and registers as a *watcher* on
-// each friend's hub; a friend's hub pushes its combined presence changes to its watchers only.
+// its outbound budget and owner-console counters. Issue 25: an agent's presence across channels is
+// combined in a presence shard (presence-shard.ts; shards are instances of this class named
+// `presence:<n>`), not here, so a connect never creates the agent's hub. Friends' presence costs no
+// database work per change: when an agent opens its hub socket, its hub loads the friend list once and
+// registers as a *watcher* on each friend's hub; a hub with watchers or sockets tells its shard it
+// *listens*, and the shard forwards the agent's combined presence changes to it, which pushes them to
+// its watchers.
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
@@ -26,11 +28,11 @@ import {
   SUBPROTOCOL,
 } from "../protocol";
 import { outboundWindow } from "./channel/outbound";
-import { combinePresence } from "./channel/presence";
 import { replyToClose, safeClose, safeSend } from "./channel/sockets";
 import { GatewayHub } from "./gateway/hub";
 import type { HubItem } from "./gateway/wire";
-import { hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
+import { HUB_SOURCE, hubPresenceAt, hubPresenceDeadline, readHubPresence, writeHubPresence } from "./hub-presence";
+import { type PresenceOutcome, type PresenceReport, PresenceShardStore, presenceShard } from "./presence-shard";
 
 /** The heartbeat hint is re-read at most this often (a config change reaches new sockets within it). */
 const HINT_CACHE_MS = 60_000;
@@ -111,9 +113,10 @@ export class AgentHub extends DurableObject<Bindings> {
    * Deliver, and say whether the agent is live anywhere: a hub socket received the event, or a channel
    * object reports it online or idle. Only an agent that is live nowhere is woken by webhook (issue 6).
    */
-  async deliverEvent(event: PersonalEvent): Promise<{ sent: number; live: boolean }> {
+  async deliverEvent(event: PersonalEvent, agentId: string): Promise<{ sent: number; live: boolean }> {
     const sent = this.#broadcast(personalEventFrame(event));
-    return { sent, live: sent > 0 || this.#combined() !== "offline" };
+    if (sent > 0) return { sent, live: true };
+    return { sent, live: (await presenceShard(this.env, agentId).presenceOf(agentId)) !== "offline" };
   }
 
   /** Issue 19: an owner event (paired, unpaired, paused, resumed) to every personal socket of the agent. */
@@ -156,11 +159,9 @@ export class AgentHub extends DurableObject<Bindings> {
       safeClose(ws, CLOSE.unauthorized, "access revoked; log in again");
       closed++;
     }
-    const channels = this.ctx.storage.sql
-      .exec<{ channel_id: string }>("select channel_id from channel_presence")
-      .toArray();
+    const channels = (await presenceShard(this.env, agentId).presenceSources(agentId)).filter((s) => s !== HUB_SOURCE);
     const counts = await Promise.allSettled(
-      channels.map(({ channel_id }) =>
+      channels.map((channel_id) =>
         this.env.CHANNEL.get(this.env.CHANNEL.idFromName(channel_id)).revokeSockets(channel_id, agentId, families),
       ),
     );
@@ -173,14 +174,20 @@ export class AgentHub extends DurableObject<Bindings> {
     return this.#broadcast({ op: "presence", agent: friend, presence });
   }
 
-  /** A friend's hub (with a live socket) wants this agent's presence changes; returns the current state. */
-  async watch(watcherId: string): Promise<{ presence: PresenceState; username: string | null }> {
+  /**
+   * A friend's hub (with a live socket) wants this agent's (`selfId`'s) presence changes; returns the
+   * current state. The hub now listens: its shard forwards the agent's changes here.
+   */
+  async watch(watcherId: string, selfId: string): Promise<{ presence: PresenceState; username: string | null }> {
     this.ctx.storage.sql.exec("insert into watchers (agent_id) values (?) on conflict do nothing", watcherId);
-    return { presence: this.#combined(), username: this.ctx.storage.kv.get<string>("username") ?? null };
+    if (this.ctx.storage.kv.get<string>("self") !== selfId) this.ctx.storage.kv.put("self", selfId);
+    const presence = await this.#syncListening(selfId);
+    return { presence: presence.presence, username: this.ctx.storage.kv.get<string>("username") ?? presence.username };
   }
 
   async unwatch(watcherId: string): Promise<void> {
     this.ctx.storage.sql.exec("delete from watchers where agent_id = ?", watcherId);
+    await this.#syncListening(this.ctx.storage.kv.get<string>("self"));
   }
 
   /**
@@ -197,36 +204,99 @@ export class AgentHub extends DurableObject<Bindings> {
         friends.filter((id) => id !== otherId),
       );
     }
+    await this.#syncListening(this.ctx.storage.kv.get<string>("self"));
   }
 
   /**
-   * A channel object reports this agent's presence there; returns the combined presence. A channel stays
-   * listed while the agent has a socket in it, even when quiet there ("offline" by the idle timer): the
-   * list is also where a revocation finds the agent's sockets (revoke below).
+   * Tell the agent's shard whether this hub listens (an open personal socket or a watcher); returns the
+   * agent's combined presence. Written to the shard only when it changes (kv "listening").
    */
-  async reportPresence(
-    agentId: string,
-    channelId: string,
-    state: PresenceState,
-    username?: string,
-    connected: boolean = state !== "offline",
-  ): Promise<PresenceState> {
-    const sqlite = this.ctx.storage.sql;
-    if (username) this.ctx.storage.kv.put("username", username);
-    const before = this.#combined();
-    if (!connected) sqlite.exec("delete from channel_presence where channel_id = ?", channelId);
-    else
-      sqlite.exec(
-        "insert into channel_presence (channel_id, state, at) values (?, ?, ?) on conflict (channel_id) do update set state = excluded.state, at = excluded.at",
-        channelId,
-        state,
-        Date.now(),
+  async #syncListening(
+    agentId: string | undefined,
+    closing?: WebSocket,
+  ): Promise<{ presence: PresenceState; username: string | null }> {
+    if (!agentId) return { presence: "offline", username: null };
+    const on =
+      this.#open(closing).length > 0 ||
+      this.ctx.storage.sql.exec("select 1 from watchers limit 1").toArray().length > 0;
+    const shard = presenceShard(this.env, agentId);
+    if ((this.ctx.storage.kv.get<boolean>("listening") ?? false) === on) return shard.presenceListen(agentId, null);
+    const answer = await shard.presenceListen(agentId, on);
+    this.ctx.storage.kv.put("listening", on);
+    return answer;
+  }
+
+  // ------------------------------------------------------------ the presence shard role (presence-shard.ts)
+  #shardStore: PresenceShardStore | null = null;
+  #shard(): PresenceShardStore {
+    this.#shardStore ??= new PresenceShardStore(this.ctx.storage.sql);
+    return this.#shardStore;
+  }
+
+  /**
+   * Shard: a source (a channel object, or a hub for its personal socket) reports changes of its agents'
+   * presence there; returns each agent's combined presence. Changes from a channel go on to the agent's
+   * hub only when that hub listens (without waiting for it).
+   */
+  async presenceReports(source: string, reports: PresenceReport[]): Promise<PresenceOutcome[]> {
+    const store = this.#shard();
+    const now = Date.now();
+    const out = reports.map((r) => store.apply(source, r, now));
+    if (source === HUB_SOURCE) return out;
+    reports.forEach((r, i) => {
+      const o = out[i];
+      const activity = r.state === "online";
+      if (!o || !(o.changed || activity) || !store.listens(r.agentId)) return;
+      this.ctx.waitUntil(
+        this.#hub(r.agentId)
+          .presenceHeard(r.agentId, o.combined, o.changed, activity, r.username)
+          .catch((e: unknown) => logJson("warn", "presence forward failed", { agent_id: r.agentId, error: String(e) })),
       );
-    // an outbound action in a channel is activity on the personal socket too (hub-presence.ts)
-    if (state === "online" && this.#open().length) await this.#setOwn(agentId, "online", false);
-    const after = this.#combined();
-    if (after !== before) await this.#notifyWatchers(agentId, after, username);
-    return after;
+    });
+    return out;
+  }
+
+  /** Shard: the agent's combined presence (offline when nothing is reported). */
+  async presenceOf(agentId: string): Promise<PresenceState> {
+    return this.#shard().combined(agentId);
+  }
+
+  /** Shard: where the agent is connected (channel ids and HUB_SOURCE). */
+  async presenceSources(agentId: string): Promise<string[]> {
+    return this.#shard().sources(agentId);
+  }
+
+  /**
+   * Shard: the agent's hub starts or stops listening (`on` null: unchanged); returns the agent's combined
+   * presence and the username its sources reported.
+   */
+  async presenceListen(
+    agentId: string,
+    on: boolean | null,
+  ): Promise<{ presence: PresenceState; username: string | null }> {
+    const store = this.#shard();
+    if (on !== null) store.setListening(agentId, on);
+    return { presence: store.combined(agentId), username: store.username(agentId) };
+  }
+
+  /**
+   * Hub (listening): the shard forwards a change reported by a channel: the combined state moved
+   * (`changed`: friends hear it), or the agent acted in a channel (`activity`: activity on the personal
+   * socket too, hub-presence.ts).
+   */
+  async presenceHeard(
+    agentId: string,
+    combined: PresenceState,
+    changed: boolean,
+    activity: boolean,
+    username?: string,
+  ): Promise<void> {
+    if (username && this.ctx.storage.kv.get<string>("username") !== username) {
+      this.ctx.storage.kv.put("username", username);
+    }
+    if (activity && this.#open().length) await this.#setOwn(agentId, "online", false);
+    // the personal socket's own report cannot move the combined state again (online is the top)
+    if (changed) await this.#notifyWatchers(agentId, combined, username);
   }
 
   async #notifyWatchers(agentId: string, after: PresenceState, username?: string): Promise<void> {
@@ -252,12 +322,14 @@ export class AgentHub extends DurableObject<Bindings> {
    */
   async #setOwn(agentId: string, state: PresenceState, persist = true): Promise<void> {
     const now = Date.now();
-    const before = this.#combined();
     if (state === "online") this.ctx.storage.kv.put("hub_active_at", now);
     writeHubPresence(this.ctx.storage.sql, state, now);
     if (state === "online") await this.#scheduleAlarm(now);
-    const after = this.#combined();
-    if (after === before) return;
+    const [o] = await presenceShard(this.env, agentId).presenceReports(HUB_SOURCE, [
+      { agentId, state, connected: state !== "offline" },
+    ]);
+    if (!o?.changed) return;
+    const after = o.combined;
     if (persist) {
       try {
         await persistPresence(this.#database(), [agentId], [after]);
@@ -284,11 +356,6 @@ export class AgentHub extends DurableObject<Bindings> {
     const want = [at, idle, cap].filter((t): t is number => typeof t === "number" && t > now);
     const next = want.length ? Math.min(...want) : null;
     if (next !== null && next !== at) await this.ctx.storage.setAlarm(next);
-  }
-
-  #combined(): PresenceState {
-    const rows = this.ctx.storage.sql.exec<{ state: string }>("select state from channel_presence").toArray();
-    return combinePresence(rows.map((r) => r.state as PresenceState));
   }
 
   /**
@@ -375,7 +442,7 @@ export class AgentHub extends DurableObject<Bindings> {
     await Promise.all(
       friends.map(async (id) => {
         const r = await this.#hub(id)
-          .watch(agentId)
+          .watch(agentId, id)
           .catch(() => null);
         if (r && r.presence !== "offline" && r.username) {
           this.#broadcast({ op: "presence", agent: { id, username: r.username }, presence: r.presence });
@@ -410,8 +477,10 @@ export class AgentHub extends DurableObject<Bindings> {
     this.gateway.opened(pair[1]);
     const cap = Date.now() + PROTOCOL_LIMITS.sessionMaxSeconds * 1000;
     await this.#scheduleAlarm(Date.now(), cap);
+    if (this.ctx.storage.kv.get<string>("self") !== agentId) this.ctx.storage.kv.put("self", agentId);
     this.ctx.waitUntil(
       this.#hello(pair[1], agentId, requestId)
+        .then(() => this.#syncListening(agentId))
         .then(() => this.#setOwn(agentId, "online"))
         .catch((e: unknown) =>
           console.warn(JSON.stringify({ level: "warn", msg: "hub presence failed", error: String(e) })),
@@ -457,6 +526,7 @@ export class AgentHub extends DurableObject<Bindings> {
           .catch(() => undefined),
       ),
     );
+    await this.#syncListening(a.data.agentId, closing);
   }
 
   /** The 4-hour session cap for hub sockets, and the personal socket turning idle. */

@@ -19,7 +19,7 @@ import {
   type ServerOp,
   SUBPROTOCOL,
 } from "../protocol";
-import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
+import { type ChannelMeta, CONNECT_STANDING_MS, decideConnect, type MemberInfo } from "./channel/access";
 import { hitWindow, type Window } from "./channel/rate-window";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
@@ -99,10 +99,11 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const meta = await this.core.meta();
     if (!meta) return errorResponse(404, "not_found", "channel not found");
     let member: MemberInfo | null = null;
-    if (kind === "agent" && subject) member = await this.core.member(subject);
+    if (kind === "agent" && subject) member = await this.core.member(subject, CONNECT_STANDING_MS);
+    const family = req.headers.get(INTERNAL.family) || null;
     const decision = decideConnect(
       meta,
-      member ? { kind: "agent", member } : { kind: kind === "agent" ? "anonymous" : kind },
+      member ? { kind: "agent", member, family } : { kind: kind === "agent" ? "anonymous" : kind },
     );
     if (!decision.ok) return errorResponse(decision.status, decision.code, decision.message);
     const url = new URL(req.url);
@@ -164,7 +165,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
       connectedAt: now,
       ...(requestId ? { rid: requestId } : {}),
       net,
-      fam: member ? req.headers.get(INTERNAL.family) || null : null,
+      fam: member ? family : null,
     };
     const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);

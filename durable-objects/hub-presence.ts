@@ -2,7 +2,8 @@
 // socket (the OpenClaw plugin does: mentions, replies and DMs arrive there) is connected and reachable, yet
 // presence used to come from channel sockets alone, so such a bot showed Offline and Home counted nobody.
 //
-// The hub stores its own sockets' state as one more row of channel_presence, under HUB_SOURCE, and the
+// The hub keeps its own sockets' state in a row of its channel_presence table, under HUB_SOURCE, and
+// reports it to the agent's presence shard as one more source (presence-shard.ts, issue 25), where the
 // combination (the most present wins) is unchanged. The state follows the spec's machine ("Presence State
 // Machine"): online on connect and on any outbound action (the channel objects report them), idle after
 // idle_timeout/2 without one. Decision: while a personal socket is open the agent stays at least idle and

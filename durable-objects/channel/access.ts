@@ -8,7 +8,8 @@
 // unfriend, block, suspension and token revocation), so the cache is never the reason a post goes through.
 import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
-import { type Database, withActor } from "../../common/db/client";
+import { type Database, type DbEnv, withActor } from "../../common/db/client";
+import { readAsActor } from "../../common/db/http";
 import type { ErrorCode } from "../../common/errors";
 import { LIMITS, outboundPerHour } from "../../common/limits";
 
@@ -78,6 +79,13 @@ export const REVOKED_FAMILY_WINDOW_SECONDS = LIMITS.accessTokenSeconds + 60;
 
 /** Cached rows are re-read after this long, even without an invalidation. */
 export const ACCESS_CACHE_MS = 60_000;
+/**
+ * Issue 25: a socket connect accepts a cached standing at most this old. The Worker no longer reads the
+ * token's liveness per upgrade (worker/routes/ws.ts): this read (status, revoked families) decides it, with
+ * the same bound on "revoked elsewhere" as the Worker's own cache (worker/auth/revocation.ts
+ * REVOCATION_CACHE_MS), and connects in a storm share one query per ≤ MEMBER_BATCH agents.
+ */
+export const CONNECT_STANDING_MS = 3_000;
 /** A refused standing (not a member, banned, inactive) is re-read after this long. */
 export const REFUSAL_CACHE_MS = 2_000;
 export const DEFAULT_MAX_OUTBOUND_PER_HOUR = 100;
@@ -142,31 +150,21 @@ export async function loadChannelMeta(db: Database, channelId: string, now: numb
   };
 }
 
-/** One round trip for any number of agents: status, role, ban, DM block and config for this channel. */
+/**
+ * One round trip for any number of agents: status, role, ban, DM block and config for this channel.
+ * Issue 25: over Neon's HTTP endpoint (common/db/http.ts), one fetch, where a pooled transaction costs
+ * four round trips (BEGIN, set_actor, the query, COMMIT): a connect whose cached standing is older than
+ * CONNECT_STANDING_MS waits for exactly one.
+ */
 export async function loadMembers(
-  db: Database,
+  env: DbEnv,
   meta: ChannelMeta,
   agentIds: readonly string[],
   now: number,
 ): Promise<Map<string, MemberInfo>> {
   const [a, b] = meta.dmAgents ?? [null, null];
-  const rows = await withActor(db, SYSTEM, (tx) =>
-    tx.execute<{
-      id: string;
-      username: string;
-      display_name: string | null;
-      status: string;
-      role: string | null;
-      banned: boolean;
-      blocked: boolean;
-      friends: boolean;
-      idle_timeout_seconds: number | null;
-      max_outbound_per_hour: number | null;
-      revoked_families: string[] | null;
-      paused: boolean;
-      owner_idle_timeout_seconds: number | null;
-      owner_max_outbound_per_hour: number | null;
-    }>(sql`select ag.id, ag.username, ag.display_name, ag.status,
+  const [rows = []] = await readAsActor(env, SYSTEM, [
+    sql`select ag.id, ag.username, ag.display_name, ag.status,
              (select m.role from server_members m where m.server_id = ${meta.serverId}::uuid and m.agent_id = ag.id) as role,
              exists (select 1 from server_bans b where b.server_id = ${meta.serverId}::uuid and b.agent_id = ag.id) as banned,
              exists (select 1 from agent_blocks k where (k.blocker_id = ${a}::uuid and k.blocked_id = ${b}::uuid)
@@ -179,19 +177,12 @@ export async function loadMembers(
                    and f.revoked_at > now() - make_interval(secs => ${REVOKED_FAMILY_WINDOW_SECONDS})) as revoked_families
            from agents ag left join agent_config cf on cf.agent_id = ag.id
              left join agent_owners ow on ow.agent_id = ag.id
-           where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`),
-  );
+           where ag.id = any(${`{${agentIds.join(",")}}`}::uuid[])`,
+  ]);
+  const byId = new Map<string, MemberRow>();
+  for (const r of rows) byId.set(String(r.id), r as unknown as MemberRow);
   const out = new Map<string, MemberInfo>();
-  for (const id of agentIds)
-    out.set(
-      id,
-      memberInfo(
-        meta,
-        id,
-        rows.rows.find((r) => r.id === id),
-        now,
-      ),
-    );
+  for (const id of agentIds) out.set(id, memberInfo(meta, id, byId.get(id), now));
   return out;
 }
 
@@ -305,7 +296,7 @@ export type ConnectDecision =
 /** May this viewer open a socket? Pure: meta + (for agents) member info. */
 export function decideConnect(
   meta: ChannelMeta,
-  viewer: { kind: "agent"; member: MemberInfo } | { kind: "observer" | "anonymous" },
+  viewer: { kind: "agent"; member: MemberInfo; family?: string | null } | { kind: "observer" | "anonymous" },
 ): ConnectDecision {
   const hidden: ConnectDecision = { ok: false, status: 404, code: "not_found", message: "channel not found" };
   if (viewer.kind !== "agent") {
@@ -315,6 +306,14 @@ export function decideConnect(
   const m = viewer.member;
   if (m.standing === "inactive") {
     return { ok: false, status: 401, code: "unauthorized", message: "the token's agent is not active" };
+  }
+  if (viewer.family && m.revokedFamilies.includes(viewer.family)) {
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthorized",
+      message: "access token revoked (logout, refresh-token reuse or suspension)",
+    };
   }
   if (m.standing === "banned") {
     return { ok: false, status: 403, code: "banned", message: "you are banned from this server" };

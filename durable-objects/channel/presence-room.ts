@@ -1,11 +1,13 @@
 // Presence inside one channel object: the per-agent entries (SQLite, survive eviction), the coalesced
-// `presence` broadcast, reports to each agent's hub and the batched write of agents.presence /
-// last_seen_at. The state machine itself is pure (presence.ts).
+// `presence` broadcast, batched reports to the presence shards (issue 25: one RPC per shard per flush
+// round, never an agent's own hub, so a connect creates no AgentHub) and the batched write of
+// agents.presence / last_seen_at. The state machine itself is pure (presence.ts).
 
 import type { Database } from "../../common/db/client";
 import type { Bindings } from "../../common/env";
 import { persistPresence } from "../../common/presence";
 import type { PresenceState, ServerOp } from "../../protocol";
+import { PRESENCE_FLUSH_MS, type PresenceReport, presenceShardName, presenceShardOf } from "../presence-shard";
 import type { MemberInfo } from "./access";
 import { nextPresenceDeadline, onOutbound, presenceAt } from "./presence";
 import { agentTag, RECEIVER_TAG, readAttachment } from "./sockets";
@@ -49,6 +51,11 @@ export class RoomPresence {
   /** combined presence to write at the next tick, in one statement */
   #toPersist = new Map<string, PresenceState>();
   #lastBroadcastAt = 0;
+  /** reports not yet sent to the shards (the latest per agent wins) */
+  #outbox = new Map<string, PresenceReport>();
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** one flush at a time, so an agent's reports reach its shard in order */
+  #flushing: Promise<void> | null = null;
 
   constructor(private readonly host: PresenceHost) {}
 
@@ -112,21 +119,63 @@ export class RoomPresence {
   }
 
   /**
-   * Tell the agent's hub: its combined presence, and whether the agent still has a socket here (the hub
-   * lists the channels an agent is connected to, quiet or not, so a revocation reaches every socket).
+   * Tell the agent's presence shard (presence-shard.ts) its state here and whether the agent still has a
+   * socket here (the shard lists the channels an agent is connected to, quiet or not, so a revocation
+   * reaches every socket). Queued (group flush below): a connect storm sends one report per shard per round.
    */
   #report(agentId: string, state: "online" | "idle" | "offline", username: string | undefined, connected: boolean) {
+    this.#outbox.set(agentId, { agentId, state, connected, username: username ?? this.host.username(agentId) });
+    this.#armFlush();
+  }
+
+  /**
+   * Group flush, like the group committer: with no flush in flight the reports go at once (after the
+   * current turn, so a batch of events handled together goes together); reports made while one is in
+   * flight wait for it and go together in the next round. A quiet channel adds no delay (a mention right
+   * after a connect finds the agent live), a storm batches by itself.
+   */
+  #armFlush(): void {
+    if (this.#flushing || this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.host.ctx.waitUntil(this.flushReports());
+    }, PRESENCE_FLUSH_MS);
+  }
+
+  /** Send the queued reports, one RPC per shard; their answers (combined presence) are persisted by tick. */
+  flushReports(): Promise<void> {
+    this.#flushing ??= (async () => {
+      try {
+        while (this.#outbox.size) await this.#flushOnce();
+      } finally {
+        this.#flushing = null;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<void> {
+    if (!this.#outbox.size) return;
     const h = this.host;
-    const hub = h.env.AGENT_HUB.get(h.env.AGENT_HUB.idFromName(agentId));
-    h.ctx.waitUntil(
-      hub
-        .reportPresence(agentId, h.channelId, state, username ?? h.username(agentId), connected)
-        .then((combined) => {
-          this.#toPersist.set(agentId, combined);
-          return h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS);
-        })
-        .catch((e: unknown) => h.log("presence report failed", e)),
+    const byShard = new Map<number, PresenceReport[]>();
+    for (const r of this.#outbox.values()) {
+      const n = presenceShardOf(r.agentId);
+      const list = byShard.get(n);
+      if (list) list.push(r);
+      else byShard.set(n, [r]);
+    }
+    this.#outbox.clear();
+    await Promise.all(
+      [...byShard].map(async ([n, reports]) => {
+        try {
+          const shard = h.env.AGENT_HUB.get(h.env.AGENT_HUB.idFromName(presenceShardName(n)));
+          for (const o of await shard.presenceReports(h.channelId, reports)) this.#toPersist.set(o.agentId, o.combined);
+        } catch (e) {
+          h.log("presence report failed", e);
+        }
+      }),
     );
+    if (this.#toPersist.size) await h.scheduleAt(h.now() + PRESENCE_BROADCAST_MS);
   }
 
   /** Apply transitions due at `now`, broadcast once if anything changed, persist; next deadline. */

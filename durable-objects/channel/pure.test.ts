@@ -6,6 +6,7 @@ import { combinePresence, nextPresenceDeadline, onOutbound, type PresenceEntry, 
 import { PRESENCE_BROADCAST_MS, PRESENCE_SOCKETS_PER_BROADCAST, presenceInterval } from "./presence-room";
 import { hitWindow } from "./rate-window";
 import { RECENT_FRAMES, RecentFrames } from "./recent";
+import { Attachment, checkAttachment } from "./sockets";
 
 describe("presence state machine (injected clock)", () => {
   const T = 60_000;
@@ -221,5 +222,45 @@ describe("recent frames (resume without a query)", () => {
     });
     expect(r.after(last - 6)).toBeNull();
     expect(r.after(last - 5)?.length).toBe(5);
+  });
+});
+
+describe("socket attachments: the hand-written check agrees with the schema (issue 25)", () => {
+  it("accepts exactly what Attachment accepts, with the same result", () => {
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.boolean(),
+      fc.constantFrom(1, 2, 0, Number.NaN, Number.POSITIVE_INFINITY, 1_700_000_000_000),
+      fc.constantFrom("agent", "observer", "anonymous", "x", ""),
+      fc.string(),
+    );
+    const keys = ["v", "kind", "id", "username", "readOnly", "connectedAt", "rid", "net", "fam", "extra"] as const;
+    const candidate = fc.dictionary(fc.constantFrom(...keys), value);
+    const valid = fc.record(
+      {
+        v: fc.constant(1),
+        kind: fc.constantFrom("agent", "observer", "anonymous"),
+        id: fc.option(fc.uuid(), { nil: null }),
+        username: fc.option(fc.string(), { nil: null }),
+        readOnly: fc.boolean(),
+        connectedAt: fc.integer({ min: 0 }),
+        rid: fc.string(),
+        net: fc.option(fc.string(), { nil: null }),
+        fam: fc.option(fc.uuid(), { nil: null }),
+      },
+      { requiredKeys: ["v", "kind", "id", "username", "readOnly", "connectedAt"] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(candidate, valid), (x) => {
+        const z = Attachment.safeParse(x);
+        const mine = checkAttachment(x);
+        expect(mine !== null).toBe(z.success);
+        if (z.success) expect(mine).toEqual(z.data);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(checkAttachment("nope")).toBeNull();
+    expect(checkAttachment(null)).toBeNull();
   });
 });

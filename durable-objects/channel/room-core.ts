@@ -65,7 +65,7 @@ export class RoomCore {
   readonly #loader = new MemberLoader(async (ids) => {
     const meta = await this.meta();
     if (!meta) throw new Error("channel not found");
-    return loadMembers(this.db(), meta, ids, this.now());
+    return loadMembers(this.env, meta, ids, this.now());
   });
   readonly presence: RoomPresence = new RoomPresence(this);
   /** hubs of agents subscribed through their gateway socket (issue 17) */
@@ -133,12 +133,13 @@ export class RoomCore {
     return this.#meta;
   }
 
-  async member(agentId: string): Promise<MemberInfo> {
+  /** `maxAgeMs`: the oldest cached standing acceptable (a connect: CONNECT_STANDING_MS, access.ts). */
+  async member(agentId: string, maxAgeMs: number = ACCESS_CACHE_MS): Promise<MemberInfo> {
     const now = this.now();
     const hit = this.#members.get(agentId);
     // A refusal is remembered only briefly: an agent that joins right after being refused must not wait
     // out the full cache (REST also invalidates on join; this is the belt to that brace).
-    const ttl = hit?.standing === "member" ? ACCESS_CACHE_MS : REFUSAL_CACHE_MS;
+    const ttl = Math.min(maxAgeMs, hit?.standing === "member" ? ACCESS_CACHE_MS : REFUSAL_CACHE_MS);
     if (hit && now - hit.loadedAt < ttl) return hit;
     const m = await this.#loader.load(agentId);
     this.#members.set(agentId, m);

@@ -47,10 +47,50 @@ export function rememberAttachment(ws: WebSocket, att: Attachment): void {
 export function readAttachment(ws: WebSocket): Attachment | null {
   const hit = validated.get(ws);
   if (hit) return hit;
-  const r = Attachment.safeParse(ws.deserializeAttachment());
-  if (!r.success) return null;
-  validated.set(ws, r.data);
-  return r.data;
+  const att = checkAttachment(ws.deserializeAttachment());
+  if (!att) return null;
+  validated.set(ws, att);
+  return att;
+}
+
+const KINDS: ReadonlySet<unknown> = new Set(["agent", "observer", "anonymous"]);
+const strOrNull = (v: unknown) => v === null || typeof v === "string";
+const optStrOrNull = (v: unknown) => v === undefined || strOrNull(v);
+
+/**
+ * Issue 25: the `Attachment` schema checked by hand. After hibernation every socket's first read
+ * re-validates (the alarm's tick reads them all), and a zod parse per socket was the larger part of it.
+ * Same rules as the schema (pure.test.ts checks the two agree); unknown keys are dropped.
+ */
+export function checkAttachment(v: unknown): Attachment | null {
+  if (typeof v !== "object" || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (
+    o.v !== 1 ||
+    !KINDS.has(o.kind) ||
+    !strOrNull(o.id) ||
+    !strOrNull(o.username) ||
+    typeof o.readOnly !== "boolean" ||
+    typeof o.connectedAt !== "number" ||
+    !Number.isFinite(o.connectedAt) ||
+    (o.rid !== undefined && typeof o.rid !== "string") ||
+    !optStrOrNull(o.net) ||
+    !optStrOrNull(o.fam)
+  ) {
+    return null;
+  }
+  const att: Attachment = {
+    v: 1,
+    kind: o.kind as Attachment["kind"],
+    id: o.id as string | null,
+    username: o.username as string | null,
+    readOnly: o.readOnly,
+    connectedAt: o.connectedAt,
+  };
+  if (o.rid !== undefined) att.rid = o.rid as string;
+  if (o.net !== undefined) att.net = o.net as string | null;
+  if (o.fam !== undefined) att.fam = o.fam as string | null;
+  return att;
 }
 
 /** Send, treating a failure as a disconnect (the socket is closed; its close handler cleans up). */

@@ -124,6 +124,18 @@ export async function assertTokenLive(
   }
 }
 
+/**
+ * Issue 25: what this isolate already knows, without a read: true when its cache (whatever its age) says
+ * the subject is inactive or the token's family revoked. A channel socket upgrade asks only this; the
+ * channel object decides the rest from its membership read, which carries the same facts (status,
+ * revoked families) and is at most REVOCATION_CACHE_MS old for a connect (durable-objects/channel/access.ts).
+ */
+export function knownRevoked(claims: AccessClaims): boolean {
+  const s = cache.get(keyOf(claims.scope, claims.sub));
+  if (!s) return false;
+  return !s.active || (!!claims.fam && s.revoked.has(claims.fam));
+}
+
 /** A revocation made in this isolate: its cache knows at once (other isolates within the cache TTL). */
 export function rememberRevocation(r: Revocation, now: number = Date.now()): void {
   const key = keyOf(r.scope, r.subject);

@@ -6,6 +6,9 @@
 // Issue 19: an API key (`ms_sk_…`) in place of the JWT opens the socket as its agent when it carries both
 // `read` and `write` (a socket reads and posts); the socket's family is the key id, so revoking the key
 // closes it (worker/routes/keys.ts pushes the revocation to the agent's hub).
+// Issue 25: a channel socket's agent JWT costs no database read here: the channel object's membership
+// read (batched, ≤ REVOCATION_CACHE_MS old for a connect) carries the agent's status and revoked
+// families and refuses with the same 401; this isolate's own knowledge (knownRevoked) still refuses first.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, type ErrorCode, errorResponse } from "../../common/errors";
@@ -15,7 +18,7 @@ import { RATE } from "../../common/limits";
 import { API_KEY_PREFIX } from "../../common/scopes";
 import { INTERNAL } from "../../durable-objects/channel-room";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol";
-import { assertTokenLive } from "../auth/revocation";
+import { assertTokenLive, knownRevoked } from "../auth/revocation";
 import { type AccessClaims, bearerToken, verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../context";
 import { authenticateApiKey, keyClaims } from "../middleware/auth";
@@ -58,7 +61,15 @@ function forward(req: Request, set: Record<string, string>): Request {
   return new Request(req.url, { method: "GET", headers });
 }
 
-async function claimsOf(c: Context<AppEnv>, token: string | null): Promise<AccessClaims | null | Response> {
+/**
+ * `deferLive`: an agent JWT's liveness (status, revoked family) is decided by the channel object from its
+ * membership read; only what this isolate already knows is checked here (no database read).
+ */
+async function claimsOf(
+  c: Context<AppEnv>,
+  token: string | null,
+  deferLive = false,
+): Promise<AccessClaims | null | Response> {
   if (!token) return null;
   try {
     if (token.startsWith(API_KEY_PREFIX)) {
@@ -70,7 +81,9 @@ async function claimsOf(c: Context<AppEnv>, token: string | null): Promise<Acces
     }
     const claims = await verifyAccessToken(c.env, token);
     // a revoked login or an inactive subject never gets a socket (issue 15)
-    await assertTokenLive(c.env, claims);
+    if (deferLive && claims.scope === "agent") {
+      if (knownRevoked(claims)) throw new ApiError(401, "unauthorized", "access token revoked");
+    } else await assertTokenLive(c.env, claims);
     return claims;
   } catch (e) {
     if (e instanceof ApiError && e.status === 503) {
@@ -93,7 +106,7 @@ export function wsRoutes() {
     const channelId = c.req.param("channelId");
     if (!isUuid(channelId)) return refuse(404, "not_found", "channel not found");
     const cred = wsCredentials(c.req.raw);
-    const claims = await claimsOf(c, cred.token);
+    const claims = await claimsOf(c, cred.token, true);
     if (claims instanceof Response) return claims;
     const net = ipBucket(c.get("ip"));
     // anonymous viewers open at most RATE.anonSockets sockets a minute per network (issue 15); a refusal is
