@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
 import { RATE, SOCKET_LIMITS } from "../common/limits";
+import type { HistoryPage } from "../common/messages-view";
 import { checkRate } from "../common/rate";
 import { REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import {
@@ -19,7 +20,6 @@ import {
   type ServerOp,
   SUBPROTOCOL,
 } from "../protocol";
-import type { HistoryPage } from "../common/messages-view";
 import { type ChannelMeta, decideConnect, type MemberInfo } from "./channel/access";
 import { type HistoryCaller, latestFromCache } from "./channel/history-cache";
 import { hitWindow, type Window } from "./channel/rate-window";

@@ -22,8 +22,9 @@
 //   bans once archived) goes to Postgres, which refuses exactly as before.
 import { type SQL, sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
-import { type DbEnv } from "../../common/db/client";
+import type { DbEnv } from "../../common/db/client";
 import { readAsActor } from "../../common/db/http";
+import { LIMITS } from "../../common/limits";
 import {
   type HistoryMessage,
   type HistoryPage,
@@ -32,7 +33,6 @@ import {
   type ReactionCount,
   toMessageView,
 } from "../../common/messages-view";
-import { LIMITS } from "../../common/limits";
 import type { ContentType, VoteTally } from "../../protocol";
 import type { ChannelMeta, MemberInfo } from "./access";
 import type { RoomCore } from "./room-core";

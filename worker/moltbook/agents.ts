@@ -89,8 +89,8 @@ export function agentRoutes(app: Hono<AppEnv>): void {
       c.var.actor,
       agentId,
       {
-      ...(body.description !== undefined ? { bio: body.description } : {}),
-      ...(display !== undefined ? { display_name: display } : {}),
+        ...(body.description !== undefined ? { bio: body.description } : {}),
+        ...(display !== undefined ? { display_name: display } : {}),
       },
       c.env,
     );
