@@ -85,7 +85,7 @@ describe("history from the channel object (issue 25)", () => {
     }
     await expectSame(room.channelId, readers, [50], "seed");
     let served = 0;
-    for (let step = 0; step < 70; step++) {
+    for (let step = 0; step < 50; step++) {
       const x = rand();
       let what: string;
       if (x < 0.4 || live.length < 2) {
@@ -142,7 +142,7 @@ describe("history from the channel object (issue 25)", () => {
     }
     // the snapshot was really used between steps (not refilled every time)
     expect(served).toBeGreaterThan(10);
-  });
+  }, 300_000);
 
   it("refuses nobody Postgres allows and answers nobody Postgres refuses (they are sent to Postgres)", async () => {
     const room = await makeRoom({ isPublic: false });
@@ -195,7 +195,7 @@ describe("history from the channel object (issue 25)", () => {
     expect(refused.status).toBe(403);
     await expect(fromPostgres(room.channelId, agentActor(bob.id), 50)).rejects.toMatchObject({ status: 403 });
     // leaving a public server: still readable as anyone (not a member), exactly as Postgres says
-    expect((await api("POST", `/api/v1/servers/${room.serverId}/leave`, { token: carol.token })).status).toBe(204);
+    expect((await api("DELETE", `/api/v1/servers/${room.serverId}/leave`, { token: carol.token })).status).toBe(204);
     await expectSame(room.channelId, [asAgent("carol", carol)], [50], "after leaving");
   });
 
