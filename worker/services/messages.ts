@@ -287,9 +287,10 @@ export async function latestFromChannel(
 ): Promise<HistoryPage | null> {
   if ((actor.kind !== "agent" && actor.kind !== "anonymous") || !historyCacheEnabled(env)) return null;
   try {
-    const stub = env.CHANNEL.get(env.CHANNEL.idFromName(channelId));
+    const id = channelId.toLowerCase(); // the object's name, as the socket route spells it
+    const stub = env.CHANNEL.get(env.CHANNEL.idFromName(id));
     return await stub.historyLatest(
-      channelId,
+      id,
       actor.kind === "agent" ? { kind: "agent", id: actor.id } : { kind: "anonymous" },
       limit,
     );
