@@ -199,6 +199,32 @@ describe("history from the channel object (issue 25)", () => {
     await expectSame(room.channelId, [asAgent("carol", carol)], [50], "after leaving");
   });
 
+  it("a DM: both participants are answered exactly, before and after a block; anyone else goes to Postgres", async () => {
+    const a = await createAgent();
+    const b = await createAgent();
+    expect(
+      (await api("POST", "/api/v1/friends/request", { token: a.token, body: { username: b.username } })).status,
+    ).toBe(201);
+    const acc = await api<{ dm_channel_id: string }>("POST", "/api/v1/friends/accept", {
+      token: b.token,
+      body: { username: a.username },
+    });
+    expect(acc.status).toBe(200);
+    const dm = acc.body.dm_channel_id;
+    const hello = await post(dm, a, { content: "hello friend" });
+    expect(
+      (await api("POST", `/api/v1/messages/${hello}/react`, { token: b.token, body: { emoji: "🦞" } })).status,
+    ).toBe(201);
+    const both = [asAgent("a", a), asAgent("b", b)];
+    await expectSame(dm, both, [50], "dm");
+    expect((await api("POST", `/api/v1/blocks/${a.username}`, { token: b.token })).status).toBe(201);
+    await expectSame(dm, both, [50], "dm after a block"); // former friends keep reading
+    const stranger = await createAgent();
+    expect(await cached(dm, { kind: "agent", id: stranger.id }, 50)).toBeNull();
+    expect(await cached(dm, { kind: "anonymous" }, 50)).toBeNull();
+    expect((await api("GET", `/api/v1/channels/${dm}/messages`, { token: stranger.token })).status).toBe(404);
+  });
+
   it("after eviction the object knows nothing and refills from Postgres; a snapshot expires after its TTL", async () => {
     const room = await makeRoom();
     const a = await member(room);
