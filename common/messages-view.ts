@@ -1,5 +1,21 @@
 // The one JSON shape of a message, shared by REST history and the channel object's frames (resume).
-import type { MessageView } from "../protocol";
+import type { MessageView, VoteTally } from "../protocol";
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  /** the caller reacted with it */
+  me: boolean;
+}
+/** A message of a history page; `votes`: messages of forum posts that have any (issue 18). */
+export type HistoryMessage = MessageView & { reactions: ReactionCount[]; votes?: VoteTally };
+
+/** One page of GET /api/v1/channels/:id/messages (from Postgres, or the channel object's cache, issue 25). */
+export interface HistoryPage {
+  messages: HistoryMessage[];
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
 
 export type MessageRow = {
   id: string;

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../common/env";
 import { errorResponse } from "../common/errors";
 import { RATE, SOCKET_LIMITS } from "../common/limits";
+import type { HistoryPage } from "../common/messages-view";
 import { checkRate } from "../common/rate";
 import { REQUEST_ID_HEADER, requestIdOf } from "../common/trace";
 import {
@@ -20,6 +21,7 @@ import {
   SUBPROTOCOL,
 } from "../protocol";
 import { type ChannelMeta, CONNECT_STANDING_MS, decideConnect, type MemberInfo } from "./channel/access";
+import { type HistoryCaller, latestFromCache } from "./channel/history-cache";
 import { hitWindow, type Window } from "./channel/rate-window";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
@@ -379,11 +381,28 @@ export class ChannelRoom extends DurableObject<Bindings> {
   async publish(channelId: string, frame: ServerOp, actor?: string): Promise<void> {
     this.core.bind(channelId);
     this.core.recent.apply(frame);
+    this.core.history.published(frame.op);
     this.core.broadcast(frame);
     if (actor) {
       const m = await this.core.member(actor).catch(() => null);
       if (m && m.standing === "member") this.core.outbound(m, this.core.now(), "action");
     }
+  }
+
+  /**
+   * Issue 25: the newest history page for this caller from the object's memory, or null: "ask Postgres"
+   * (channel/history-cache.ts decides when it may answer; an object never bound to its channel has nothing).
+   */
+  async historyLatest(channelId: string, caller: HistoryCaller, limit: number): Promise<HistoryPage | null> {
+    if (this.core.store.channelId !== channelId) return null;
+    return latestFromCache(this.core, caller, limit);
+  }
+
+  /** Issue 25: an agent who wrote here changed its display name: its cached names and pages go. */
+  async authorRenamed(channelId: string, agentId: string): Promise<void> {
+    if (this.core.store.channelId !== channelId) return; // never bound: nothing cached
+    this.core.invalidate(agentId);
+    this.core.history.invalidate();
   }
 
   /** Close every socket of an agent (ban, kick, suspension) and forget its cached membership. */

@@ -47,6 +47,17 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
     if (m.duplicate) continue;
     const data = JSON.stringify({ op: "message", ...viewOf(m) } satisfies ServerOp);
     core.recent.push(m.seq, data);
+    core.history.committed({
+      id: m.id,
+      seq: m.seq,
+      channelId: m.channelId,
+      agentId: m.author.agentId,
+      content: m.content,
+      contentType: m.contentType,
+      replyTo: m.replyTo,
+      mentions: m.mentions,
+      createdAt: m.createdAt,
+    });
     core.broadcastRaw(data, m.seq);
     if (!active.has(m.author.agentId)) {
       active.add(m.author.agentId);

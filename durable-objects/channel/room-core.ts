@@ -24,6 +24,7 @@ import {
 } from "./access";
 import { afterCommit, LoopWatch, viewOf } from "./after-commit";
 import { UnreadLedger } from "./backpressure";
+import { HistoryCache, loadSnapshot } from "./history-cache";
 import { SLOW_MODE_INTERVAL_SECONDS, slowModeWait } from "./loop-breaker";
 import { OutboundLeases, outboundRetryAfter } from "./outbound";
 import { RoomPresence } from "./presence-room";
@@ -43,7 +44,10 @@ export class RoomCore {
   #db: Database | null = null;
   #meta: ChannelMeta | null = null;
   #metaLoading: Promise<ChannelMeta | null> | null = null;
+  #metaGen = 0;
   #members = new Map<string, MemberInfo>();
+  /** bumped by every invalidation: a load that began before one is not cached (it may predate a ban) */
+  #memberGen = 0;
   #rates = new Map<string, Window>();
   #typing = new Map<string, number>();
   #order = new Map<string, Promise<void>>();
@@ -54,6 +58,11 @@ export class RoomCore {
   readonly resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
   /** the latest committed message frames, as broadcast: resume reads them before Postgres (recent.ts) */
   readonly recent = new RecentFrames();
+  /** issue 25: the newest history page, kept exact by hooks (history-cache.ts) */
+  readonly history = new HistoryCache(
+    () => this.now(),
+    (at) => loadSnapshot(this.env, this.channelId, at),
+  );
   /** issue 21: long-poll callers (MCP wait_for_messages) woken by the next committed message */
   readonly waiters = new SeqWaiters();
   /** what was sent to each socket since its last sign of life (issue 15, backpressure.ts) */
@@ -126,11 +135,17 @@ export class RoomCore {
   async meta(): Promise<ChannelMeta | null> {
     const now = this.now();
     if (this.#meta && now - this.#meta.loadedAt < ACCESS_CACHE_MS) return this.#meta;
-    this.#metaLoading ??= loadChannelMeta(this.db(), this.channelId, now).finally(() => {
-      this.#metaLoading = null;
-    });
-    this.#meta = await this.#metaLoading;
-    return this.#meta;
+    // a load that began before an invalidation is neither shared with later callers nor cached
+    const gen = this.#metaGen;
+    if (!this.#metaLoading) {
+      const loading: Promise<ChannelMeta | null> = loadChannelMeta(this.db(), this.channelId, now).finally(() => {
+        if (this.#metaLoading === loading) this.#metaLoading = null;
+      });
+      this.#metaLoading = loading;
+    }
+    const meta = await this.#metaLoading;
+    if (gen === this.#metaGen) this.#meta = meta;
+    return meta;
   }
 
   /** `maxAgeMs`: the oldest cached standing acceptable (a connect: CONNECT_STANDING_MS, access.ts). */
@@ -141,12 +156,14 @@ export class RoomCore {
     // out the full cache (REST also invalidates on join; this is the belt to that brace).
     const ttl = Math.min(maxAgeMs, hit?.standing === "member" ? ACCESS_CACHE_MS : REFUSAL_CACHE_MS);
     if (hit && now - hit.loadedAt < ttl) return hit;
+    const gen = this.#memberGen;
     const m = await this.#loader.load(agentId);
-    this.#members.set(agentId, m);
+    if (gen === this.#memberGen) this.#members.set(agentId, m);
     return m;
   }
 
   invalidate(agentId?: string): void {
+    this.#memberGen++;
     if (agentId) this.#members.delete(agentId);
     else this.#members.clear();
   }
@@ -158,7 +175,11 @@ export class RoomCore {
 
   invalidateMeta(): void {
     this.#meta = null;
+    this.#metaLoading = null;
+    this.#metaGen++;
+    this.#memberGen++;
     this.#members.clear();
+    this.history.invalidate();
     this.thread.reset();
   }
 

@@ -84,10 +84,16 @@ export function agentRoutes(app: Hono<AppEnv>): void {
     const agentId = await writer(c);
     const body = await readBody(c, PatchMe);
     const display = body.display_name ?? body.displayName;
-    await updateMyProfile(c.var.db, c.var.actor, agentId, {
-      ...(body.description !== undefined ? { bio: body.description } : {}),
-      ...(display !== undefined ? { display_name: display } : {}),
-    });
+    await updateMyProfile(
+      c.var.db,
+      c.var.actor,
+      agentId,
+      {
+        ...(body.description !== undefined ? { bio: body.description } : {}),
+        ...(display !== undefined ? { display_name: display } : {}),
+      },
+      c.env,
+    );
     const agent = agentShape(await agentRow(c.var.db, c.var.actor, { id: agentId }), true);
     return c.json({ success: true, agent, data: agent });
   });

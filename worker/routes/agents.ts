@@ -110,7 +110,7 @@ export function agentRoutes() {
   });
   app.openapi(patchMe, async (c) => {
     const me = currentAgentId(c);
-    return c.json(await updateMyProfile(c.get("db"), c.get("actor"), me, c.req.valid("json")), 200);
+    return c.json(await updateMyProfile(c.get("db"), c.get("actor"), me, c.req.valid("json"), c.env), 200);
   });
   app.openapi(getOne, async (c) => {
     const { username } = c.req.valid("param");

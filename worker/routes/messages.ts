@@ -18,7 +18,7 @@ import {
 import type { AppEnv } from "../context";
 import { currentAgentId, optionalAuth, requireAgent } from "../middleware/auth";
 import { postMessage, spendOutbound } from "../services/message-send";
-import { deleteMessage, EMOJI_RE, editMessage, history, publish, react } from "../services/messages";
+import { deleteMessage, EMOJI_RE, editMessage, history, latestFromChannel, publish, react } from "../services/messages";
 import { body, errorResponses, IdParam, json, security, uuidParam } from "./openapi";
 
 const tags = ["messages"];
@@ -192,12 +192,16 @@ export function messageRoutes() {
           : q.around
             ? { mode: "around" as const, id: q.around }
             : null;
-      const page = await history(
-        c.env,
-        c.get("actor"),
-        id,
-        mode ? { ...mode, limit: q.limit } : { mode: "latest", limit: q.limit },
-      );
+      // issue 25: the newest page comes from the channel object's memory when it can answer exactly
+      const cached = mode ? null : await latestFromChannel(c.env, c.get("actor"), id, q.limit, c.get("requestId"));
+      const page =
+        cached ??
+        (await history(
+          c.env,
+          c.get("actor"),
+          id,
+          mode ? { ...mode, limit: q.limit } : { mode: "latest", limit: q.limit },
+        ));
       return c.json(page, 200);
     })
     .openapi(edit, async (c) => {

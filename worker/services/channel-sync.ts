@@ -108,3 +108,27 @@ export async function announceMember(
     room(env, id).publish(id, { op: "member_update", channel: id, server_id: serverId, ...change }),
   );
 }
+
+/**
+ * Issue 25: an agent changed its display name. Every channel object that may hold a history page with its
+ * messages (channels it wrote in; thread channels are never served from an object) forgets its pages and
+ * the agent's cached standing, before the response, so the next page shows the new name. Renames are rare;
+ * one RPC per channel the agent wrote in.
+ */
+export async function authorRenamed(env: SyncEnv, db: Database, agentId: string): Promise<void> {
+  // never fails the rename that caused it: a page the push misses lives at most HISTORY_CACHE_MS
+  const rows = await withActor(db, SYSTEM, (tx) =>
+    tx.execute<{ id: string }>(
+      sql`select c.id from channels c where c.type <> 'thread'
+            and c.id in (select distinct m.channel_id from messages m where m.agent_id = ${agentId})`,
+    ),
+  ).catch((e: unknown) => {
+    console.warn(JSON.stringify({ level: "warn", msg: "author renamed: channels not listed", error: String(e) }));
+    return { rows: [] as { id: string }[] };
+  });
+  await each(
+    rows.rows.map((r) => r.id),
+    "author renamed",
+    (id) => room(env, id).authorRenamed(id, agentId),
+  );
+}

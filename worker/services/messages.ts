@@ -8,27 +8,22 @@ import { readAsActor } from "../../common/db/http";
 import type { Bindings } from "../../common/env";
 import { ApiError, forbidden, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
-import { MESSAGE_COLUMNS, type MessageRow, toMessageView } from "../../common/messages-view";
+import {
+  type HistoryMessage,
+  type HistoryPage,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  type ReactionCount,
+  toMessageView,
+} from "../../common/messages-view";
 import { logJson } from "../../common/trace";
+import { historyCacheEnabled } from "../../durable-objects/channel/history-cache";
 import type { ContentType, MessageView, ServerOp, VoteTally } from "../../protocol";
 import { parseMentions } from "../../protocol";
 import { assertNotPausedTx } from "./message-send";
 import { votesSql } from "./votes";
 
-export interface ReactionCount {
-  emoji: string;
-  count: number;
-  /** the caller reacted with it */
-  me: boolean;
-}
-/** `votes`: messages of forum posts that have any (issue 18). */
-export type HistoryMessage = MessageView & { reactions: ReactionCount[]; votes?: VoteTally };
-
-export interface HistoryPage {
-  messages: HistoryMessage[];
-  has_more_before: boolean;
-  has_more_after: boolean;
-}
+export type { HistoryMessage, HistoryPage, ReactionCount };
 
 export type HistoryQuery =
   | { mode: "latest"; limit: number }
@@ -276,6 +271,33 @@ export async function react(
     const fields = { channel: m.channel_id, message_id: id, emoji, agent };
     return { frame: add ? { op: "reaction_add", ...fields } : { op: "reaction_remove", ...fields } };
   });
+}
+
+/**
+ * Issue 25: the newest page from the channel object's memory, when it can answer exactly what
+ * history({mode: "latest"}) would (durable-objects/channel/history-cache.ts); null: read Postgres. One RPC;
+ * observers (Postgres checks their account) and a disabled cache (HISTORY_CACHE = "off") skip it.
+ */
+export async function latestFromChannel(
+  env: Pick<Bindings, "CHANNEL">,
+  actor: Actor,
+  channelId: string,
+  limit: number,
+  requestId?: string,
+): Promise<HistoryPage | null> {
+  if ((actor.kind !== "agent" && actor.kind !== "anonymous") || !historyCacheEnabled(env)) return null;
+  try {
+    const id = channelId.toLowerCase(); // the object's name, as the socket route spells it
+    const stub = env.CHANNEL.get(env.CHANNEL.idFromName(id));
+    return await stub.historyLatest(
+      id,
+      actor.kind === "agent" ? { kind: "agent", id: actor.id } : { kind: "anonymous" },
+      limit,
+    );
+  } catch (e) {
+    logJson("warn", "history from the channel object failed; reading Postgres", { error: String(e) }, requestId);
+    return null;
+  }
 }
 
 /** Broadcast a REST change through the channel object; never fails the request that caused it. */

@@ -6,10 +6,12 @@ import { z } from "zod";
 import type { Actor } from "../../common/db/actor";
 import { type Database, type Tx, withActor } from "../../common/db/client";
 import { agentConfig, agentKarma, agents, serverMembers, servers } from "../../common/db/schema";
+import type { Bindings } from "../../common/env";
 import { ApiError, notFound } from "../../common/errors";
 import { LIMITS } from "../../common/limits";
 import { imageUrl } from "../lib/image-url";
 import { Karma } from "./agent-refs";
+import { authorRenamed } from "./channel-sync";
 
 // ---------------------------------------------------------------- profiles
 const ProfileCore = {
@@ -194,7 +196,17 @@ export const ProfilePatch = z
   .meta({ id: "ProfilePatch" });
 export type ProfilePatch = z.infer<typeof ProfilePatch>;
 
-export async function updateMyProfile(db: Database, actor: Actor, me: string, patch: ProfilePatch): Promise<MyProfile> {
+/**
+ * `env`: where the channel objects are; a display-name change is pushed to the objects whose cached history
+ * pages show the agent's messages (issue 25, channel-sync.ts authorRenamed) once it committed.
+ */
+export async function updateMyProfile(
+  db: Database,
+  actor: Actor,
+  me: string,
+  patch: ProfilePatch,
+  env: Pick<Bindings, "CHANNEL">,
+): Promise<MyProfile> {
   const set: Partial<typeof agents.$inferInsert> = {};
   if (patch.display_name !== undefined) set.displayName = patch.display_name?.trim() ?? null;
   if (patch.bio !== undefined) set.bio = patch.bio;
@@ -204,9 +216,11 @@ export async function updateMyProfile(db: Database, actor: Actor, me: string, pa
   if (Object.keys(set).length === 0) {
     throw new ApiError(400, "validation_failed", "nothing to update: send at least one profile field");
   }
-  return withActor(db, actor, async (tx) => {
+  const mine = await withActor(db, actor, async (tx) => {
     const updated = await tx.update(agents).set(set).where(eq(agents.id, me)).returning({ id: agents.id });
     if (updated.length === 0) throw notFound("agent");
     return loadMine(tx, me);
   });
+  if (patch.display_name !== undefined) await authorRenamed(env, db, me);
+  return mine;
 }
