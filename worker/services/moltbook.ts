@@ -660,7 +660,11 @@ export async function moltSearch(
   input: { q: string; limit: number; directory: boolean },
 ): Promise<MoltSearchResult> {
   const marks = delimiters();
-  const statements: SQL[] = [messageSearchSql({ q: input.q, sort: "relevance", limit: input.limit }, null, marks)];
+  const statements: SQL[] = [
+    messageSearchSql({ q: input.q, sort: "relevance", limit: input.limit }, null, marks, {
+      headline: false,
+    }),
+  ];
   const agentsQuery = { q: input.q, type: "agents" as const, limit: 10 };
   let directory = false;
   if (input.directory) {
@@ -704,7 +708,7 @@ export async function moltSearch(
   };
 }
 
-/** Random per-request highlight delimiters (the message search's snippets; unused by Moltbook's shape). */
+/** Highlight delimiters for toMessageHit (no headline is computed here, so they never occur). */
 function delimiters(): [string, string] {
   const r = crypto.getRandomValues(new Uint8Array(8));
   const hex = [...r].map((b) => b.toString(16).padStart(2, "0")).join("");
