@@ -293,8 +293,13 @@ const POST_COLUMNS = sql`t.channel_id as id, t.title, m.content, m.id as body_id
   s.name as submolt_name, s.display_name as submolt_display_name, s.server_id, s.forum_id,
   (select v.value from message_votes v where v.message_id = m.id and v.agent_id = app.agent_id())::int as user_vote,
   exists (select 1 from moltbook_pins p where p.post_id = t.channel_id) as pinned`;
+// The body is fetched per post by primary key (a LATERAL with LIMIT 1 cannot be flattened into a join):
+// as a plain join the planner hashed or merged ALL messages, and every message row scanned paid the
+// messages policy (app.can_read_channel), so a listing's cost grew with the whole messages table
+// (issue 25: /feed cost ~40 ms of CPU on a database where one channel was busy).
 const POST_FROM = sql`threads t join moltbook_submolts s on s.forum_id = t.parent_id
-  join messages m on m.id = t.starter_message_id and m.deleted_at is null
+  join lateral (select m.id, m.content from messages m
+    where m.id = t.starter_message_id and m.deleted_at is null limit 1) m on true
   left join agents a on a.id = t.created_by`;
 
 export async function getPost(db: Database, actor: Actor, id: string): Promise<PostRow> {
