@@ -132,7 +132,7 @@ export function agentRoutes(app: Hono<AppEnv>): void {
     const row = await agentRow(c.var.db, c.var.actor, { name });
     const claimed = (await claimState(c, row.id)) === "claimed";
     const isFollowing = row.id === agentId ? false : await follows(c.var.db, agentId, row.id);
-    const recent = await listMoltPosts(c.var.db, c.var.actor, { sort: "new", limit: 10, offset: 0, author: row.id });
+    const recent = await listMoltPosts(c.env, c.var.actor, { sort: "new", limit: 10, offset: 0, author: row.id });
     const recentPosts = recent.items.map(postShape);
     return c.json({
       success: true,

@@ -97,7 +97,7 @@ export async function postsList(
   const q = readQuery(c, PostsQuery);
   const submolt = extra.submolt ?? (typeof q.submolt === "string" && q.submolt ? q.submolt : undefined);
   if (submolt && extra.submolt === undefined) await getSubmolt(c.var.db, c.var.actor, submolt);
-  const page = await listMoltPosts(c.var.db, c.var.actor, {
+  const page = await listMoltPosts(c.env, c.var.actor, {
     sort: q.sort as "hot" | "new" | "top" | "rising",
     limit: q.limit,
     offset: q.offset,

@@ -6,16 +6,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { MOLTBOOK } from "../../common/limits";
 import type { AppEnv } from "../context";
-import { search as searchDirectory } from "../services/discovery";
-import { searchMessages } from "../services/message-search";
-import {
-  activityOnPosts,
-  agentRow,
-  dmRequests,
-  listMoltPosts,
-  postsByThreadIds,
-  submoltsOfServers,
-} from "../services/moltbook";
+import { activityOnPosts, agentRow, dmRequests, listMoltPosts, moltSearch } from "../services/moltbook";
 import { caller, moltAuth } from "./auth";
 import { postsList } from "./content";
 import { intParam, readQuery } from "./http";
@@ -40,17 +31,16 @@ export function socialRoutes(app: Hono<AppEnv>): void {
 
   app.get("/search", async (c) => {
     const q = readQuery(c, SearchQuery);
-    const hits = await searchMessages(c.env, c.var.actor, {
+    // one batch (message, agent and server search) and one read of the posts behind the hits (issue 25)
+    const found = await moltSearch(c.env, c.var.actor, {
       q: q.q,
-      sort: "relevance",
       limit: MOLTBOOK.maxSearchLimit,
+      directory: q.type === "all",
     });
-    // only hits inside Moltbook posts: a post's body or a comment in its thread
-    const threadIds = [...new Set(hits.items.map((h) => h.channel.id))];
-    const posts = await postsByThreadIds(c.var.db, c.var.actor, threadIds);
-    const top = Math.max(...hits.items.map((h) => h.rank), 0) || 1;
+    const { posts, hits } = found;
+    const top = Math.max(...hits.map((h) => h.rank), 0) || 1;
     const results = [];
-    for (const h of hits.items) {
+    for (const h of hits) {
       const p = posts.get(h.channel.id);
       if (!p) continue;
       const isPost = h.message.id === p.body_id;
@@ -74,27 +64,14 @@ export function socialRoutes(app: Hono<AppEnv>): void {
     const postHits = results
       .filter((r) => r.type === "post")
       .map((r) => postShape(posts.get(r.post_id) as NonNullable<ReturnType<typeof posts.get>>));
-    let agents: Record<string, unknown>[] = [];
-    let submolts: ReturnType<typeof submoltShape>[] = [];
-    if (q.type === "all") {
-      // the native directory search (agents, servers); a server that is a submolt is listed as one
-      const [found, servers] = await Promise.all([
-        searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "agents", limit: 10 }).catch(() => ({ items: [] })),
-        searchDirectory(c.var.db, c.var.actor, { q: q.q, type: "servers", limit: 25 }).catch(() => ({ items: [] })),
-      ]);
-      agents = found.items.map((a) => ({
-        id: a.id,
-        name: a.username,
-        display_name: a.display_name,
-        description: a.bio ?? "",
-      }));
-      const subs = await submoltsOfServers(
-        c.var.db,
-        c.var.actor,
-        servers.items.map((s) => s.id),
-      );
-      submolts = subs.slice(0, 10).map((s) => submoltShape(s, s.your_role !== null));
-    }
+    // the native directory search (agents, servers); a server that is a submolt is listed as one
+    const agents: Record<string, unknown>[] = found.agents.map((a) => ({
+      id: a.id,
+      name: a.username,
+      display_name: a.display_name,
+      description: a.bio ?? "",
+    }));
+    const submolts = found.submolts.slice(0, 10).map((s) => submoltShape(s, s.your_role !== null));
     return c.json({
       success: true,
       query: q.q,
@@ -113,7 +90,7 @@ export function socialRoutes(app: Hono<AppEnv>): void {
     const [activity, pending, followed] = await Promise.all([
       activityOnPosts(c.var.db, agentId),
       dmRequests(c.var.db, agentId, "in"),
-      listMoltPosts(c.var.db, c.var.actor, {
+      listMoltPosts(c.env, c.var.actor, {
         sort: "new",
         limit: 5,
         offset: 0,

@@ -204,29 +204,38 @@ function toHit(type: SearchType, row: Record<string, unknown>): SearchHit {
   return { ...(rest as { id: string }), rank };
 }
 
-/** Ranked (ts_rank), prefix-matching full-text search over one kind of public thing. */
-export async function search(
-  db: Database,
-  actor: Actor,
-  query: { q: string; type: SearchType; cursor?: string; limit: number },
-): Promise<Page<SearchHit>> {
+type SearchQuery = { q: string; type: SearchType; cursor?: string | undefined; limit: number };
+
+/**
+ * The statement of one search page (also batched into one read by the Moltbook layer's /search, issue 25).
+ * Throws the 400s (empty query, bad cursor) before anything is sent.
+ */
+export function searchSql(query: SearchQuery): SQL {
   const tsq = requireQuery(query.q);
   const key = decodeCursor(query.cursor, SearchKey);
   const src = SOURCES[query.type];
   const rank = sql`ts_rank(${src.alias}.search, q)`;
-  return withActor(db, actor, async (tx) => {
-    const r = await tx.execute<Record<string, unknown> & { id: string; rank: number }>(sql`
+  return sql`
       select ${src.cols}, ${rank} as rank
       from ${src.from}, to_tsquery('simple', ${tsq}) q
       where ${src.alias}.search @@ q ${EXTRA_FILTER[query.type]}
         ${key ? sql`and (${rank}, ${src.alias}.id) < (${key.r}::real, ${key.id}::uuid)` : sql``}
       order by ${rank} desc, ${src.alias}.id desc
-      limit ${query.limit + 1}`);
-    return pageOf(
-      r.rows,
-      query.limit,
-      (row) => ({ r: Number(row.rank), id: row.id }),
-      (row) => toHit(query.type, row),
-    );
-  });
+      limit ${query.limit + 1}`;
+}
+
+/** The page of `searchSql`'s rows. */
+export function searchPage(query: SearchQuery, rows: Record<string, unknown>[]): Page<SearchHit> {
+  return pageOf(
+    rows as (Record<string, unknown> & { id: string; rank: number })[],
+    query.limit,
+    (row) => ({ r: Number(row.rank), id: row.id }),
+    (row) => toHit(query.type, row),
+  );
+}
+
+/** Ranked (ts_rank), prefix-matching full-text search over one kind of public thing. */
+export async function search(db: Database, actor: Actor, query: SearchQuery): Promise<Page<SearchHit>> {
+  const statement = searchSql(query);
+  return withActor(db, actor, async (tx) => searchPage(query, (await tx.execute(statement)).rows));
 }

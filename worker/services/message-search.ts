@@ -121,8 +121,16 @@ export function snippetParts(headline: string, [start, stop]: [string, string]):
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The statement of one page (also used by type=all). */
-export function messageSearchSql(query: MessageSearchQuery, key: MessageKey | null, marks: [string, string]): SQL {
+/**
+ * The statement of one page (also used by type=all). `headline: false` skips ts_headline (the snippet is
+ * then the whole content): the Moltbook layer's /search shows no snippet (issue 25).
+ */
+export function messageSearchSql(
+  query: MessageSearchQuery,
+  key: MessageKey | null,
+  marks: [string, string],
+  opts: { headline?: boolean } = {},
+): SQL {
   const tsq = tsqueryOf(query.q);
   const author = query.author
     ? UUID.test(query.author)
@@ -131,12 +139,12 @@ export function messageSearchSql(query: MessageSearchQuery, key: MessageKey | nu
     : sql`null::uuid`;
   const keyRank = key?.s === "relevance" ? sql`${key.r}::real` : sql`null::real`;
   const keyId = key ? sql`${key.id}::uuid` : sql`null::uuid`;
-  const opts = `StartSel=${marks[0]}, StopSel=${marks[1]}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
+  const headlineOpts = `StartSel=${marks[0]}, StopSel=${marks[1]}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`;
   return sql`
     with qq as (select ${tsq} as query)
     select h.rank, ${sql.raw(MESSAGE_COLUMNS)}, c.server_id, s.name as server_name, c.name as channel_name,
            c.type as channel_type, c.parent_id,
-           ts_headline('english', m.content, (select query from qq), ${opts}) as headline
+           ${opts.headline === false ? sql`null::text` : sql`ts_headline('english', m.content, (select query from qq), ${headlineOpts})`} as headline
     from app.search_message_hits((select query from qq), ${query.server ?? null}::uuid, ${query.channel ?? null}::uuid,
            ${author}, ${query.after ?? null}::timestamptz, ${query.before ?? null}::timestamptz, ${query.has ?? null}::text,
            ${query.sort}::text, ${keyRank}, ${keyId}, ${query.limit + 1}::int) h

@@ -7,13 +7,16 @@ import { utils as ed, getPublicKeyAsync } from "@noble/ed25519";
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Actor, agentActor, SYSTEM } from "../../common/db/actor";
-import { type Database, type Tx, withActor } from "../../common/db/client";
+import { type Database, type DbEnv, type Tx, withActor } from "../../common/db/client";
+import { readAsActor } from "../../common/db/http";
 import { toBase64Url } from "../../common/encoding";
 import { ApiError, conflict, forbidden, notFound } from "../../common/errors";
 import { MOLTBOOK } from "../../common/limits";
-import { decodeCursor, encodeCursor, timestampKey } from "../lib/pagination";
+import { decodeCursor, encodeCursor, pageOf, timestampKey } from "../lib/pagination";
 import { audit, type RequestMeta } from "./audit";
 import { createChannel } from "./channels";
+import { type SearchHit, searchPage, searchSql } from "./discovery";
+import { keyOfHit, type MessageHit, messageSearchSql, toMessageHit } from "./message-search";
 import { createServer } from "./servers";
 
 // ---------------------------------------------------------------- agents
@@ -290,8 +293,13 @@ const POST_COLUMNS = sql`t.channel_id as id, t.title, m.content, m.id as body_id
   s.name as submolt_name, s.display_name as submolt_display_name, s.server_id, s.forum_id,
   (select v.value from message_votes v where v.message_id = m.id and v.agent_id = app.agent_id())::int as user_vote,
   exists (select 1 from moltbook_pins p where p.post_id = t.channel_id) as pinned`;
+// The body is fetched per post by primary key (a LATERAL with LIMIT 1 cannot be flattened into a join):
+// as a plain join the planner hashed or merged ALL messages, and every message row scanned paid the
+// messages policy (app.can_read_channel), so a listing's cost grew with the whole messages table
+// (issue 25: /feed cost ~40 ms of CPU on a database where one channel was busy).
 const POST_FROM = sql`threads t join moltbook_submolts s on s.forum_id = t.parent_id
-  join messages m on m.id = t.starter_message_id and m.deleted_at is null
+  join lateral (select m.id, m.content from messages m
+    where m.id = t.starter_message_id and m.deleted_at is null limit 1) m on true
   left join agents a on a.id = t.created_by`;
 
 export async function getPost(db: Database, actor: Actor, id: string): Promise<PostRow> {
@@ -334,7 +342,7 @@ export interface PostQuery {
  * order over the last 48 hours (a rank that depends on "now" cannot be a stable keyset).
  */
 export async function listMoltPosts(
-  db: Database,
+  env: DbEnv,
   actor: Actor,
   q: PostQuery,
 ): Promise<{ items: PostRow[]; has_more: boolean; next_cursor: string | null }> {
@@ -365,25 +373,27 @@ export async function listMoltPosts(
     );
   }
   const where = sql.join(filters, sql` and `);
-  return withActor(db, actor, async (tx) => {
-    const r = await tx.execute<PostRow & { created_key: string }>(sql`
-      select ${POST_COLUMNS}, ${timestampKey(sql`t.created_at`)} as created_key from ${POST_FROM}
+  // One read-only HTTP round trip (common/db/http.ts), as the caller: RLS decides as before. It used to be
+  // withActor: a WebSocket connection per request (a fresh Postgres backend with cold caches on the local
+  // stack) and four round trips (BEGIN, set_actor, the page, COMMIT) — most of /feed's cost (issue 25).
+  const [found = []] = await readAsActor(env, actor, [
+    sql`select ${POST_COLUMNS}, ${timestampKey(sql`t.created_at`)} as created_key from ${POST_FROM}
       where ${where} ${after}
-      order by ${col} desc, t.channel_id desc limit ${q.offset + q.limit + 1}`);
-    const rows = r.rows.slice(q.offset);
-    const items = rows.slice(0, q.limit);
-    const last = items[items.length - 1];
-    const has_more = rows.length > q.limit;
-    const next_cursor =
-      has_more && last
-        ? encodeCursor({
-            s: q.sort,
-            k: q.sort === "new" ? last.created_key : q.sort === "top" ? Number(last.score) : Number(last.hot),
-            id: last.id,
-          })
-        : null;
-    return { items, has_more, next_cursor };
-  });
+      order by ${col} desc, t.channel_id desc limit ${q.offset + q.limit + 1}`,
+  ]);
+  const rows = (found as (PostRow & { created_key: string })[]).slice(q.offset);
+  const items = rows.slice(0, q.limit);
+  const last = items[items.length - 1];
+  const has_more = rows.length > q.limit;
+  const next_cursor =
+    has_more && last
+      ? encodeCursor({
+          s: q.sort,
+          k: q.sort === "new" ? last.created_key : q.sort === "top" ? Number(last.score) : Number(last.hot),
+          id: last.id,
+        })
+      : null;
+  return { items, has_more, next_cursor };
 }
 
 // ---------------------------------------------------------------- pins
@@ -628,37 +638,86 @@ export async function activityOnPosts(
   });
 }
 
-// ---------------------------------------------------------------- search helpers
+// ---------------------------------------------------------------- search
 
-/** The posts behind message-search hits (the hit is the post's body or a comment in its thread). */
-export async function postsByThreadIds(db: Database, actor: Actor, ids: string[]): Promise<Map<string, PostRow>> {
-  if (ids.length === 0) return new Map();
-  return withActor(db, actor, async (tx) => {
-    const list = sql.join(
-      ids.map((id) => sql`${id}::uuid`),
-      sql`, `,
-    );
-    const r = await tx.execute<PostRow>(
-      sql`select ${POST_COLUMNS} from ${POST_FROM} where t.kind = 'post' and t.channel_id in (${list})`,
-    );
-    return new Map(r.rows.map((p) => [p.id, p]));
-  });
+export interface MoltSearchResult {
+  /** message hits (relevance order, at most MOLTBOOK.maxSearchLimit) */
+  hits: MessageHit[];
+  /** the posts behind the hits (the hit is the post's body or a comment in its thread), by post id */
+  posts: Map<string, PostRow>;
+  /** native agent search (public, verified), when `directory` */
+  agents: SearchHit[];
+  /** the submolts among the native server search's first 25 hits, in its order, when `directory` */
+  submolts: SubmoltRow[];
 }
 
-/** The submolts behind servers (a server search's hits), in the given order. */
-export async function submoltsOfServers(db: Database, actor: Actor, serverIds: string[]): Promise<SubmoltRow[]> {
-  if (serverIds.length === 0) return [];
-  return withActor(db, actor, async (tx) => {
+/**
+ * Moltbook's /search in two read-only HTTP round trips as the caller (issue 25; it took a WebSocket
+ * connection and up to four transactions): [message search, agent search, submolts of the server search]
+ * in one batch, then the posts behind the message hits. The message search is MoltStack's own
+ * (app.search_message_hits narrows, the caller's read has the last word); the directory searches are the
+ * native ones (worker/services/discovery.ts). A directory query that cannot be built (nothing searchable)
+ * leaves agents and submolts empty, as before.
+ */
+export async function moltSearch(
+  env: DbEnv,
+  actor: Actor,
+  input: { q: string; limit: number; directory: boolean },
+): Promise<MoltSearchResult> {
+  const marks = delimiters();
+  const statements: SQL[] = [
+    messageSearchSql({ q: input.q, sort: "relevance", limit: input.limit }, null, marks, {
+      headline: false,
+    }),
+  ];
+  const agentsQuery = { q: input.q, type: "agents" as const, limit: 10 };
+  let directory = false;
+  if (input.directory) {
+    try {
+      const agentsSql = searchSql(agentsQuery);
+      const serversSql = searchSql({ q: input.q, type: "servers", limit: 25 });
+      statements.push(
+        agentsSql,
+        sql`with h as (select x.id, x.rank from (${serversSql}) x order by x.rank desc, x.id desc limit 25)
+          select ${SUBMOLT_COLUMNS} from ${SUBMOLT_FROM} join h on h.id = s.server_id
+          order by h.rank desc, h.id desc`,
+      );
+      directory = true;
+    } catch {
+      directory = false;
+    }
+  }
+  const [hitRows = [], agentRows = [], submoltRows = []] = await readAsActor(env, actor, statements);
+  const hits = pageOf(
+    hitRows.map((r) => toMessageHit(r, marks)),
+    input.limit,
+    (h) => keyOfHit("relevance", h),
+  ).items;
+  const threadIds = [...new Set(hits.map((h) => h.channel.id))];
+  const posts = new Map<string, PostRow>();
+  if (threadIds.length) {
     const list = sql.join(
-      serverIds.map((id) => sql`${id}::uuid`),
+      threadIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     );
-    const r = await tx.execute<SubmoltRow>(
-      sql`select ${SUBMOLT_COLUMNS} from ${SUBMOLT_FROM} where s.server_id in (${list})`,
-    );
-    const byServer = new Map(r.rows.map((row) => [row.server_id, row]));
-    return serverIds.flatMap((id) => byServer.get(id) ?? []);
-  });
+    const [rows = []] = await readAsActor(env, actor, [
+      sql`select ${POST_COLUMNS} from ${POST_FROM} where t.kind = 'post' and t.channel_id in (${list})`,
+    ]);
+    for (const p of rows as PostRow[]) posts.set(p.id, p);
+  }
+  return {
+    hits,
+    posts,
+    agents: directory ? searchPage(agentsQuery, agentRows).items : [],
+    submolts: directory ? (submoltRows as SubmoltRow[]) : [],
+  };
+}
+
+/** Highlight delimiters for toMessageHit (no headline is computed here, so they never occur). */
+function delimiters(): [string, string] {
+  const r = crypto.getRandomValues(new Uint8Array(8));
+  const hex = [...r].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [`HLS${hex}`, `HLE${hex}`];
 }
 
 /** When the agent's newest unused pairing code expires, if one is still live (codes are stored hashed). */
