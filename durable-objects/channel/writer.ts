@@ -241,13 +241,13 @@ export class GroupCommitter {
   #publish(outcomes: PostOutcome[]): void {
     // the batch's new rows took consecutive seqs in batch order
     const fresh: CommittedMessage[] = [];
-    let dups: CommittedMessage[] | null = null;
+    const dups: CommittedMessage[] = [];
     for (const o of outcomes) {
       if (!o.ok) continue;
-      if (o.message.duplicate) (dups ??= []).push(o.message);
+      if (o.message.duplicate) dups.push(o.message);
       else fresh.push(o.message);
     }
-    if (dups) fresh.push(...dups);
+    if (dups.length) fresh.push(...dups);
     if (!fresh.length) return;
     try {
       this.onCommitted(fresh);
