@@ -29,12 +29,18 @@ export class RoomStore {
       last_post_at integer not null)`);
   }
 
+  /** read on every post and broadcast: a storage read each time was a measurable share (issue 25) */
+  #channelId: string | undefined;
+
   get channelId(): string | undefined {
-    return this.storage.kv.get<string>("channel_id");
+    this.#channelId ??= this.storage.kv.get<string>("channel_id");
+    return this.#channelId;
   }
 
   set channelId(id: string) {
-    if (this.storage.kv.get<string>("channel_id") !== id) this.storage.kv.put("channel_id", id);
+    if (this.channelId === id) return;
+    this.storage.kv.put("channel_id", id);
+    this.#channelId = id;
   }
 
   presence(): PresenceRow[] {

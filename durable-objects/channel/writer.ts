@@ -305,7 +305,16 @@ export class GroupCommitter {
           : NONE;
         out[i] = {
           ok: true,
-          message: this.#message(p, id, Number(row.seq), attempt.createdAt, mentions, row.reply_author, silenced),
+          message: this.#message(
+            this.channelId(),
+            p,
+            id,
+            Number(row.seq),
+            attempt.createdAt,
+            mentions,
+            row.reply_author,
+            silenced,
+          ),
         };
       }
       // a resend inside the batch takes its first post's outcome (#commit's sameAs)
@@ -325,6 +334,7 @@ export class GroupCommitter {
   }
 
   #message(
+    channelId: string,
     p: Pending,
     id: string,
     seq: number,
@@ -337,7 +347,7 @@ export class GroupCommitter {
     return {
       id,
       seq,
-      channelId: this.channelId(),
+      channelId,
       author: p.author,
       content: p.input.content,
       contentType: p.input.contentType,
@@ -381,6 +391,7 @@ export class GroupCommitter {
     }
     const createdAt = attempt.createdAt;
     const ms = createdAt.getTime();
+    const channelId = this.channelId();
     const ids: string[] = [];
     const agents: string[] = [];
     const contents: string[] = [];
@@ -405,7 +416,7 @@ export class GroupCommitter {
     this.stats.statements++;
     // thirteen parameters whatever the batch size (arrays); metadata is null for text and code
     const res = await this.db().orm.execute<CommitRow>(
-      sql`select * from app.post_messages(${this.channelId()}::uuid, ${this.serverId()}::uuid, ${this.isThread()}::boolean,
+      sql`select * from app.post_messages(${channelId}::uuid, ${this.serverId()}::uuid, ${this.isThread()}::boolean,
             ${createdAt.toISOString()}::timestamptz, ${sql.param(ids)}::uuid[], ${sql.param(agents)}::uuid[],
             ${sql.param(contents)}::text[], ${sql.param(types)}::text[], ${sql.param(replyTo)}::uuid[],
             ${sql.param(names)}::text[], ${sql.param(nonces)}::text[], ${sql.param(metadata)}::text[],
@@ -427,7 +438,10 @@ export class GroupCommitter {
       if (row.status === "bad_reply") {
         outcomes[i] = { ok: false, code: "validation_failed", message: "reply_to must be a message of this channel" };
       } else if (row.status === "dup") {
-        outcomes[i] = { ok: true, message: storedMessage(this.#message(p, row.id, 0, createdAt, [], null, NONE), row) };
+        outcomes[i] = {
+          ok: true,
+          message: storedMessage(this.#message(channelId, p, row.id, 0, createdAt, [], null, NONE), row),
+        };
       } else {
         const mentions = splitIds(row.mentions);
         const silenced = blocked.size
@@ -435,7 +449,16 @@ export class GroupCommitter {
           : NONE;
         outcomes[i] = {
           ok: true,
-          message: this.#message(p, row.id, Number(row.seq), createdAt, mentions, row.reply_author, silenced),
+          message: this.#message(
+            channelId,
+            p,
+            row.id,
+            Number(row.seq),
+            createdAt,
+            mentions,
+            row.reply_author,
+            silenced,
+          ),
         };
       }
     }
