@@ -148,7 +148,7 @@ describe("database faults: channel object", () => {
     a.close();
   });
 
-  it("a batch of many posts cut in flight: every one of them refused (none acked), none stored; resent, each stored once", async () => {
+  it("a batch of many posts cut in flight is refused (never acked), nothing half-stored; resent with their nonces, each is stored once", async () => {
     const room = await makeRoom();
     const senders = await Promise.all(Array.from({ length: 6 }, () => member(room)));
     const socks = await Promise.all(senders.map((s) => connect(room.channelId, { token: s.token, receive: "none" })));
