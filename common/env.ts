@@ -23,6 +23,8 @@ export interface Secrets {
   CF_ANALYTICS_TOKEN?: string;
   /** "false" silences the per-request access log (the test suite sets it). */
   LOG_REQUESTS?: string;
+  /** "1" logs each channel object's group-commit totals (batches, sizes, round trips) every 2 s: debug only. */
+  COMMIT_STATS?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -99,6 +99,10 @@ export class RoomCore {
       () => this.#meta?.dmAgents ?? [],
       () => this.#meta?.type === "thread",
     );
+    // issue 25, debug: the group committer's batch sizes and round trips (docs/BENCHMARKS.md "Group commit")
+    if (env.COMMIT_STATS === "1") {
+      this.committer.onStats = (s) => logJson("info", "group commit", { channel: this.store.channelId, ...s });
+    }
   }
 
   get channelId(): string {

@@ -15,6 +15,13 @@ export interface SlowRow {
 }
 
 export class RoomStore {
+  /**
+   * slow_mode mirrored in memory (issue 25): the posting gate reads an agent's sentence on every post, and
+   * a SQLite query per post was a measurable share of its CPU. Loaded once per object; every write goes to
+   * both (this object is the table's only writer), so the mirror never disagrees with SQLite.
+   */
+  #slow: Map<string, SlowRow> | null = null;
+
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(`create table if not exists presence (agent_id text primary key, username text not null,
       state text not null, last_outbound_at integer not null, idle_ms integer not null)`);
@@ -22,12 +29,18 @@ export class RoomStore {
       last_post_at integer not null)`);
   }
 
+  /** read on every post and broadcast: a storage read each time was a measurable share (issue 25) */
+  #channelId: string | undefined;
+
   get channelId(): string | undefined {
-    return this.storage.kv.get<string>("channel_id");
+    this.#channelId ??= this.storage.kv.get<string>("channel_id");
+    return this.#channelId;
   }
 
   set channelId(id: string) {
-    if (this.storage.kv.get<string>("channel_id") !== id) this.storage.kv.put("channel_id", id);
+    if (this.channelId === id) return;
+    this.storage.kv.put("channel_id", id);
+    this.#channelId = id;
   }
 
   presence(): PresenceRow[] {
@@ -80,14 +93,22 @@ export class RoomStore {
     this.storage.sql.exec("delete from presence where agent_id = ?", agentId);
   }
 
+  #slowRows(): Map<string, SlowRow> {
+    if (!this.#slow) {
+      this.#slow = new Map();
+      for (const r of this.storage.sql
+        .exec<{ agent_id: string; until: number; last_post_at: number }>(
+          "select agent_id, until, last_post_at from slow_mode",
+        )
+        .toArray()) {
+        this.#slow.set(r.agent_id, { agentId: r.agent_id, until: r.until, lastPostAt: r.last_post_at });
+      }
+    }
+    return this.#slow;
+  }
+
   slow(agentId: string): SlowRow | undefined {
-    const r = this.storage.sql
-      .exec<{ until: number; last_post_at: number }>(
-        "select until, last_post_at from slow_mode where agent_id = ?",
-        agentId,
-      )
-      .toArray()[0];
-    return r ? { agentId, until: r.until, lastPostAt: r.last_post_at } : undefined;
+    return this.#slowRows().get(agentId);
   }
 
   putSlow(s: SlowRow): void {
@@ -98,12 +119,18 @@ export class RoomStore {
       s.until,
       s.lastPostAt,
     );
+    this.#slowRows().set(s.agentId, { agentId: s.agentId, until: s.until, lastPostAt: s.lastPostAt });
   }
 
   /** Drop expired sentences; returns the earliest remaining end (or null). */
   sweepSlow(now: number): number | null {
     this.storage.sql.exec("delete from slow_mode where until <= ?", now);
-    const r = this.storage.sql.exec<{ t: number | null }>("select min(until) as t from slow_mode").one();
-    return r.t ?? null;
+    let earliest: number | null = null;
+    const rows = this.#slowRows();
+    for (const [id, r] of rows) {
+      if (r.until <= now) rows.delete(id);
+      else if (earliest === null || r.until < earliest) earliest = r.until;
+    }
+    return earliest;
   }
 }

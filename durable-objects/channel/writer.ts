@@ -1,10 +1,14 @@
 // Durable before acked: every message is committed to Postgres before its ack or broadcast, by group
-// commit. Posts arriving while a transaction is in flight wait and go together in the next one, so the
-// cost is one transaction per batch, never one round trip per message. The transaction validates
-// reply_to (same channel), resolves @mentions, takes consecutive seqs from channels.last_seq for the
-// rows it inserts (the object is the only writer of its channel, so seqs are strictly increasing and
-// gap-free), inserts the rows and bumps the server's activity counters. See docs/REALTIME.md
-// "Persistence".
+// commit. Posts arriving while a batch's statement is in flight wait and go together in the next one, so
+// the cost is ONE round trip per batch, never one per message: the batch is a single call of
+// app.post_messages (migrations/0016_post_batch.sql), which declares the system actor, validates reply_to
+// (same channel), resolves @mentions, takes consecutive seqs from channels.last_seq for the rows it
+// inserts (the object is the only writer of its channel, so seqs are strictly increasing and gap-free),
+// inserts the rows and bumps the server's activity counters, in one implicit transaction. The batch size
+// follows the load by itself: a quiet channel commits each post alone, at once (no timer, no added
+// latency); under load everything that queued during the previous round trip goes in the next (bounded
+// by MAX_BATCH rows / MAX_BATCH_CHARS). See docs/REALTIME.md "Persistence" and docs/BENCHMARKS.md
+// "Group commit (issue 25)".
 //
 // Exactly-once sends (issue 15, item 12): a post may carry a client `nonce`; (channel, author, nonce) is
 // unique (migrations/0005). A repeat of a nonce inside one batch takes the first one's outcome; a repeat
@@ -15,7 +19,9 @@
 import { sql } from "drizzle-orm";
 import { SYSTEM } from "../../common/db/actor";
 import { type Database, withActor } from "../../common/db/client";
+import { toApiErrorFromDb } from "../../common/db/errors";
 import { uuidv7 } from "../../common/ids";
+import { logJson } from "../../common/trace";
 import { type ContentType, parseMentions } from "../../protocol";
 import type { GatewayOrigin } from "../gateway/wire";
 import type { MemberInfo } from "./access";
@@ -70,19 +76,60 @@ interface Pending {
   author: MemberInfo;
   input: PostInput;
   resolve: (o: PostOutcome) => void;
+  /** mentioned usernames, parsed once when queued (the batch before it may still be in flight) */
+  names: string[];
 }
 
-/** The batch's outcomes as planned just before its statement ran (null until then). */
+/** A batch's rows as sent (null until the statement is sent): what #recheck looks for after a lost answer. */
 interface Attempt {
-  outcomes: PostOutcome[] | null;
+  planned: { i: number; id: string }[] | null;
+  createdAt: Date;
 }
 
-/** Largest batch per transaction (bounded statement size). */
-export const MAX_BATCH = 256;
+/**
+ * Bounds of one statement: rows, and characters of content (a row holds ≤ 4,000; a json row's data ≤ 16 KB).
+ * Under load a batch takes everything queued up to these; a quiet channel commits a post alone, at once.
+ */
+export const MAX_BATCH = 1024;
+export const MAX_BATCH_CHARS = 2_000_000;
+
+/** Batch-size histogram buckets (upper bounds): 1, 2–4, 5–16, 17–64, 65–256, 257+. */
+const SIZE_BOUNDS = [1, 4, 16, 64, 256, Number.POSITIVE_INFINITY];
+
+/** What the committer did since it was created (issue 25; logged by the object with COMMIT_STATS). */
+export interface CommitStats {
+  /** batches committed or failed */
+  batches: number;
+  /** posts in them */
+  posts: number;
+  /** statements sent to Postgres (one per batch; more only when a failed batch is retried in parts) */
+  statements: number;
+  /** largest batch */
+  maxBatch: number;
+  /** batches per size bucket (SIZE_BOUNDS) */
+  sizes: number[];
+  /** ms from a batch's statement sent to its answer, summed */
+  inFlightMs: number;
+}
+
+const STATS_EVERY_MS = 2_000;
+
+const unavailable = (message: string): PostOutcome => ({ ok: false, code: "unavailable", message });
 
 export class GroupCommitter {
   #queue: Pending[] = [];
   #running: Promise<void> | null = null;
+  readonly stats: CommitStats = {
+    batches: 0,
+    posts: 0,
+    statements: 0,
+    maxBatch: 0,
+    sizes: SIZE_BOUNDS.map(() => 0),
+    inFlightMs: 0,
+  };
+  /** debug (COMMIT_STATS): called with the totals at most every STATS_EVERY_MS, when the queue empties */
+  onStats: ((s: CommitStats) => void) | null = null;
+  #statsAt = 0;
 
   constructor(
     private readonly channelId: () => string,
@@ -103,8 +150,21 @@ export class GroupCommitter {
 
   post(author: MemberInfo, input: PostInput): Promise<PostOutcome> {
     return new Promise<PostOutcome>((resolve) => {
-      this.#queue.push({ author, input, resolve });
-      if (!this.#running) this.#running = this.#drain().finally(() => (this.#running = null));
+      this.#queue.push({ author, input, resolve, names: parseMentions(input.content) });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Start draining unless a drain runs. A drain that is finishing (its last batch resolved, its promise
+   * not yet settled) may miss posts queued by the continuations of that batch's promises: they are picked
+   * up here when it ends, never left waiting.
+   */
+  #kick(): void {
+    if (this.#running || this.#queue.length === 0) return;
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      this.#kick();
     });
   }
 
@@ -113,265 +173,377 @@ export class GroupCommitter {
     while (this.#running) await this.#running;
   }
 
+  /** The next batch: everything queued, up to the statement's bounds (at least one post). */
+  #take(): Pending[] {
+    let n = 0;
+    let chars = 0;
+    for (const p of this.#queue) {
+      chars += p.input.content.length + (p.input.contentType === "json" ? 16_384 : 0);
+      if (n > 0 && (n >= MAX_BATCH || chars > MAX_BATCH_CHARS)) break;
+      n++;
+    }
+    return this.#queue.splice(0, n);
+  }
+
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      let outcomes: PostOutcome[];
-      const attempt: Attempt = { outcomes: null };
-      try {
-        const committed = await this.#commit(batch, attempt);
-        outcomes = committed;
-        const ok = committed.flatMap((o) => (o.ok ? [o.message] : []));
-        if (ok.length) this.onCommitted(ok);
-      } catch (e) {
-        this.onDbError(e);
-        // The connection may have died after Postgres committed (the COMMIT's answer lost): look the batch's
-        // ids up once on a fresh connection, so a stored message is acked rather than refused (the sender
-        // would retry it and store it twice).
-        const recovered = attempt.outcomes ? await this.#recheck(attempt.outcomes) : null;
-        if (recovered) {
-          outcomes = recovered;
-          const ok = recovered.flatMap((o) => (o.ok ? [o.message] : []));
-          if (ok.length) this.onCommitted(ok);
-        } else {
-          const out: PostOutcome = { ok: false, code: "unavailable", message: "message not stored; retry shortly" };
-          outcomes = batch.map(() => out);
-        }
+      const batch = this.#take();
+      const s = this.stats;
+      s.batches++;
+      s.posts += batch.length;
+      if (batch.length > s.maxBatch) s.maxBatch = batch.length;
+      const bucket = SIZE_BOUNDS.findIndex((b) => batch.length <= b);
+      s.sizes[bucket] = (s.sizes[bucket] ?? 0) + 1;
+      const outcomes = await this.#settle(batch);
+      for (let i = 0; i < batch.length; i++) {
+        batch[i]?.resolve(outcomes[i] ?? unavailable("not stored"));
       }
-      for (const [i, p] of batch.entries()) {
-        p.resolve(outcomes[i] ?? { ok: false, code: "unavailable", message: "not stored" });
+    }
+    if (this.onStats && Date.now() - this.#statsAt >= STATS_EVERY_MS) {
+      this.#statsAt = Date.now();
+      this.onStats(this.stats);
+    }
+  }
+
+  /**
+   * Commit one batch and publish what was stored (onCommitted); the outcome of each post. The batch's
+   * statement is one transaction: it stores all of it or none of it.
+   *  - Postgres refused it for its data (a row that cannot be stored: a constraint, a vanished author):
+   *    nothing was stored, so the batch is retried in halves, in order, until the row that cannot be stored
+   *    is alone; that post alone is refused (validation_failed, with the database's reason), the others are
+   *    stored and acked with consecutive seqs.
+   *  - The connection failed: Postgres may have committed it (the answer lost) or not; #recheck looks its
+   *    rows up once, so a stored message is acked rather than refused (the sender would store it twice).
+   */
+  async #settle(batch: Pending[]): Promise<PostOutcome[]> {
+    const attempt: Attempt = { planned: null, createdAt: new Date() };
+    let outcomes: PostOutcome[];
+    try {
+      outcomes = await this.#commit(batch, attempt);
+    } catch (e) {
+      const refused = refusedRow(e);
+      if (refused !== null) {
+        if (batch.length === 1) return [{ ok: false, code: "validation_failed", message: refused }];
+        const half = Math.ceil(batch.length / 2);
+        const first = await this.#settle(batch.slice(0, half));
+        return [...first, ...(await this.#settle(batch.slice(half)))];
       }
+      this.onDbError(e);
+      const recovered = attempt.planned ? await this.#recheck(batch, attempt) : null;
+      if (!recovered) return batch.map(() => unavailable("message not stored; retry shortly"));
+      outcomes = recovered;
+    }
+    this.#publish(outcomes);
+    return outcomes;
+  }
+
+  /** onCommitted with the stored messages of one batch: new ones in seq order, then resends. */
+  #publish(outcomes: PostOutcome[]): void {
+    // the batch's new rows took consecutive seqs in batch order
+    const fresh: CommittedMessage[] = [];
+    const dups: CommittedMessage[] = [];
+    for (const o of outcomes) {
+      if (!o.ok) continue;
+      if (o.message.duplicate) dups.push(o.message);
+      else fresh.push(o.message);
+    }
+    if (dups.length) fresh.push(...dups);
+    if (!fresh.length) return;
+    try {
+      this.onCommitted(fresh);
+    } catch (e) {
+      // stored is stored: a failure after the commit must not turn into "not stored" for the senders
+      logJson("error", "after commit failed", { channel: this.channelId(), error: String(e) });
     }
   }
 
   /**
    * After a failed commit: the batch's outcomes if it is in Postgres (all or none: one transaction, so one
    * stored row means all of it committed). A planned row that is missing from a committed batch was a
-   * resend of a stored nonce: it is answered "unavailable", and the client's retry with the same nonce is
-   * answered with the stored message.
+   * resend of a stored nonce (or had a bad reply_to): it is answered "unavailable", and the client's retry
+   * with the same nonce is answered with the stored message.
    */
-  async #recheck(planned: PostOutcome[]): Promise<PostOutcome[] | null> {
-    const msgs = planned.flatMap((o) => (o.ok ? [o.message] : []));
-    if (!msgs.length) return null;
+  async #recheck(batch: Pending[], attempt: Attempt): Promise<PostOutcome[] | null> {
+    const planned = attempt.planned ?? [];
+    if (!planned.length) return null;
     try {
-      const res = await withActor(this.db(), SYSTEM, (tx) =>
-        tx.execute<{ id: string; seq: string | number }>(
-          sql`select id, seq from messages where id = any(${`{${msgs.map((m) => m.id).join(",")}}`}::uuid[])`,
-        ),
-      );
-      const seqOf = new Map(res.rows.map((r) => [r.id, Number(r.seq)]));
-      if (seqOf.size === 0) return null;
-      const lost: PostOutcome = { ok: false, code: "unavailable", message: "not confirmed; retry with the same nonce" };
-      return planned.map((o) => {
-        if (!o.ok) return o;
-        const seq = seqOf.get(o.message.id);
-        return seq === undefined ? lost : { ok: true, message: { ...o.message, seq } };
+      const found = await withActor(this.db(), SYSTEM, async (tx) => {
+        const res = await tx.execute<{
+          id: string;
+          seq: string | number;
+          mentions: string;
+          reply_author: string | null;
+        }>(
+          sql`select m.id, m.seq, array_to_string(m.mentions, ',') as mentions,
+                     (select r.agent_id from messages r where r.id = m.reply_to) as reply_author
+              from messages m where m.id = any(${`{${planned.map((r) => r.id).join(",")}}`}::uuid[])`,
+        );
+        if (res.rows.length === 0) return null;
+        const people = new Set<string>([...this.dmAgents(), ...batch.map((p) => p.author.agentId)]);
+        for (const r of res.rows) {
+          for (const id of splitIds(r.mentions)) people.add(id);
+          if (r.reply_author) people.add(r.reply_author);
+        }
+        const blocks = await tx.execute<{ pair: string }>(
+          sql`select blocker_id::text || ' ' || blocked_id::text as pair from agent_blocks
+              where blocker_id = any(${`{${[...people].join(",")}}`}::uuid[])
+                and blocked_id = any(${`{${[...people].join(",")}}`}::uuid[])`,
+        );
+        return { rows: res.rows, pairs: new Set(blocks.rows.map((b) => b.pair)) };
       });
+      if (!found) return null;
+      const stored = new Map(found.rows.map((r) => [r.id, r]));
+      const lost = unavailable("not confirmed; retry with the same nonce");
+      const out: PostOutcome[] = batch.map(() => lost);
+      for (const { i, id } of planned) {
+        const p = batch[i];
+        const row = stored.get(id);
+        if (!p || !row) continue;
+        const mentions = splitIds(row.mentions);
+        const silenced = found.pairs.size
+          ? silencedFor(found.pairs, p.author.agentId, mentions, row.reply_author, this.dmAgents())
+          : NONE;
+        out[i] = {
+          ok: true,
+          message: this.#message(
+            this.channelId(),
+            p,
+            id,
+            Number(row.seq),
+            attempt.createdAt,
+            mentions,
+            row.reply_author,
+            silenced,
+          ),
+        };
+      }
+      // a resend inside the batch takes its first post's outcome (#commit's sameAs)
+      const firstOf = new Map<string, number>();
+      for (const [i, p] of batch.entries()) {
+        const key = nonceKey(p);
+        if (key === null) continue;
+        const first = firstOf.get(key);
+        if (first === undefined) firstOf.set(key, i);
+        else out[i] = asResend(out[first] ?? lost, p);
+      }
+      return out;
     } catch (e) {
       this.onDbError(e);
       return null;
     }
   }
 
+  #message(
+    channelId: string,
+    p: Pending,
+    id: string,
+    seq: number,
+    createdAt: Date,
+    mentions: string[],
+    replyToAuthor: string | null,
+    silenced: ReadonlySet<string>,
+  ): CommittedMessage {
+    const json = p.input.contentType === "json";
+    return {
+      id,
+      seq,
+      channelId,
+      author: p.author,
+      content: p.input.content,
+      contentType: p.input.contentType,
+      data: json ? (p.input.data ?? {}) : null,
+      schema: json ? (p.input.schema ?? null) : null,
+      replyTo: p.input.replyTo,
+      mentions,
+      createdAt,
+      replyToAuthor,
+      nonce: p.input.nonce,
+      origin: p.input.origin ?? null,
+      requestId: p.input.requestId,
+      duplicate: false,
+      silenced,
+      editedAt: null,
+    };
+  }
+
+  /**
+   * One round trip: app.post_messages (migrations/0016_post_batch.sql) declares the system actor, checks
+   * reply_to (same channel), resolves @mentions, answers resent nonces with the stored message, takes
+   * consecutive seqs, inserts, bumps the server's (and a thread's) counters and reports the blocks between
+   * the batch's authors and the agents they would notify — as one statement, one implicit transaction.
+   */
   async #commit(batch: Pending[], attempt: Attempt): Promise<PostOutcome[]> {
-    const channelId = this.channelId();
-    const serverId = this.serverId();
-    const replyIds = [...new Set(batch.flatMap((p) => (p.input.replyTo ? [p.input.replyTo] : [])))];
-    const names = [...new Set(batch.flatMap((p) => parseMentions(p.input.content)))];
     // a nonce repeated inside the batch: later posts take the first one's outcome
-    const firstOf = new Map<string, number>();
     // (an empty nonce is no idempotency key: it is echoed in the ack but neither deduplicated nor stored)
-    const sameAs = batch.map((p, i) => {
-      if (!p.input.nonce) return null;
-      const key = `${p.author.agentId}\n${p.input.nonce}`;
-      const first = firstOf.get(key);
-      if (first === undefined) firstOf.set(key, i);
-      return first ?? null;
-    });
-    return withActor(this.db(), SYSTEM, async (tx) => {
-      const replies = new Map<string, string>();
-      if (replyIds.length) {
-        const r = await tx.execute<{ id: string; agent_id: string }>(
-          sql`select id, agent_id from messages where channel_id = ${channelId}
-              and id = any(${`{${replyIds.join(",")}}`}::uuid[])`,
-        );
-        for (const row of r.rows) replies.set(row.id, row.agent_id);
+    const firstOf = new Map<string, number>();
+    const sameAs: (number | null)[] = [];
+    const rows: number[] = []; // batch indices sent to Postgres, in order (k = position + 1)
+    for (let i = 0; i < batch.length; i++) {
+      const key = nonceKey(batch[i] as Pending);
+      const first = key === null ? undefined : firstOf.get(key);
+      if (first !== undefined) {
+        sameAs.push(first);
+        continue;
       }
-      const mentioned = new Map<string, string>();
-      if (names.length) {
-        const r = await tx.execute<{ id: string; username: string }>(
-          sql`select id, username from agents where status = 'verified'
-              and username = any(${`{${names.join(",")}}`}::text[])`,
-        );
-        for (const row of r.rows) mentioned.set(row.username, row.id);
+      if (key !== null) firstOf.set(key, i);
+      sameAs.push(null);
+      rows.push(i);
+    }
+    const createdAt = attempt.createdAt;
+    const ms = createdAt.getTime();
+    const channelId = this.channelId();
+    const ids: string[] = [];
+    const agents: string[] = [];
+    const contents: string[] = [];
+    const types: string[] = [];
+    const replyTo: (string | null)[] = [];
+    const names: (string | null)[] = [];
+    const nonces: (string | null)[] = [];
+    const metadata: (string | null)[] = [];
+    for (const i of rows) {
+      const p = batch[i] as Pending;
+      ids.push(uuidv7(ms));
+      agents.push(p.author.agentId);
+      contents.push(p.input.content);
+      types.push(p.input.contentType);
+      replyTo.push(p.input.replyTo);
+      names.push(p.names.length ? p.names.join(" ") : null);
+      nonces.push(p.input.nonce || null);
+      metadata.push(metadataOf(p.input));
+    }
+    attempt.planned = rows.map((i, k) => ({ i, id: ids[k] as string }));
+    const t0 = Date.now();
+    this.stats.statements++;
+    // thirteen parameters whatever the batch size (arrays); metadata is null for text and code
+    const res = await this.db().orm.execute<CommitRow>(
+      sql`select * from app.post_messages(${channelId}::uuid, ${this.serverId()}::uuid, ${this.isThread()}::boolean,
+            ${createdAt.toISOString()}::timestamptz, ${sql.param(ids)}::uuid[], ${sql.param(agents)}::uuid[],
+            ${sql.param(contents)}::text[], ${sql.param(types)}::text[], ${sql.param(replyTo)}::uuid[],
+            ${sql.param(names)}::text[], ${sql.param(nonces)}::text[], ${sql.param(metadata)}::text[],
+            ${sql.param([...this.dmAgents()])}::uuid[])`,
+    );
+    this.stats.inFlightMs += Date.now() - t0;
+    let blocked: ReadonlySet<string> = NONE;
+    const byK = new Map<number, CommitRow>();
+    for (const row of res.rows) {
+      if (row.status === "blocks") blocked = new Set(row.blocked ?? []);
+      else byK.set(Number(row.k), row);
+    }
+    const outcomes: PostOutcome[] = new Array(batch.length);
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k] as number;
+      const p = batch[i] as Pending;
+      const row = byK.get(k + 1);
+      if (!row) throw new Error("channel vanished");
+      if (row.status === "bad_reply") {
+        outcomes[i] = { ok: false, code: "validation_failed", message: "reply_to must be a message of this channel" };
+      } else if (row.status === "dup") {
+        outcomes[i] = {
+          ok: true,
+          message: storedMessage(this.#message(channelId, p, row.id, 0, createdAt, [], null, NONE), row),
+        };
+      } else {
+        const mentions = splitIds(row.mentions);
+        const silenced = blocked.size
+          ? silencedFor(blocked, p.author.agentId, mentions, row.reply_author, this.dmAgents())
+          : NONE;
+        outcomes[i] = {
+          ok: true,
+          message: this.#message(
+            channelId,
+            p,
+            row.id,
+            Number(row.seq),
+            createdAt,
+            mentions,
+            row.reply_author,
+            silenced,
+          ),
+        };
       }
-      const outcomes: (PostOutcome | null)[] = batch.map((p, i) =>
-        sameAs[i] === null && p.input.replyTo && !replies.has(p.input.replyTo)
-          ? { ok: false, code: "validation_failed", message: "reply_to must be a message of this channel" }
-          : null,
-      );
-      const accepted = batch.flatMap((p, i) => (outcomes[i] === null && sameAs[i] === null ? [{ p, i }] : []));
-      const done = (): PostOutcome[] =>
-        outcomes.map((o, i) => {
-          const first = sameAs[i];
-          if (first === null || first === undefined) return o ?? { ok: false, code: "unavailable", message: "" };
-          // the same nonce twice in one batch: the later post is a resend of the first, acked on its own socket
-          const out = outcomes[first] ?? { ok: false, code: "unavailable", message: "" };
-          return out.ok
-            ? { ok: true, message: { ...out.message, origin: batch[i]?.input.origin ?? null, duplicate: true } }
-            : out;
-        });
-      if (!accepted.length) return done();
-      // one statement: find resent nonces, take the seqs of the new rows, insert them, bump the server's
-      // activity counters, and report the blocks between authors and the agents they would notify
-      const now = Date.now();
-      const createdAt = new Date(now);
-      const prepared = accepted.map(({ p, i }, k) => ({
-        p,
-        i,
-        k: k + 1,
-        id: uuidv7(now),
-        mentions: parseMentions(p.input.content).flatMap((name) => {
-          const id = mentioned.get(name);
-          return id ? [id] : [];
-        }),
-      }));
-      const authors = [...new Set(prepared.map((r) => r.p.author.agentId))];
-      const replyAuthors = prepared.flatMap((r) => {
-        const author = r.p.input.replyTo ? replies.get(r.p.input.replyTo) : undefined;
-        return author ? [author] : [];
-      });
-      const targets = [...new Set([...prepared.flatMap((r) => r.mentions), ...replyAuthors, ...this.dmAgents()])];
-      const message = (r: (typeof prepared)[number], seq: number): CommittedMessage => ({
-        id: r.id,
-        seq,
-        channelId,
-        author: r.p.author,
-        content: r.p.input.content,
-        contentType: r.p.input.contentType,
-        data: r.p.input.contentType === "json" ? (r.p.input.data ?? {}) : null,
-        schema: r.p.input.contentType === "json" ? (r.p.input.schema ?? null) : null,
-        replyTo: r.p.input.replyTo,
-        mentions: r.mentions,
-        createdAt,
-        replyToAuthor: r.p.input.replyTo ? (replies.get(r.p.input.replyTo) ?? null) : null,
-        nonce: r.p.input.nonce,
-        origin: r.p.input.origin ?? null,
-        requestId: r.p.input.requestId,
-        duplicate: false,
-        silenced: NONE,
-        editedAt: null,
-      });
-      // what this batch will be if it commits (seqs unknown yet), for #recheck after a lost answer
-      attempt.outcomes = outcomes.map((o, i) => {
-        const r = prepared.find((x) => x.i === i);
-        return r
-          ? { ok: true as const, message: message(r, 0) }
-          : (o ?? { ok: false, code: "unavailable", message: "" });
-      });
-      const uuids = (xs: readonly (string | null)[]) => sql.param(xs);
-      // issue 18: a thread's row counts its messages and activity in the same statement
-      const thread = this.isThread()
-        ? sql`thr as (update threads set message_count = message_count + (select n from cnt), last_message_at = now(),
-                        activity_at = now() where channel_id = ${channelId} and (select n from cnt) > 0 returning 1),`
-        : sql``;
-      // nine array parameters, whatever the batch size (a VALUES list of 9 × n parameters is much slower);
-      // metadata is null for text and code (the common case costs one array of nulls)
-      const res = await tx.execute<CommitRow>(
-        sql`with v as (select * from unnest(${uuids(prepared.map((r) => r.id))}::uuid[],
-                                 ${uuids(prepared.map((r) => r.p.author.agentId))}::uuid[],
-                                 ${sql.param(prepared.map((r) => r.p.input.content))}::text[],
-                                 ${sql.param(prepared.map((r) => r.p.input.contentType))}::text[],
-                                 ${uuids(prepared.map((r) => r.p.input.replyTo))}::uuid[],
-                                 ${sql.param(prepared.map((r) => `{${r.mentions.join(",")}}`))}::text[],
-                                 ${sql.param(prepared.map((r) => r.p.input.nonce || null))}::text[],
-                                 ${sql.param(prepared.map((r) => metadataOf(r.p.input)))}::text[])
-                         with ordinality as v(id, agent_id, content, content_type, reply_to, mentions, nonce, metadata, k)),
-             dup as (select v.k, m.id, m.seq, m.content, m.content_type, m.reply_to, m.mentions, m.created_at, m.edited_at,
-                            m.metadata
-                     from v join messages m on m.channel_id = ${channelId}::uuid and m.agent_id = v.agent_id
-                                           and m.nonce = v.nonce
-                     where v.nonce is not null),
-             fresh as (select v.*, row_number() over (order by v.k) as r from v
-                       where not exists (select 1 from dup where dup.k = v.k)),
-             cnt as (select count(*)::int as n from fresh),
-             bump as (update channels set last_seq = last_seq + (select n from cnt) where id = ${channelId}
-                      returning last_seq),
-             srv as (update servers set message_count = message_count + (select n from cnt), last_message_at = now()
-                     where id = ${serverId}::uuid and (select n from cnt) > 0 returning 1),
-             ${thread}
-             ins as (insert into messages (id, channel_id, agent_id, content, content_type, seq, reply_to, mentions,
-                                           nonce, created_at, metadata)
-                     select f.id, ${channelId}::uuid, f.agent_id, f.content, f.content_type,
-                            (select last_seq from bump) - (select n from cnt) + f.r, f.reply_to, f.mentions::uuid[],
-                            f.nonce, ${createdAt.toISOString()}::timestamptz, f.metadata::jsonb
-                     from fresh f
-                     returning id, seq),
-             blk as (select coalesce(array_agg(k.blocker_id::text || ' ' || k.blocked_id::text), '{}') as pairs
-                     from agent_blocks k
-                     where (k.blocker_id = any(${uuids(authors)}::uuid[]) and k.blocked_id = any(${uuids(targets)}::uuid[]))
-                        or (k.blocker_id = any(${uuids(targets)}::uuid[]) and k.blocked_id = any(${uuids(authors)}::uuid[])))
-             select ins.id, ins.seq, null::bigint as k, null::text as content, null::text as content_type,
-                    null::uuid as reply_to, null::text as mentions, null::float8 as created_ms, null::float8 as edited_ms,
-                    null::jsonb as metadata, (select count(*) from srv) as s, (select pairs from blk) as blocked
-             from ins
-             union all
-             select dup.id, dup.seq, dup.k, dup.content, dup.content_type, dup.reply_to, dup.mentions::text,
-                    extract(epoch from dup.created_at)::float8 * 1000, extract(epoch from dup.edited_at)::float8 * 1000,
-                    dup.metadata, 0, null
-             from dup`,
-      );
-      const blocked = new Set<string>((res.rows.find((r) => r.blocked)?.blocked ?? []).map((p) => p));
-      const between = (a: string, b: string) => blocked.has(`${a} ${b}`) || blocked.has(`${b} ${a}`);
-      const silencedFor = (author: string) => {
-        const out = new Set<string>();
-        for (const t of targets) if (between(author, t)) out.add(t);
-        return out.size ? out : NONE;
-      };
-      const fresh = new Map<string, number>();
-      const dups = new Map<number, CommitRow>();
-      for (const row of res.rows) {
-        if (row.k === null) fresh.set(row.id, Number(row.seq));
-        else dups.set(Number(row.k), row);
-      }
-      for (const r of prepared) {
-        const d = dups.get(r.k);
-        if (d) {
-          outcomes[r.i] = { ok: true, message: storedMessage(message(r, Number(d.seq)), d) };
-          continue;
-        }
-        const seq = fresh.get(r.id);
-        if (seq === undefined) throw new Error("channel vanished");
-        outcomes[r.i] = { ok: true, message: { ...message(r, seq), silenced: silencedFor(r.p.author.agentId) } };
-      }
-      return done();
-    });
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const first = sameAs[i];
+      // the same nonce twice in one batch: the later post is a resend of the first, acked on its own socket
+      if (first !== null && first !== undefined)
+        outcomes[i] = asResend(outcomes[first] as PostOutcome, batch[i] as Pending);
+    }
+    return outcomes;
   }
 }
 
 const NONE: ReadonlySet<string> = new Set();
 
+const nonceKey = (p: Pending): string | null => (p.input.nonce ? `${p.author.agentId}\n${p.input.nonce}` : null);
+
+const splitIds = (s: string | null): string[] => (s ? s.split(",") : []);
+
+/** A later post with the same nonce as an earlier one of its batch: the first one's outcome, acked on its own socket. */
+function asResend(first: PostOutcome, p: Pending): PostOutcome {
+  return first.ok
+    ? { ok: true, message: { ...first.message, origin: p.input.origin ?? null, duplicate: true } }
+    : first;
+}
+
+/** The agents this author's message must not notify: a block stands between them (either way). */
+function silencedFor(
+  pairs: ReadonlySet<string>,
+  author: string,
+  mentions: readonly string[],
+  replyAuthor: string | null,
+  dm: readonly string[],
+): ReadonlySet<string> {
+  const out = new Set<string>();
+  const check = (t: string) => {
+    if (pairs.has(`${author} ${t}`) || pairs.has(`${t} ${author}`)) out.add(t);
+  };
+  for (const t of mentions) check(t);
+  if (replyAuthor) check(replyAuthor);
+  for (const t of dm) check(t);
+  return out.size ? out : NONE;
+}
+
+/** One row of app.post_messages (migrations/0016_post_batch.sql). */
 type CommitRow = {
+  /** 1-based position in the batch's arrays; 0 for the blocks row */
+  k: number;
+  status: "new" | "dup" | "bad_reply" | "blocks";
   id: string;
   seq: string | number;
-  /** the resent post's position in the batch's values (duplicates only) */
-  k: string | number | null;
   content: string | null;
   content_type: string | null;
   reply_to: string | null;
-  /** Postgres array text, e.g. {uuid,uuid} */
+  /** new rows: the author of the message replied to */
+  reply_author: string | null;
+  /** comma-separated agent ids */
   mentions: string | null;
   created_ms: number | null;
   edited_ms: number | null;
   /** messages.metadata of a stored json message (duplicates only) */
   metadata: { data?: Record<string, unknown>; schema?: string | null } | null;
-  s: string | number;
+  /** "blocker blocked" uuid pairs (the blocks row only) */
   blocked: string[] | null;
 };
 
+/**
+ * A database refusal that is about the data of a row (SQLSTATE classes 22 data exception and 23 integrity
+ * constraint violation): the statement was rolled back, nothing is stored. Its reason, else null (a
+ * connection failure or anything else: the outcome is unknown or retryable).
+ */
+function refusedRow(e: unknown): string | null {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && typeof cur === "object" && cur !== null; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code)) {
+      return `message not stored: ${toApiErrorFromDb(cur)?.message ?? "the database refused it"}`;
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 /** A resend answered with the stored message (as stored now: an edit since shows). */
 function storedMessage(planned: CommittedMessage, d: CommitRow): CommittedMessage {
-  const mentions = (d.mentions ?? "{}").replace(/[{}]/g, "");
   const contentType: ContentType = d.content_type === "code" || d.content_type === "json" ? d.content_type : "text";
   return {
     ...planned,
@@ -382,7 +554,7 @@ function storedMessage(planned: CommittedMessage, d: CommitRow): CommittedMessag
     data: contentType === "json" ? (d.metadata?.data ?? {}) : null,
     schema: contentType === "json" ? (d.metadata?.schema ?? null) : null,
     replyTo: d.reply_to,
-    mentions: mentions ? mentions.split(",") : [],
+    mentions: splitIds(d.mentions),
     createdAt: d.created_ms !== null ? new Date(Number(d.created_ms)) : planned.createdAt,
     editedAt: d.edited_ms !== null ? new Date(Number(d.edited_ms)) : null,
     replyToAuthor: null,
