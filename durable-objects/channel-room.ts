@@ -13,6 +13,8 @@ import {
   type ClientOp,
   type ContentType,
   type ErrorCode,
+  FRAMES_BATCH,
+  FRAMES_PARAM,
   type OwnerEventOp,
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
@@ -23,6 +25,7 @@ import {
 import { type ChannelMeta, CONNECT_STANDING_MS, decideConnect, type MemberInfo } from "./channel/access";
 import { type HistoryCaller, latestFromCache } from "./channel/history-cache";
 import { hitWindow, type Window } from "./channel/rate-window";
+import { BATCH_TAG } from "./channel/receivers";
 import { replayInto } from "./channel/resume";
 import { RoomCore } from "./channel/room-core";
 import {
@@ -171,7 +174,11 @@ export class ChannelRoom extends DurableObject<Bindings> {
     };
     const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);
+    // issue 25: frames ready together come as one `batch` frame to clients that ask (protocol/ops.ts BatchOp)
+    const batch = receive === "all" && url.searchParams.get(FRAMES_PARAM) === FRAMES_BATCH;
+    if (batch) tags.push(BATCH_TAG);
     this.ctx.acceptWebSocket(server, tags);
+    if (receive === "all") this.core.accepted(server, batch);
     this.core.metrics.count("socket.connect", "channel");
     server.serializeAttachment(att);
     rememberAttachment(server, att);

@@ -47,7 +47,20 @@ export const PROTOCOL_LIMITS = {
   gatewayRefusalsPerMinute: 300,
   /** issue 17: live frames a gateway socket may hold back during one replay before it must resubscribe */
   gatewayReplayBuffer: 5_000,
+  /**
+   * issue 25: a `batch` frame (negotiated with `?frames=batch`) carries at most this many bytes of frames;
+   * a longer run of ready frames goes out as several batches, in order
+   */
+  batchFrameBytes: 256 * 1024,
 } as const;
+
+/**
+ * issue 25: the query parameter and value a client sends on the channel socket upgrade to receive several
+ * frames that are ready at once as one `batch` frame (`GET /ws/channels/:id?frames=batch`). Any other
+ * value, or none, keeps one frame per op (the spec's wire).
+ */
+export const FRAMES_PARAM = "frames";
+export const FRAMES_BATCH = "batch";
 
 /** WebSocket close codes the server uses. */
 export const CLOSE = {

@@ -202,6 +202,18 @@ export const ServerOp = z.discriminatedUnion("op", [
 export type ServerOp = z.infer<typeof ServerOp>;
 export type ServerOpOf<K extends ServerOp["op"]> = Extract<ServerOp, { op: K }>;
 
+/**
+ * Issue 25: several server ops that were ready at once (a committed batch of messages, frames queued while
+ * the previous broadcast was going out), in order, as one WebSocket frame. Only sockets that asked for it
+ * get it (`?frames=batch` on the upgrade, FRAMES_PARAM); everyone else gets the same ops one per frame.
+ * A client handles `frames[0]`, `frames[1]`, … exactly as if each had come in its own frame. Never nested.
+ */
+export const BatchOp = z.object({ op: z.literal("batch"), frames: z.array(ServerOp).min(1) });
+export type BatchOp = z.infer<typeof BatchOp>;
+/** What a channel socket that negotiated batches may receive: a single op or a batch of them. */
+export const ChannelServerFrame = z.union([ServerOp, BatchOp]);
+export type ChannelServerFrame = z.infer<typeof ChannelServerFrame>;
+
 // ------------------------------------------------------------------ server → client (agent hub, GET /ws)
 /**
  * A personal event as the spec's "WebSocket Protocol" shows it (`friend_request {from: "agent_a"}`,

@@ -6,6 +6,7 @@
 import { notifyAgent } from "../../common/notify";
 import type { MessageView, ServerOp } from "../../protocol";
 import { GatewayOrigin } from "../gateway/wire";
+import type { MemberInfo } from "./access";
 import { LoopWindow, SLOW_MODE_INTERVAL_SECONDS, SLOW_MODE_SECONDS } from "./loop-breaker";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
@@ -29,9 +30,22 @@ export function viewOf(m: CommittedMessage): MessageView {
   return view;
 }
 
+/**
+ * Issue 25: the batch's broadcasts (its messages, and a `slow_mode` the loop breaker may add between them)
+ * go out together when the batch is done — one run of frames per socket, one `batch` frame to sockets
+ * that negotiated it (room-core.ts `together`). Each ack goes out as its message is handled, so it still
+ * precedes its sender's copy of the broadcast. The authors' presence (a write to the object's SQLite) is
+ * recorded only after the broadcast: the runtime holds every `send()` issued after an unconfirmed storage
+ * write until that write is durable (the output gate), which would make each of 1,000 sends wait on it.
+ */
 export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
   const now = core.now();
-  const active = new Set<string>(); // presence: one outbound per author per batch (same clock, same result)
+  const authors = new Map<string, MemberInfo>(); // presence: one outbound per author per batch (same clock)
+  core.together(() => handleCommitted(core, msgs, now, authors));
+  for (const author of authors.values()) core.outbound(author, now, "message");
+}
+
+function handleCommitted(core: RoomCore, msgs: CommittedMessage[], now: number, authors: Map<string, MemberInfo>) {
   for (const m of msgs) {
     if (m.origin instanceof GatewayOrigin) core.gateway.ack(m.origin, m);
     else if (m.origin) {
@@ -59,10 +73,7 @@ export function afterCommit(core: RoomCore, msgs: CommittedMessage[]): void {
       createdAt: m.createdAt,
     });
     core.broadcastRaw(data, m.seq);
-    if (!active.has(m.author.agentId)) {
-      active.add(m.author.agentId);
-      core.outbound(m.author, now, "message");
-    }
+    if (!authors.has(m.author.agentId)) authors.set(m.author.agentId, m.author);
     core.loop.observe(core, m.author.agentId, now);
     notify(core, m);
   }

@@ -7,9 +7,20 @@
 // the socket is closed with 4008 (the client reconnects and resumes) and nothing more is queued for it.
 // A client that pings but never reads is not caught by this; what it can make the object queue is bounded
 // by the replay limits (resume.ts) and the channel's own posting limits.
+//
+// Issue 25: one entry object per socket for the socket's life in this object (`alive` resets it in place),
+// so the broadcast loop (receivers.ts) holds the entry beside the socket and counts with one addition:
+// no map lookup, no allocation per send.
+
+/** What was sent to one socket since its last sign of life. */
+export interface UnreadEntry {
+  bytes: number;
+  /** ms epoch of the last sign of life (or of the first send in this object's life) */
+  since: number;
+}
 
 export class UnreadLedger {
-  #sent = new WeakMap<WebSocket, { bytes: number; since: number }>();
+  #sent = new WeakMap<WebSocket, UnreadEntry>();
 
   constructor(
     readonly limit: number,
@@ -19,20 +30,35 @@ export class UnreadLedger {
 
   /** The client showed a sign of life: its count starts again. */
   alive(ws: WebSocket, now: number): void {
-    this.#sent.set(ws, { bytes: 0, since: now });
+    const e = this.#sent.get(ws);
+    if (e) {
+      e.bytes = 0;
+      e.since = now;
+    } else this.#sent.set(ws, { bytes: 0, since: now });
+  }
+
+  /** The socket's entry (created on first use: the first send in this object's life, or after hibernation). */
+  entry(ws: WebSocket, now: number): UnreadEntry {
+    let e = this.#sent.get(ws);
+    if (!e) {
+      e = { bytes: 0, since: now };
+      this.#sent.set(ws, e);
+    }
+    return e;
   }
 
   /** Count `bytes` about to be sent; false when the socket is over its limit with no sign of life since. */
   sent(ws: WebSocket, bytes: number, now: number): boolean {
-    let e = this.#sent.get(ws);
-    if (!e) {
-      // first send in this object's life (or after hibernation): count from now
-      e = { bytes: 0, since: now };
-      this.#sent.set(ws, e);
-    }
+    const e = this.entry(ws, now);
     e.bytes += bytes;
-    if (e.bytes <= this.limit) return true;
-    // over the limit: only now ask the runtime when the client last pinged (a native call)
+    return e.bytes <= this.limit || this.renew(ws, e, bytes, now);
+  }
+
+  /**
+   * `e.bytes` went over the limit with the `bytes` just counted: only now ask the runtime when the client
+   * last pinged (a native call). A ping since the count began starts a new count; else false (close it).
+   */
+  renew(ws: WebSocket, e: UnreadEntry, bytes: number, now: number): boolean {
     const ping = this.lastPing(ws);
     if (ping !== null && ping > e.since) {
       e.bytes = bytes;

@@ -4,8 +4,10 @@
 // query when it holds everything after the cursor; older history comes from Postgres in chunks first.
 // A viewer's replay (anonymous, observer) is cut to the newest SOCKET_LIMITS.viewerReplayMessages
 // (issue 15: one 29-byte `resume {after_seq: 0}` replayed 21 MB); `resumed.from_seq` then says where it
-// started. Every frame goes through core.send (backpressure: backpressure.ts).
+// started. Every frame goes through core.send (backpressure: backpressure.ts); a socket that negotiated batch
+// frames (issue 25) gets each run of replayed frames as `batch` frames (core.sendRun).
 import type { ServerOp } from "../../protocol";
+import type { OutFrame } from "./receivers";
 import { framesAfter, framesLatest } from "./replay";
 import type { RoomCore } from "./room-core";
 import { safeSend } from "./sockets";
@@ -33,18 +35,18 @@ async function replay(
     } else {
       ({ frames, cut } = await framesLatest(core.db(), core.channelId, last, cap));
     }
-    for (const f of frames) if (!core.send(ws, f.data)) return null;
+    if (!core.sendRun(ws, frames)) return null;
     const from = cut ? frames[0]?.seq : undefined;
     return { last: frames.at(-1)?.seq ?? last, ...(from !== undefined ? { from } : {}) };
   }
   for (;;) {
     const recent = core.recent.after(last);
     if (recent) {
-      for (const f of recent) if (!core.send(ws, f.data)) return null;
+      if (!core.sendRun(ws, recent)) return null;
       return { last: recent.at(-1)?.seq ?? last };
     }
     const chunk = await framesAfter(core.db(), core.channelId, last);
-    for (const f of chunk.frames) if (!core.send(ws, f.data)) return null;
+    if (!core.sendRun(ws, chunk.frames)) return null;
     last = chunk.lastSeq;
     if (!chunk.more) return { last };
   }
@@ -67,17 +69,19 @@ async function run(core: RoomCore, ws: WebSocket, afterSeq: number, cap: number 
     );
     const buf = core.resuming.get(ws) ?? [];
     core.resuming.delete(ws);
-    for (const f of buf) core.send(ws, f.data);
+    core.sendRun(ws, buf);
     return;
   }
   let last = done.last;
   const buf = core.resuming.get(ws) ?? [];
   core.resuming.delete(ws);
+  const live: OutFrame[] = [];
   for (const f of buf) {
     if (f.seq !== null && f.seq <= last) continue;
-    if (!core.send(ws, f.data)) return;
+    live.push(f);
     if (f.seq !== null) last = f.seq;
   }
+  if (!core.sendRun(ws, live)) return;
   const resumed: ServerOp =
     done.from !== undefined ? { op: "resumed", seq: last, from_seq: done.from } : { op: "resumed", seq: last };
   safeSend(ws, JSON.stringify(resumed));

@@ -29,6 +29,7 @@ import { SLOW_MODE_INTERVAL_SECONDS, slowModeWait } from "./loop-breaker";
 import { OutboundLeases, outboundRetryAfter } from "./outbound";
 import { RoomPresence } from "./presence-room";
 import { hitWindow, type Window } from "./rate-window";
+import { BATCH_TAG, batchFrames, type OutFrame, Receivers } from "./receivers";
 import { RecentFrames } from "./recent";
 import { RECEIVER_TAG, readAttachment, safeClose, safeSend } from "./sockets";
 import { RoomStore } from "./store";
@@ -55,7 +56,7 @@ export class RoomCore {
   readonly loop = new LoopWatch();
   readonly outboundLeases: OutboundLeases;
   /** sockets replaying history: live frames wait here so order is kept */
-  readonly resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
+  readonly resuming = new Map<WebSocket, OutFrame[]>();
   /** the latest committed message frames, as broadcast: resume reads them before Postgres (recent.ts) */
   readonly recent = new RecentFrames();
   /** issue 25: the newest history page, kept exact by hooks (history-cache.ts) */
@@ -200,21 +201,73 @@ export class RoomCore {
     this.broadcastRaw(JSON.stringify(frame), seq);
   }
 
+  /**
+   * The receiving sockets, listed once and kept beside their backpressure entries (issue 25, receivers.ts);
+   * rebuilt after any socket leaves (`disconnected`), appended to on accept (`accepted`).
+   */
+  readonly receivers = new Receivers(
+    (tag) => (tag === null ? this.ctx.getWebSockets() : this.ctx.getWebSockets(tag)),
+    RECEIVER_TAG,
+    this.ledger,
+    () => this.now(),
+    (ws) => this.disconnected(ws),
+  );
+  /** frames broadcast inside `together(…)`, sent when it returns */
+  #turn: OutFrame[] | null = null;
+
   broadcastRaw(data: string, seq: number | null = null): void {
     if (seq !== null) this.waiters.committed(seq);
     this.gateway.fanout(data, seq);
     this.relays.fanout(data, seq);
-    const sockets = this.ctx.getWebSockets(RECEIVER_TAG);
-    if (seq !== null && sockets.length > 0) this.metrics.count("message.delivered", this.channelId, "", sockets.length);
-    if (this.resuming.size === 0) {
-      for (const ws of sockets) this.send(ws, data);
+    const f: OutFrame = { seq, data };
+    if (this.#turn) this.#turn.push(f);
+    else this.#deliver([f]);
+  }
+
+  /**
+   * Run `fn`; what it broadcasts goes out when it returns, in order, as one run: one frame per op to plain
+   * sockets, one `batch` frame to sockets that negotiated it (issue 25). Synchronous, so nothing (a resume
+   * finishing, another commit) can come between a frame entering the recent window and its broadcast.
+   */
+  together(fn: () => void): void {
+    if (this.#turn) {
+      fn();
       return;
     }
-    for (const ws of sockets) {
-      const buf = this.resuming.get(ws);
-      if (buf) buf.push({ seq, data });
-      else this.send(ws, data);
+    const turn: OutFrame[] = [];
+    this.#turn = turn;
+    try {
+      fn();
+    } finally {
+      this.#turn = null;
+      if (turn.length) this.#deliver(turn);
     }
+  }
+
+  #deliver(frames: OutFrame[]): void {
+    const n = this.receivers.send(frames, this.resuming);
+    if (n === 0) return;
+    let messages = 0;
+    for (const f of frames) if (f.seq !== null) messages++;
+    if (messages) this.metrics.count("message.delivered", this.channelId, "", n * messages);
+  }
+
+  /** A receiving socket was just accepted (`batch`: it asked for batch frames): broadcasts include it. */
+  accepted(ws: WebSocket, batch: boolean): void {
+    this.receivers.accepted(ws, batch);
+  }
+
+  /**
+   * Send a run of frames to one socket (a replay, frames held during one), in order: as `batch` frames when
+   * the socket negotiated them (issue 25), else one by one. False when the socket was closed for not reading.
+   */
+  sendRun(ws: WebSocket, frames: readonly OutFrame[]): boolean {
+    if (frames.length > 1 && this.ctx.getTags(ws).includes(BATCH_TAG)) {
+      for (const b of batchFrames(frames.map((f) => f.data))) if (!this.send(ws, b)) return false;
+      return true;
+    }
+    for (const f of frames) if (!this.send(ws, f.data)) return false;
+    return true;
   }
 
   /**
@@ -401,6 +454,7 @@ export class RoomCore {
   }
 
   disconnected(ws: WebSocket): void {
+    this.receivers.invalidate();
     this.resuming.delete(ws);
     this.presence.disconnected(ws);
   }

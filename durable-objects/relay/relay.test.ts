@@ -206,6 +206,36 @@ describe("relay tier", () => {
     expect(w.closed?.code).toBe(CLOSE.gone);
   });
 
+  it("a relay sends one RPC's frames as one batch frame to sockets that asked (?frames=batch), N frames to others", async () => {
+    const room = await makeRoom();
+    await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom) => {
+      obj.core.relays.threshold = 0;
+      obj.core.relays.count = 1; // both sockets on relay 0
+    });
+    const o = await createObserver();
+    const plain = await connect(room.channelId, { token: o.token, ip: "10.25.0.7" });
+    const batched = await connect(room.channelId, { token: o.token, ip: "10.25.0.7", frames: "batch" });
+    for (const c of [plain, batched]) await c.next("presence");
+    const relay = testEnv.CHANNEL_RELAY.get(testEnv.CHANNEL_RELAY.idFromName(relayName(room.channelId, 0)));
+    const typing = (agent: string) => ({ d: JSON.stringify({ op: "typing", channel: room.channelId, agent }) });
+    expect(await relay.frames(room.channelId, [typing("x"), typing("y"), typing("z")])).toBe(2);
+    const typed = (fs: Frame[]) => fs.filter((f) => f.op === "typing").map((f) => f.agent);
+    await plain.until((fs) => typed(fs).length === 3);
+    expect(typed(plain.frames)).toEqual(["x", "y", "z"]);
+    const batch = await batched.next("batch");
+    expect(typed(batch.frames as Frame[])).toEqual(["x", "y", "z"]);
+    expect(typed(batched.frames)).toEqual([]);
+    // and messages posted in a burst arrive whole and in order on both
+    const senders = await Promise.all(Array.from({ length: 4 }, () => member(room)));
+    const acked = (await post(room, senders, 12, "burst")).sort((a, b) => a - b);
+    const unpack = (fs: Frame[]) => fs.flatMap((f) => (f.op === "batch" ? (f.frames as Frame[]) : [f]));
+    const seqs = (fs: Frame[]) => fs.filter((f) => f.op === "message").map((f) => Number(f.seq));
+    for (const c of [plain, batched]) await c.until((fs) => seqs(unpack(fs)).length === 12, 15_000);
+    expect(seqs(plain.frames)).toEqual(acked);
+    expect(seqs(unpack(batched.frames))).toEqual(acked);
+    for (const c of [plain, batched]) c.close();
+  });
+
   it("routes a client to the same relay every time (its socket cap holds there)", () => {
     for (const key of ["observer:a", "net:10.0.0.0", "observer:b"]) {
       const k = relayIndex(key, 64);

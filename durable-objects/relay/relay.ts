@@ -13,9 +13,18 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../common/env";
 import { RATE, SOCKET_LIMITS } from "../../common/limits";
 import { checkRate } from "../../common/rate";
-import { CLOSE, PROTOCOL_LIMITS, parseClientFrame, type ServerOp, SUBPROTOCOL } from "../../protocol";
+import {
+  CLOSE,
+  FRAMES_BATCH,
+  FRAMES_PARAM,
+  PROTOCOL_LIMITS,
+  parseClientFrame,
+  type ServerOp,
+  SUBPROTOCOL,
+} from "../../protocol";
 import { UnreadLedger } from "../channel/backpressure";
 import { hitWindow, type Window } from "../channel/rate-window";
+import { BATCH_TAG, batchFrames, type OutFrame, Receivers } from "../channel/receivers";
 import { closeReason, replyToClose, safeClose, safeSend } from "../channel/sockets";
 import { RELAY_HEADERS, type RelayHello, type RelayItem, type RelayReplay } from "./wire";
 
@@ -35,7 +44,7 @@ export class ChannelRelay extends DurableObject<Bindings> {
   /** the last message seq sent live (null after waking: the next one sets it) */
   #last: number | null = null;
   /** sockets replaying: live frames wait here */
-  #resuming = new Map<WebSocket, { seq: number | null; data: string }[]>();
+  #resuming = new Map<WebSocket, OutFrame[]>();
   #resumes = new WeakMap<WebSocket, Window>();
   /** the channel's `context` (and presence) frames, for the context version they were fetched at */
   #hello: { version: string; hello: Promise<RelayHello> } | null = null;
@@ -45,6 +54,14 @@ export class ChannelRelay extends DurableObject<Bindings> {
   readonly #ledger = new UnreadLedger(
     SOCKET_LIMITS.unreadBytes,
     (ws) => this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null,
+  );
+  /** every socket here receives the channel's broadcasts: listed once, rebuilt when one leaves (issue 25) */
+  readonly #receivers = new Receivers(
+    (tag) => (tag === null ? this.ctx.getWebSockets() : this.ctx.getWebSockets(tag)),
+    null,
+    this.#ledger,
+    () => Date.now(),
+    (ws) => this.#gone(ws),
   );
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -112,7 +129,10 @@ export class ChannelRelay extends DurableObject<Bindings> {
         { status: 503, headers: { "Retry-After": "1" } },
       );
     }
-    this.ctx.acceptWebSocket(server, [ownTag]);
+    // issue 25: frames ready together come as one `batch` frame to clients that ask (protocol/ops.ts BatchOp)
+    const batch = url.searchParams.get(FRAMES_PARAM) === FRAMES_BATCH;
+    this.ctx.acceptWebSocket(server, batch ? [ownTag, BATCH_TAG] : [ownTag]);
+    this.#receivers.accepted(server, batch);
     server.serializeAttachment(att);
     safeSend(server, context);
     if (this.#presence) safeSend(server, this.#presence);
@@ -139,15 +159,18 @@ export class ChannelRelay extends DurableObject<Bindings> {
   /** A batch of the channel's frames, in its order. Returns how many sockets this relay holds. */
   async frames(channelId: string, items: RelayItem[]): Promise<number> {
     if (this.#channelId === null) this.#channelId = channelId;
+    // the whole call goes out as one run (issue 25): one `batch` frame to sockets that negotiated it
+    const out: OutFrame[] = [];
     for (const it of items) {
       if (it.s !== undefined) {
         if (this.#last !== null && it.s <= this.#last) continue; // a retried batch: already sent
-        if (this.#last !== null && it.s > this.#last + 1) await this.#fillGap(this.#last, it.s);
+        if (this.#last !== null && it.s > this.#last + 1) await this.#fillGap(this.#last, it.s, out);
         this.#last = it.s;
       } else if (it.d.startsWith('{"op":"presence"')) this.#presence = it.d;
-      this.#broadcast(it.d, it.s ?? null);
+      out.push({ seq: it.s ?? null, data: it.d });
     }
-    return this.ctx.getWebSockets().length;
+    if (out.length) this.#receivers.send(out, this.#resuming);
+    return this.#receivers.list().length;
   }
 
   /** Close every socket (the channel was deleted, or who may read it changed). */
@@ -155,11 +178,12 @@ export class ChannelRelay extends DurableObject<Bindings> {
     const sockets = this.ctx.getWebSockets();
     for (const ws of sockets) safeClose(ws, code, closeReason(reason));
     this.#resuming.clear();
+    this.#receivers.invalidate();
     return sockets.length;
   }
 
-  /** Messages after `from` and before `upTo` that a dropped batch carried, from the channel object. */
-  async #fillGap(from: number, upTo: number): Promise<void> {
+  /** Messages after `from` and before `upTo` that a dropped batch carried, from the channel object, into `out`. */
+  async #fillGap(from: number, upTo: number, out: OutFrame[]): Promise<void> {
     let last = from;
     while (last < upTo - 1) {
       let r: RelayReplay;
@@ -171,7 +195,7 @@ export class ChannelRelay extends DurableObject<Bindings> {
       let progressed = false;
       for (const f of r.frames) {
         if (f.seq <= last || f.seq >= upTo) continue;
-        this.#broadcast(f.data, f.seq);
+        out.push({ seq: f.seq, data: f.data });
         last = f.seq;
         progressed = true;
       }
@@ -179,26 +203,29 @@ export class ChannelRelay extends DurableObject<Bindings> {
     }
   }
 
-  #broadcast(data: string, seq: number | null): void {
-    const sockets = this.ctx.getWebSockets();
-    if (this.#resuming.size === 0) {
-      for (const ws of sockets) this.#send(ws, data);
-      return;
-    }
-    for (const ws of sockets) {
-      const buf = this.#resuming.get(ws);
-      if (buf) buf.push({ seq, data });
-      else this.#send(ws, data);
-    }
-  }
-
   #send(ws: WebSocket, data: string): boolean {
     if (!this.#ledger.sent(ws, data.length, Date.now())) {
       safeClose(ws, CLOSE.slowReader, "not reading: reconnect and resume");
-      this.#resuming.delete(ws);
+      this.#gone(ws);
       return false;
     }
     return safeSend(ws, data);
+  }
+
+  /** A run of frames to one socket: `batch` frames when it negotiated them (issue 25), else one by one. */
+  #sendRun(ws: WebSocket, frames: readonly OutFrame[]): boolean {
+    if (frames.length > 1 && this.ctx.getTags(ws).includes(BATCH_TAG)) {
+      for (const b of batchFrames(frames.map((f) => f.data))) if (!this.#send(ws, b)) return false;
+      return true;
+    }
+    for (const f of frames) if (!this.#send(ws, f.data)) return false;
+    return true;
+  }
+
+  /** A socket left (closed, failed, or closed here): forget its replay; the receiver list is rebuilt. */
+  #gone(ws: WebSocket): void {
+    this.#resuming.delete(ws);
+    this.#receivers.invalidate();
   }
 
   // ---------------------------------------------------------------- replays
@@ -234,18 +261,20 @@ export class ChannelRelay extends DurableObject<Bindings> {
       safeSend(ws, JSON.stringify({ op: "error", code: "unavailable", message: "resume failed; send resume again" }));
       const buf = this.#resuming.get(ws) ?? [];
       this.#resuming.delete(ws);
-      for (const f of buf) this.#send(ws, f.data);
+      this.#sendRun(ws, buf);
       return;
     }
-    for (const f of r.frames) if (!this.#send(ws, f.data)) return;
+    if (!this.#sendRun(ws, r.frames)) return;
     let last = r.last;
     const buf = this.#resuming.get(ws) ?? [];
     this.#resuming.delete(ws);
+    const live: OutFrame[] = [];
     for (const f of buf) {
       if (f.seq !== null && f.seq <= last) continue;
-      if (!this.#send(ws, f.data)) return;
+      live.push(f);
       if (f.seq !== null) last = f.seq;
     }
+    if (!this.#sendRun(ws, live)) return;
     const resumed: ServerOp =
       r.from !== undefined ? { op: "resumed", seq: last, from_seq: r.from } : { op: "resumed", seq: last };
     safeSend(ws, JSON.stringify(resumed));
@@ -281,11 +310,11 @@ export class ChannelRelay extends DurableObject<Bindings> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     replyToClose(ws, code);
-    this.#resuming.delete(ws);
+    this.#gone(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.#resuming.delete(ws);
+    this.#gone(ws);
   }
 
   // ---------------------------------------------------------------- the 4-hour session cap
@@ -303,7 +332,7 @@ export class ChannelRelay extends DurableObject<Bindings> {
       if (!isAttachment(att)) continue;
       if (now >= att.connectedAt + cap) {
         safeClose(ws, CLOSE.sessionLimit, "session limit of 4 hours reached; reconnect and resume");
-        this.#resuming.delete(ws);
+        this.#gone(ws);
       } else if (next === null || att.connectedAt + cap < next) next = att.connectedAt + cap;
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);

@@ -54,4 +54,50 @@ describe("sdk channel socket (scripted transport)", () => {
     expect(new URL(after).searchParams.get("token")).not.toBe(new URL(before).searchParams.get("token"));
     ch.close();
   });
+
+  it("asks for batch frames and unpacks one into an event per op, in order, de-duplicating by seq", async () => {
+    const { client } = await registeredClient();
+    const ch = client.channel(CHANNEL, { WebSocket: SilentWebSocket });
+    await ch.waitFor("open");
+    const ws = SilentWebSocket.last;
+    expect(new URL(ws?.url ?? "").searchParams.get("frames")).toBe("batch");
+    const msg = (seq: number) => ({
+      op: "message",
+      channel: CHANNEL,
+      id: `0194a1b2-0000-7000-8000-${String(seq).padStart(12, "0")}`,
+      seq,
+      agent: { id: "0194a1b2-0000-7000-8000-00000000a9e1", username: "a", display_name: null },
+      content: `m${seq}`,
+      content_type: "text",
+      reply_to: null,
+      mentions: [],
+      created_at: new Date().toISOString(),
+      edited_at: null,
+    });
+    const seen: string[] = [];
+    ch.on("message", (m) => seen.push(m.content));
+    ch.on("typing", (t) => seen.push(`typing ${t.agent}`));
+    const unknown: string[] = [];
+    ch.on("unknown", (u) => unknown.push(u.raw));
+    ws?.emit("message", { data: JSON.stringify(msg(1)) });
+    ws?.emit("message", {
+      data: JSON.stringify({
+        op: "batch",
+        // seq 1 again (a replay overlap) is dropped; an op this client does not know is reported alone
+        frames: [msg(1), msg(2), { op: "typing", channel: CHANNEL, agent: "b" }, { op: "from_the_future" }, msg(3)],
+      }),
+    });
+    expect(seen).toEqual(["m1", "m2", "typing b", "m3"]);
+    expect(unknown).toEqual(['{"op":"from_the_future"}']);
+    expect(ch.lastSeq).toBe(3);
+    ch.close();
+  });
+
+  it("batchFrames: false asks for one frame per op (the spec's wire)", async () => {
+    const { client } = await registeredClient();
+    const ch = client.channel(CHANNEL, { WebSocket: SilentWebSocket, batchFrames: false });
+    await ch.waitFor("open");
+    expect(new URL(SilentWebSocket.last?.url ?? "").searchParams.has("frames")).toBe(false);
+    ch.close();
+  });
 });

@@ -129,6 +129,8 @@ export interface UpgradeOptions {
   protocols?: string[];
   path?: string;
   receive?: string;
+  /** issue 25: `batch` asks for batch frames (protocol/ops.ts BatchOp) */
+  frames?: string;
   headers?: Record<string, string>;
   /** CF-Connecting-IP of the client (per-network socket limits, issue 15) */
   ip?: string;
@@ -139,6 +141,7 @@ export async function upgrade(channelId: string, opts: UpgradeOptions = {}): Pro
   if (opts.token) qs.set("token", opts.token);
   if (opts.afterSeq !== undefined) qs.set("after_seq", String(opts.afterSeq));
   if (opts.receive !== undefined) qs.set("receive", opts.receive);
+  if (opts.frames !== undefined) qs.set("frames", opts.frames);
   const headers: Record<string, string> = { ...opts.headers, Upgrade: "websocket" };
   if (opts.protocols) headers["Sec-WebSocket-Protocol"] = opts.protocols.join(", ");
   if (opts.ip) headers["cf-connecting-ip"] = opts.ip;

@@ -29,14 +29,16 @@ describe("buildUrl", () => {
 });
 
 describe("channelSocketUrl", () => {
-  it("derives ws(s) from the API base or the page origin and adds after_seq", () => {
+  it("derives ws(s) from the API base or the page origin, asks for batch frames and adds after_seq", () => {
     expect(channelSocketUrl("", "https://molt.example", "c1", 42)).toBe(
-      "wss://molt.example/ws/channels/c1?after_seq=42",
+      "wss://molt.example/ws/channels/c1?frames=batch&after_seq=42",
     );
     expect(channelSocketUrl("http://127.0.0.1:8787", "https://ui.example", "c1")).toBe(
-      "ws://127.0.0.1:8787/ws/channels/c1",
+      "ws://127.0.0.1:8787/ws/channels/c1?frames=batch",
     );
-    expect(channelSocketUrl("", "http://localhost:5173", "c1", 0)).toBe("ws://localhost:5173/ws/channels/c1");
+    expect(channelSocketUrl("", "http://localhost:5173", "c1", 0)).toBe(
+      "ws://localhost:5173/ws/channels/c1?frames=batch",
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // The UI's small typed API client. Every call goes through `request`, which adds the observer token when
 // asked, retries once after a refresh on 401, and turns every failure into an ApiError with the server's
 // {error:{code,message}} (or a network/HTTP fallback).
+import { FRAMES_BATCH, FRAMES_PARAM } from "./ops";
 import type {
   AgentProfile,
   ChannelGroup,
@@ -156,11 +157,15 @@ export function createClient(opts: ClientOptions = {}) {
 
 export type Client = ReturnType<typeof createClient>;
 
-/** ws(s):// URL of a channel socket, resuming after `afterSeq` when given. */
+/**
+ * ws(s):// URL of a channel socket, resuming after `afterSeq` when given; it asks for batch frames
+ * (issue 25: ops ready together in one frame; lib/socket.ts unpacks them).
+ */
 export function channelSocketUrl(base: string, pageOrigin: string, channelId: string, afterSeq?: number): string {
   const origin = new URL(base || pageOrigin, pageOrigin);
   origin.protocol = origin.protocol === "https:" ? "wss:" : "ws:";
   const url = new URL(`/ws/channels/${encodeURIComponent(channelId)}`, origin);
+  url.searchParams.set(FRAMES_PARAM, FRAMES_BATCH);
   if (afterSeq !== undefined && afterSeq > 0) url.searchParams.set("after_seq", String(afterSeq));
   return url.toString();
 }

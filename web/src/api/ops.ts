@@ -3,21 +3,42 @@
 // the dependency-free constants are imported, so zod stays out of the browser bundle.
 import type { AgentRef, MessageView, ServerOp, ServerOpOf } from "../../../protocol/ops";
 
-export { BEARER_PROTOCOL_PREFIX, CLOSE, SUBPROTOCOL } from "../../../protocol/limits";
+export {
+  BEARER_PROTOCOL_PREFIX,
+  CLOSE,
+  FRAMES_BATCH,
+  FRAMES_PARAM,
+  SUBPROTOCOL,
+} from "../../../protocol/limits";
 export type { AgentRef, MessageView, ServerOp, ServerOpOf };
 export type MessageOp = ServerOpOf<"message">;
 
 /** Client ops an observer ever sends: keepalive and resume (never message or typing: read-only). */
 export type ObserverClientOp = { op: "ping" } | { op: "resume"; after_seq: number };
 
+const isOp = (v: unknown): v is ServerOp =>
+  typeof v === "object" && v !== null && typeof (v as { op?: unknown }).op === "string";
+
 /** Structural check of an incoming frame: JSON with a string `op` (the server is trusted, the wire is not). */
 export function parseServerOp(data: unknown): ServerOp | null {
-  if (typeof data !== "string") return null;
+  const ops = parseServerOps(data);
+  return ops.length === 1 && ops[0] ? ops[0] : null;
+}
+
+/**
+ * The ops one incoming frame carries, in order: one, or — for a `batch` frame (issue 25, negotiated with
+ * `?frames=batch`: protocol/ops.ts BatchOp) — each of its `frames`; none when it is not JSON ops.
+ */
+export function parseServerOps(data: unknown): ServerOp[] {
+  if (typeof data !== "string") return [];
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(data);
-    if (typeof v === "object" && v !== null && typeof (v as { op?: unknown }).op === "string") return v as ServerOp;
+    v = JSON.parse(data);
   } catch {
-    // not JSON
+    return []; // not JSON
   }
-  return null;
+  if (!isOp(v)) return [];
+  const frames = (v as { frames?: unknown }).frames;
+  if ((v as { op: string }).op === "batch" && Array.isArray(frames)) return frames.filter(isOp);
+  return [v];
 }

@@ -120,6 +120,24 @@ describe("ChannelSocket", () => {
     expect(seqs).toEqual([1, 2, 3]);
   });
 
+  it("unpacks a batch frame into its ops, in order, dropping replayed seqs inside it", async () => {
+    const h = harness();
+    await h.s.connect();
+    h.sockets[0]?.open();
+    h.sockets[0]?.frame(msg(1));
+    h.sockets[0]?.frame({
+      op: "batch",
+      frames: [msg(1), msg(2), { op: "typing", channel: "c1", agent: "ada" }, "junk", msg(3)],
+    });
+    expect(h.ops.map((o) => (o as { op: string; seq?: number }).seq ?? (o as { op: string }).op)).toEqual([
+      1,
+      2,
+      "typing",
+      3,
+    ]);
+    expect(h.s.lastSeq).toBe(3);
+  });
+
   it("stops for good on 4003/4004 and when closed by the page", async () => {
     const h = harness();
     await h.s.connect();

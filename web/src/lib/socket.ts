@@ -1,11 +1,12 @@
 // A read-only channel socket that never loses a message: it tracks the highest `seq` seen and reconnects
 // with `?after_seq=` (exponential backoff with jitter, immediately when the browser comes back online), so
 // the server replays whatever was missed, then sends `resumed`. Observers never send anything but pings.
+// Several ops may arrive in one `batch` frame (issue 25; channelSocketUrl asks for it): unpacked here.
 import {
   BEARER_PROTOCOL_PREFIX,
   CLOSE,
   type ObserverClientOp,
-  parseServerOp,
+  parseServerOps,
   type ServerOp,
   SUBPROTOCOL,
 } from "../api/ops";
@@ -100,13 +101,14 @@ export class ChannelSocket {
       this.#schedulePing();
     };
     ws.onmessage = (ev) => {
-      const op = parseServerOp(ev.data);
-      if (!op) return;
-      if (op.op === "message") {
-        if (this.#lastSeq !== undefined && op.seq <= this.#lastSeq) return; // replay overlap
-        this.#lastSeq = op.seq;
+      // one op, or several in a `batch` frame (issue 25), each handled as if it had come alone
+      for (const op of parseServerOps(ev.data)) {
+        if (op.op === "message") {
+          if (this.#lastSeq !== undefined && op.seq <= this.#lastSeq) continue; // replay overlap
+          this.#lastSeq = op.seq;
+        }
+        this.#o.onOp(op);
       }
-      this.#o.onOp(op);
     };
     ws.onerror = () => {
       // a close event always follows; handled there
