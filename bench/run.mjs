@@ -33,6 +33,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cleanup, fakeWorld, mintWorld, readSecret } from "./fanout/world.mjs";
+import { fanoutBatch } from "./lib/fanout-batch.mjs";
 import { gatewayMany, gatewayWide } from "./lib/gateway.mjs";
 import { mcpLongPoll } from "./lib/mcp.mjs";
 import { moltbookDoors } from "./lib/moltbook.mjs";
@@ -48,7 +49,7 @@ const describeStack = (stack) =>
   `${stack.pids.length} processes (workerd ${stack.workerd.length}, postgres ${stack.postgres.length} incl. backends, other ${stack.pids.length - stack.workerd.length - stack.postgres.length})`;
 const { values: o } = parseArgs({
   options: {
-    parts: { type: "string", default: "a,b,b2,b3,c,c40,d,mem,e,f,floor,g1,g2,m,mb" },
+    parts: { type: "string", default: "a,b,b2,b3,c,c40,c-batch,c40-batch,d,mem,e,f,floor,g1,g2,m,mb" },
     target: { type: "string", default: "both" }, // both | moltstack | baseline
     url: { type: "string", default: process.env.BENCH_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}` },
     db: {
@@ -199,6 +200,12 @@ async function runParts(t, label = "") {
   // issue 25's fourth row: the same 1,000 subscribers at 40 msg/s (does it keep up? p99)
   if (parts.includes("c40"))
     await step("c40", () => fanout(t, { part: "c40", N, mode: "rate", rate: 40, duration: 10, concurrency: conc }));
+  // issue 25: the same parts with subscribers that negotiate batch frames (?frames=batch, REALTIME.md);
+  // MoltStack only (the baseline has no such wire), so plain c / c40 stay the headlines beside it
+  if (t.name === "moltstack" && parts.includes("c-batch"))
+    await step("c-batch", () => fanoutBatch(t, { N, rate: 20, concurrency: conc }));
+  if (t.name === "moltstack" && parts.includes("c40-batch"))
+    await step("c40-batch", () => fanoutBatch(t, { N, rate: 40, concurrency: conc }));
   if (["d", "mem", "e"].some((p) => parts.includes(p)))
     await step("d/mem/e", () => storm(t, { parts, N, concurrency: conc }));
   if (parts.includes("f")) await step("f", () => history(t));
