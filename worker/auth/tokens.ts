@@ -26,14 +26,20 @@ export interface AccessClaims {
 
 type TokenEnv = Pick<Bindings, "JWT_SECRET" | "JWT_ISSUER">;
 
-let cachedKey: { secret: string; key: Uint8Array } | undefined;
+let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
 
-function signingKey(env: TokenEnv): Uint8Array {
+/**
+ * The HMAC key, imported once per isolate and secret: handing jose the raw bytes made it import the key
+ * again on every sign and verify (one `importKey` per request and per socket upgrade; issue 25's connect
+ * profile named it). Non-extractable, usable for HS256 only.
+ */
+function signingKey(env: TokenEnv): Promise<CryptoKey> {
   if (cachedKey?.secret === env.JWT_SECRET) return cachedKey.key;
-  const key = utf8(env.JWT_SECRET ?? "");
-  if (key.length < MIN_JWT_SECRET_BYTES) {
+  const raw = utf8(env.JWT_SECRET ?? "");
+  if (raw.length < MIN_JWT_SECRET_BYTES) {
     throw new Error(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes`);
   }
+  const key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
   cachedKey = { secret: env.JWT_SECRET, key };
   return key;
 }
@@ -54,7 +60,7 @@ export async function signAccessToken(
     .setExpirationTime(exp)
     .setIssuer(env.JWT_ISSUER)
     .setAudience(JWT_AUDIENCE)
-    .sign(signingKey(env));
+    .sign(await signingKey(env));
   const claims: AccessClaims = { sub: subject.sub, scope: subject.scope, jti, iat, exp };
   if (opts.family) claims.fam = opts.family;
   return { token, claims };
@@ -64,7 +70,7 @@ export async function signAccessToken(
 export async function verifyAccessToken(env: TokenEnv, token: string, nowSeconds?: number): Promise<AccessClaims> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, signingKey(env), {
+    ({ payload } = await jwtVerify(token, await signingKey(env), {
       algorithms: ["HS256"],
       issuer: env.JWT_ISSUER,
       audience: JWT_AUDIENCE,
