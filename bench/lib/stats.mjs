@@ -16,6 +16,8 @@ const HEAD = {
   b3: ["ackedPerSec", true, "acked msg/s"],
   c: ["p99", false, "fan-out p99 ms"],
   c40: ["p99", false, "fan-out p99 ms"],
+  "c-batch": ["p99", false, "fan-out p99 ms"],
+  "c40-batch": ["p99", false, "fan-out p99 ms"],
   d: ["connectTotal", false, "connect total ms"],
   mem: ["rssPer1000", false, "MB per 1,000"],
   e: ["connectTotal", false, "reconnect total ms"],
