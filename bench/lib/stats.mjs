@@ -94,7 +94,14 @@ export const GOALS = {
     { text: "1,000 connects ≤ 2,000 ms", value: (r) => r.connectTotal, ok: (v) => v <= 2_000 },
     { text: "single connect + auth p99 ≤ 10 ms", value: (r) => r.singleP99, ok: (v) => v <= 10 },
   ],
-  mem: [{ text: "≤ 100 MB per 1,000 idle sockets", value: (r) => r.rssPer1000, ok: (v) => v <= 100 }],
+  // judged on the first 1,000 sockets of the invocation (bench/run.mjs: later runs re-use freed memory)
+  mem: [
+    {
+      text: "≤ 100 MB per 1,000 idle sockets (the first 1,000 of the run)",
+      value: (r) => r.rssPer1000First ?? r.rssPer1000,
+      ok: (v) => v <= 100,
+    },
+  ],
   f: [{ text: "history page of 50 p99 ≤ 10 ms", value: (r) => r.p99, ok: (v) => v <= 10 }],
   // issue 17's gateway targets
   g1: [
