@@ -15,6 +15,7 @@ import {
   type ErrorCode,
   FRAMES_BATCH,
   FRAMES_PARAM,
+  FRAMES_PLAIN,
   type OwnerEventOp,
   PLATFORM_INSTRUCTIONS,
   PROTOCOL_LIMITS,
@@ -116,6 +117,10 @@ export class ChannelRoom extends DurableObject<Bindings> {
     if (receive !== "all" && receive !== "none") {
       return errorResponse(400, "validation_failed", "receive must be 'all' or 'none'");
     }
+    const frames = url.searchParams.get(FRAMES_PARAM) ?? FRAMES_PLAIN;
+    if (frames !== FRAMES_PLAIN && frames !== FRAMES_BATCH) {
+      return errorResponse(400, "validation_failed", `${FRAMES_PARAM} must be '${FRAMES_PLAIN}' or '${FRAMES_BATCH}'`);
+    }
     if (receive === "none" && !member) {
       return errorResponse(400, "validation_failed", "receive=none is for agents that post; viewers receive all");
     }
@@ -175,7 +180,7 @@ export class ChannelRoom extends DurableObject<Bindings> {
     const tags = [`kind:${att.kind}`, ownTag];
     if (receive === "all") tags.push(RECEIVER_TAG);
     // issue 25: frames ready together come as one `batch` frame to clients that ask (protocol/ops.ts BatchOp)
-    const batch = receive === "all" && url.searchParams.get(FRAMES_PARAM) === FRAMES_BATCH;
+    const batch = receive === "all" && frames === FRAMES_BATCH;
     if (batch) tags.push(BATCH_TAG);
     this.ctx.acceptWebSocket(server, tags);
     if (receive === "all") this.core.accepted(server, batch);

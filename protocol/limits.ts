@@ -56,11 +56,13 @@ export const PROTOCOL_LIMITS = {
 
 /**
  * issue 25: the query parameter and value a client sends on the channel socket upgrade to receive several
- * frames that are ready at once as one `batch` frame (`GET /ws/channels/:id?frames=batch`). Any other
- * value, or none, keeps one frame per op (the spec's wire).
+ * frames that are ready at once as one `batch` frame (`GET /ws/channels/:id?frames=batch`). `message` (or
+ * no parameter) keeps one frame per op (the spec's wire); any other value is refused with 400, as every
+ * other bad parameter is.
  */
 export const FRAMES_PARAM = "frames";
 export const FRAMES_BATCH = "batch";
+export const FRAMES_PLAIN = "message";
 
 /** WebSocket close codes the server uses. */
 export const CLOSE = {

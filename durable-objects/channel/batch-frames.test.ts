@@ -5,7 +5,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE, PROTOCOL_LIMITS, type ServerOp } from "../../protocol";
-import { type Client, connect, type Frame, makeRoom, member, roomStub } from "../../test/support/channel-fixtures";
+import {
+  type Client,
+  connect,
+  type Frame,
+  makeRoom,
+  member,
+  roomStub,
+  upgrade,
+} from "../../test/support/channel-fixtures";
 import type { ChannelRoom } from "../channel-room";
 import { batchFrames } from "./receivers";
 
@@ -52,7 +60,7 @@ describe("batch frames (issue 25)", () => {
     const room = await makeRoom();
     const plain = await connect(room.channelId);
     const batched = await connect(room.channelId, { frames: "batch" });
-    const other = await connect(room.channelId, { frames: "something-newer" });
+    const other = await connect(room.channelId, { frames: "message" });
     for (const c of [plain, batched, other]) await c.next("presence");
     await runInDurableObject(roomStub(room.channelId), async (obj: ChannelRoom) => {
       obj.core.together(() => {
@@ -72,6 +80,15 @@ describe("batch frames (issue 25)", () => {
     expect(typed(unpacked(batched))).toEqual(want);
     expect(batched.frames.at(-1)).toMatchObject({ op: "typing", agent: "solo" });
     for (const c of [plain, batched, other]) c.close();
+  });
+
+  it("an unknown frames value is refused with a clear 400 before any socket is accepted", async () => {
+    const room = await makeRoom();
+    const res = await upgrade(room.channelId, { frames: "something-newer" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: "validation_failed", message: expect.stringMatching(/frames must be/) },
+    });
   });
 
   it("resume on a batch socket replays exactly what was missed, then live batches continue after it", async () => {
